@@ -1,0 +1,58 @@
+"""Configuration from the environment, in one place.
+
+Every process role (web, worker, beat, the all-in-one ``python app.py``) reads its settings
+here, so a deployment is described by environment variables alone. Secrets are never
+defaulted to a shared value: a missing secret is generated per data directory and kept
+there (readable by the owner only), so a laptop run is safe and a cluster sets it explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_CORPUS = REPOSITORY_ROOT / "data" / "geo_series.jsonl.gz"
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _persistent_secret(data_dir: Path, name: str) -> str:
+    """Return a random secret stored in the data directory, creating it on first use."""
+    path = data_dir / f".{name}"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+@dataclass
+class Settings:
+    """Process settings. Build with :meth:`from_env`; tests override fields directly."""
+
+    data_dir: Path
+    corpus_path: Path = SHIPPED_CORPUS
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 5000
+    secret_key: str = ""
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = Path(os.environ.get("OMICS_DATA_DIR", "omics-data")).resolve()
+        return cls(
+            data_dir=data_dir,
+            corpus_path=Path(os.environ.get("OMICS_CORPUS", str(SHIPPED_CORPUS))),
+            redis_url=os.environ.get("REDIS_URL") or None,
+            host=os.environ.get("OMICS_HOST", "127.0.0.1"),
+            port=_env_int("PORT", 5000),
+            secret_key=os.environ.get("OMICS_SECRET_KEY") or _persistent_secret(data_dir, "secret_key"),
+        )
