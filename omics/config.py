@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +35,30 @@ def _persistent_secret(data_dir: Path, name: str) -> str:
 
 
 @dataclass
+class CacheSettings:
+    """Bounds and lifetimes of the search cache tiers (see ``omics/cache``).
+
+    L1 is per process and short-lived because other processes can only clear it by message;
+    L2 (Redis) is shared; L3 (SQLite in the data directory) outlives a Redis flush.
+    """
+
+    l1_size: int = 256
+    l1_ttl: int = 60
+    l2_ttl: int = 3600
+    l3_ttl: int = 7 * 86400
+    l3_max_entries: int = 5000
+    warm_top: int = 50
+    warm_interval: int = 300
+
+    @classmethod
+    def from_env(cls) -> CacheSettings:
+        return cls(**{
+            name: _env_int(f"OMICS_CACHE_{name.upper()}", default)
+            for name, default in vars(cls()).items()
+        })
+
+
+@dataclass
 class Settings:
     """Process settings. Build with :meth:`from_env`; tests override fields directly."""
 
@@ -44,6 +68,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 5000
     secret_key: str = ""
+    cache: CacheSettings = field(default_factory=CacheSettings.from_env)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -55,4 +80,5 @@ class Settings:
             host=os.environ.get("OMICS_HOST", "127.0.0.1"),
             port=_env_int("PORT", 5000),
             secret_key=os.environ.get("OMICS_SECRET_KEY") or _persistent_secret(data_dir, "secret_key"),
+            cache=CacheSettings.from_env(),
         )
