@@ -59,6 +59,41 @@ class CacheSettings:
 
 
 @dataclass
+class SecuritySettings:
+    """Database, token lifetimes, rate limits and allowed origins (see ``omics/security``).
+
+    ``jwt_secret`` empty means "use the per-data-dir secret key"; there is never a constant
+    fallback. Flower has no default password: without both variables it refuses to start.
+    """
+
+    database_url: str | None = None
+    jwt_secret: str = ""
+    access_token_minutes: int = 15
+    refresh_token_days: int = 14
+    rate_limit_anonymous: str = "30/minute;600/day"
+    rate_limit_user: str = "120/minute;10000/day"
+    allowed_origins: tuple[str, ...] = ()
+    flower_user: str = ""
+    flower_password: str = ""
+
+    @classmethod
+    def from_env(cls) -> SecuritySettings:
+        default = cls()
+        origins = os.environ.get("OMICS_ALLOWED_ORIGINS", "")
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or None,
+            jwt_secret=os.environ.get("OMICS_JWT_SECRET", ""),
+            access_token_minutes=_env_int("OMICS_ACCESS_TOKEN_MINUTES", default.access_token_minutes),
+            refresh_token_days=_env_int("OMICS_REFRESH_TOKEN_DAYS", default.refresh_token_days),
+            rate_limit_anonymous=os.environ.get("OMICS_RATE_LIMIT_ANONYMOUS") or default.rate_limit_anonymous,
+            rate_limit_user=os.environ.get("OMICS_RATE_LIMIT_USER") or default.rate_limit_user,
+            allowed_origins=tuple(origin.strip() for origin in origins.split(",") if origin.strip()),
+            flower_user=os.environ.get("OMICS_FLOWER_USER", ""),
+            flower_password=os.environ.get("OMICS_FLOWER_PASSWORD", ""),
+        )
+
+
+@dataclass
 class Settings:
     """Process settings. Build with :meth:`from_env`; tests override fields directly."""
 
@@ -69,6 +104,7 @@ class Settings:
     port: int = 5000
     secret_key: str = ""
     cache: CacheSettings = field(default_factory=CacheSettings.from_env)
+    security: SecuritySettings = field(default_factory=SecuritySettings.from_env)
 
     @classmethod
     def from_env(cls) -> Settings:
