@@ -94,6 +94,30 @@ class SecuritySettings:
 
 
 @dataclass
+class ServiceSettings:
+    """Lifetimes and bounds of the search service (web, worker, events; see ``tasks/``).
+
+    ``search_ttl`` bounds how long a search, its result pages and its event stream stay
+    replayable; ``max_body_bytes`` is the request size above which the API answers 413.
+    """
+
+    search_ttl: int = 86400
+    max_body_bytes: int = 64 * 1024
+    worker_concurrency: int = 4
+    ws_ping_interval: int = 25
+
+    @classmethod
+    def from_env(cls) -> ServiceSettings:
+        default = cls()
+        return cls(
+            search_ttl=_env_int("OMICS_SEARCH_TTL", default.search_ttl),
+            max_body_bytes=_env_int("OMICS_MAX_BODY_BYTES", default.max_body_bytes),
+            worker_concurrency=_env_int("OMICS_WORKER_CONCURRENCY", default.worker_concurrency),
+            ws_ping_interval=_env_int("OMICS_WS_PING_INTERVAL", default.ws_ping_interval),
+        )
+
+
+@dataclass
 class Settings:
     """Process settings. Build with :meth:`from_env`; tests override fields directly."""
 
@@ -105,6 +129,7 @@ class Settings:
     secret_key: str = ""
     cache: CacheSettings = field(default_factory=CacheSettings.from_env)
     security: SecuritySettings = field(default_factory=SecuritySettings.from_env)
+    service: ServiceSettings = field(default_factory=ServiceSettings.from_env)
 
     @classmethod
     def from_env(cls) -> Settings:
