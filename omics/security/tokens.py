@@ -1,0 +1,88 @@
+"""Refresh-token families with rotation and reuse detection, and the Redis blocklist.
+
+A login starts a family; each refresh replaces the family's single valid token id with a new
+one by compare-and-swap (two racing refreshes cannot both win). Presenting any older token of
+the family is reuse: the token leaked, so the family is revoked and every access token it
+issued is blocked too. Blocklist entries expire with the thing they block, so Redis never
+fills up with dead tokens.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from enum import StrEnum
+
+from redis import Redis
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from omics.security.models import RefreshFamily, utcnow
+
+
+class Rotation(StrEnum):
+    ROTATED = "rotated"
+    REUSED = "reused"
+    REVOKED = "revoked"
+    UNKNOWN = "unknown"
+
+
+def start_family(session: Session, user_id: int, jti: str) -> str:
+    """Open a family for a fresh login whose refresh token has id ``jti``."""
+    family_id = str(uuid.uuid4())
+    session.add(RefreshFamily(id=family_id, user_id=user_id, current_jti=jti))
+    session.flush()
+    return family_id
+
+
+def rotate(session: Session, family_id: str, presented_jti: str, new_jti: str) -> Rotation:
+    """Swap ``presented_jti`` for ``new_jti``; on reuse of an old token, revoke the family."""
+    swapped = session.execute(
+        update(RefreshFamily)
+        .where(RefreshFamily.id == family_id, RefreshFamily.current_jti == presented_jti,
+               RefreshFamily.revoked_at.is_(None))
+        .values(current_jti=new_jti, rotated_at=utcnow())
+    ).rowcount
+    if swapped:
+        return Rotation.ROTATED
+    family = session.scalar(select(RefreshFamily).where(RefreshFamily.id == family_id))
+    if family is None:
+        return Rotation.UNKNOWN
+    if family.revoked_at is not None:
+        return Rotation.REVOKED
+    revoke_family(session, family_id, "reuse")
+    return Rotation.REUSED
+
+
+def revoke_family(session: Session, family_id: str, reason: str) -> bool:
+    """Revoke a family (logout, reuse); False when it was unknown or already revoked."""
+    return bool(session.execute(
+        update(RefreshFamily)
+        .where(RefreshFamily.id == family_id, RefreshFamily.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+    ).rowcount)
+
+
+class Blocklist:
+    """Revoked token ids and families in Redis, each kept exactly as long as it could be used."""
+
+    def __init__(self, redis: Redis, namespace: str = "omics:auth:blocked") -> None:
+        self._redis = redis
+        self._namespace = namespace
+
+    def _key(self, kind: str, ident: str) -> str:
+        return f"{self._namespace}:{kind}:{ident}"
+
+    def block_token(self, jti: str, expires_at: int) -> None:
+        """Block one token until its own expiry (``exp`` claim, unix seconds)."""
+        ttl = int(expires_at - time.time()) + 1
+        if ttl > 0:
+            self._redis.set(self._key("jti", jti), 1, ex=ttl)
+
+    def block_family(self, family_id: str, ttl_seconds: int) -> None:
+        """Block every access token of a family for as long as any of them can live."""
+        self._redis.set(self._key("family", family_id), 1, ex=max(ttl_seconds, 1))
+
+    def is_blocked(self, jti: str, family_id: str | None) -> bool:
+        keys = [self._key("jti", jti)] + ([self._key("family", family_id)] if family_id else [])
+        return any(self._redis.mget(keys))
