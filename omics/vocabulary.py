@@ -1,0 +1,343 @@
+"""Biomedical query expansion from ontologies shipped offline in ``cellxgene-ontology-guide``.
+
+Researchers and submitters name the same thing differently ("Parkinson's disease" and
+"paralysis agitans", "hepatoma" and "hepatocellular carcinoma", "T cell" and "T lymphocyte"),
+so a series that only uses the other name is invisible to plain keyword search. This module
+recognises ontology concepts in free text (MONDO diseases, UBERON anatomy, CL cell types, EFO
+cell lines and assays) and proposes the concept's other names as weighted extra phrases for
+the engine.
+
+Why it looks the way it does:
+
+* Matching is on normalised phrases: case, possessives ("Alzheimer's"), plurals ("tumours"),
+  hyphens ("T-cell") and bracketed qualifiers ("melanoma (disease)") do not matter.
+* Short acronyms (JIA, HCC) are ambiguous (PD is Parkinson disease and a neuron type), so they
+  are recognised in a query only when typed in capitals, weigh less as expansions, and the
+  shortest (two letters) and English words ("ALL") are never emitted as expansions.
+* A specific disease (one with few subtypes) widens to its subtypes at a lower weight; broad
+  categories ("cancer", "T cell") do not, because dozens of subtypes would drown the query.
+* The lexicon is derived once from the package and cached as compressed JSON (in the data
+  directory when one is given), then held per process, so a search only does dictionary look-ups.
+
+Ontology data: MONDO (CC BY 4.0), UBERON (CC BY 3.0), Cell Ontology (CC BY 4.0), EFO
+(Apache-2.0), as packaged by cellxgene-ontology-guide (MIT).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+ONTOLOGIES: tuple[str, ...] = ("MONDO", "UBERON", "CL", "EFO")
+EXCLUDED_BRANCHES = frozenset({"EFO:0001444"})  # EFO "measurement": thousands of lab-test names
+LEXICON_FORMAT = 2
+
+SYNONYM_WEIGHT = 0.7  # another exact name of the same concept: nearly as good as the query's own words
+ACRONYM_WEIGHT = 0.3  # an acronym in a record is often something else
+SUBTYPE_WEIGHT = 0.35  # a subtype is relevant to, but narrower than, what was asked
+ACRONYM_QUERY_FACTOR = 0.5  # the query itself was an acronym: the concept is a guess
+MAX_SUBTYPES = 30  # a concept with more descendants is a category, not a disease to widen
+MAX_KEY_TOKENS = 8
+RELATION_ORDER = ("synonym", "acronym", "subtype")  # what survives the cap: other names before subtypes
+MAX_EXPANSIONS = 24  # each phrase costs the engine a look-up; beyond this they add noise, not recall
+MIN_ACRONYM_EMIT = 3
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_POSSESSIVE = re.compile(r"(\w)['\u2019]s\b")
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,4}$")
+_INVERTIBLE_TAIL = re.compile(r"^[A-Za-z][A-Za-z -]*$")
+_ANNOTATION = re.compile(r"susceptibility|\bsomatic\b|with or without")  # OMIM-style entries, not names
+ARTICLES = frozenset({"the", "a", "an"})
+ENGLISH_STOPWORDS = frozenset({
+    "a", "all", "an", "and", "any", "are", "as", "at", "be", "but", "by", "can", "for", "from", "has",
+    "have", "if", "in", "into", "is", "it", "its", "may", "no", "not", "of", "on", "or", "our", "so",
+    "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "we",
+    "were", "which", "will", "with",
+})
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """One extra phrase for the engine: search ``phrase`` with ``weight`` (< 1) on behalf of ``term_id``."""
+
+    phrase: str
+    weight: float
+    term_id: str
+    label: str
+    relation: str  # "synonym", "acronym" or "subtype"
+    matched: str  # the words of the query this came from
+
+
+@dataclass(frozen=True)
+class Concept:
+    """An ontology concept recognised in text, with where it was found."""
+
+    term_id: str
+    label: str
+    matched: str
+    start: int  # character offsets in the text
+    end: int
+    via_acronym: bool
+
+
+def singular(token: str) -> str:
+    """Reduce a lower-case plural to its singular ("tumours" -> "tumour", "therapies" -> "therapy")."""
+    if len(token) <= 3 or not token.isalpha():
+        return token
+    if token.endswith("ies") and len(token) > 4:
+        return token[:-3] + "y"
+    if token.endswith(("sses", "xes", "ches", "shes")):
+        return token[:-2]
+    if token.endswith("s") and not token.endswith(("ss", "us", "is", "ys")):
+        return token[:-1]
+    return token
+
+
+def clean_name(name: str) -> str:
+    """Drop bracketed qualifiers and possessives: "Alzheimer's disease (disorder)" -> "Alzheimer disease"."""
+    name = _BRACKETED.sub(" ", name)
+    name = _POSSESSIVE.sub(r"\1", name)
+    return " ".join(name.replace("\u2019", "'").replace("'", "").split())
+
+
+def normalise(name: str) -> str:
+    """The matching key of a name: cleaned, lower-cased, singular tokens joined by spaces."""
+    return " ".join(_key_words(t for t in _TOKEN.findall(clean_name(name))))
+
+
+def _key_words(words: Iterable[str]) -> list[str]:
+    """Lower-cased singular words without articles ("the liver cells" ~ "liver cell")."""
+    return [singular(w) for w in (w.lower() for w in words) if w not in ARTICLES]
+
+
+def is_acronym(name: str) -> bool:
+    """True for short all-capital names such as "JIA", "HCC" or "PD"."""
+    return bool(_ACRONYM.match(name.strip()))
+
+
+def is_short(name: str) -> bool:
+    """One short word ("PD", "era", "park10"): ambiguous in prose whatever its case."""
+    return len(name) <= 6 and len(_TOKEN.findall(name)) == 1
+
+
+def _usable_names(label: str, synonyms: Iterable[str]) -> Iterator[str]:
+    """Yield display names of a term, skipping annotated or enumerated synonyms that never occur in prose.
+
+    A single comma usually marks a MeSH-style inversion ("Arthritis, Juvenile Rheumatoid"), which is
+    turned back into word order; more commas, numbered types and "susceptibility to" are database
+    entries, not names people write.
+    """
+    for raw in (label, *synonyms):
+        name = clean_name(raw)
+        lowered = name.lower()
+        if not name or lowered.startswith("obsolete") or ":" in name or _ANNOTATION.search(lowered):
+            continue
+        if "," in name:
+            head, _, tail = name.partition(",")
+            tail = tail.strip()
+            if "," in tail or not _INVERTIBLE_TAIL.match(tail) or len(tail.split()) > 2:
+                continue
+            if len(head.split()) > 3:
+                continue
+            name = f"{tail} {head.strip()}"
+        yield name if is_acronym(name) or not name.isupper() else name.lower()
+
+
+def _read_ontology_terms() -> Iterator[tuple[str, dict]]:
+    """Yield (term id, metadata) for every live term of the shipped ontologies we expand with."""
+    from cellxgene_ontology_guide.ontology_parser import OntologyParser
+
+    schema = OntologyParser().cxg_schema
+    for name in ONTOLOGIES:
+        for term_id, meta in schema.ontology(name).items():
+            if meta.get("deprecated") or not term_id.startswith(f"{name}:"):
+                continue
+            if EXCLUDED_BRANCHES.intersection(meta.get("ancestors", {})) or term_id in EXCLUDED_BRANCHES:
+                continue
+            yield term_id, meta
+
+
+def build_lexicon() -> dict:
+    """Derive the compact lexicon from the package: names per term, keys to terms, children per term."""
+    terms: dict[str, list] = {}
+    keys: dict[str, list[str]] = {}
+    children: dict[str, list[str]] = {}
+    roots: list[str] = []
+    for term_id, meta in _read_ontology_terms():
+        names = list(dict.fromkeys(_usable_names(meta["label"], meta.get("synonyms") or ())))
+        if not names:
+            continue
+        terms[term_id] = [clean_name(meta["label"]), names]
+        for name in names:
+            key = normalise(name)
+            if not key:
+                continue
+            marked = ("A:" if is_acronym(name) else "") + key
+            ids = keys.setdefault(marked, [])
+            if term_id not in ids:
+                ids.append(term_id)
+        for parent, distance in meta.get("ancestors", {}).items():
+            if distance == 1:
+                children.setdefault(parent, []).append(term_id)
+        if not meta.get("ancestors"):
+            roots.append(term_id)
+    return {"format": LEXICON_FORMAT, "source": _source_version(), "terms": terms, "keys": keys,
+            "children": children, "roots": roots}
+
+
+def _source_version() -> str:
+    return metadata.version("cellxgene-ontology-guide")
+
+
+def _cache_path(cache_dir: Path) -> Path:
+    return cache_dir / f"vocabulary-{_source_version()}-v{LEXICON_FORMAT}.json.gz"
+
+
+class Vocabulary:
+    """Recognises ontology concepts in text and proposes weighted alternative phrases for them."""
+
+    def __init__(self, lexicon: dict) -> None:
+        self._terms: dict[str, list] = lexicon["terms"]
+        self._keys: dict[str, list[str]] = lexicon["keys"]
+        self._children: dict[str, list[str]] = lexicon["children"]
+        self._roots = frozenset(lexicon["roots"])  # "disease", "cell": too general to expand
+
+    @classmethod
+    def load(cls, cache_dir: Path | None = None) -> Vocabulary:
+        """Read the cached lexicon from ``cache_dir``, deriving and writing it there on first use."""
+        if cache_dir is None:
+            return cls(build_lexicon())
+        path = _cache_path(cache_dir)
+        if path.exists():
+            with gzip.open(path, "rt", encoding="utf-8") as handle:
+                return cls(json.load(handle))
+        lexicon = build_lexicon()
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".tmp")
+        with gzip.open(partial, "wt", encoding="utf-8", compresslevel=5) as handle:
+            json.dump(lexicon, handle, separators=(",", ":"))
+        partial.replace(path)
+        return cls(lexicon)
+
+    def label(self, term_id: str) -> str | None:
+        entry = self._terms.get(term_id)
+        return entry[0] if entry else None
+
+    def names(self, term_id: str) -> list[str]:
+        entry = self._terms.get(term_id)
+        return list(entry[1]) if entry else []
+
+    def concepts(self, text: str) -> list[Concept]:
+        """Find concepts in ``text`` by longest match, left to right, over normalised word spans.
+
+        Acronym names count only where the text writes them in capitals, so "all samples" is not
+        acute lymphoblastic leukaemia but "ALL blasts" is.
+        """
+        words = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(_POSSESSIVE.sub(r"\1  ", text))]
+        found: list[Concept] = []
+        i = 0
+        while i < len(words):
+            match = self._longest_match(words, i)
+            if match is None:
+                i += 1
+                continue
+            length, ids, via_acronym = match
+            start, end = words[i][1], words[i + length - 1][2]
+            found.extend(
+                Concept(term_id, self._terms[term_id][0], text[start:end], start, end, via_acronym)
+                for term_id in ids
+            )
+            i += length
+        return found
+
+    def _longest_match(self, words: list[tuple[str, int, int]], i: int) -> tuple[int, list[str], bool] | None:
+        for length in range(min(MAX_KEY_TOKENS, len(words) - i), 0, -1):
+            span = words[i : i + length]
+            key = " ".join(_key_words(w for w, _, _ in span))
+            too_common = length == 1 and (len(key) < 3 or key in ENGLISH_STOPWORDS)
+            ids = None if too_common else self._keys.get(key)
+            if ids:
+                return length, ids, False
+            if length == 1 and is_acronym(span[0][0]):
+                ids = self._keys.get("A:" + span[0][0].lower())
+                if ids:
+                    return 1, ids, True
+        return None
+
+    def expand(self, text: str) -> list[Expansion]:
+        """Weighted alternative phrases for every concept in ``text`` (the text's own wording excluded).
+
+        Weights: other exact names ``SYNONYM_WEIGHT``, acronyms ``ACRONYM_WEIGHT``, subtypes of a
+        specific concept ``SUBTYPE_WEIGHT``; all halved when the concept was only guessed from an
+        acronym, and split between the candidates when an acronym is ambiguous.
+        """
+        concepts = [c for c in self.concepts(text) if c.term_id not in self._roots]
+        seen = {normalise(text)} | {normalise(c.matched) for c in concepts}
+        candidates: dict[str, int] = {}
+        for c in concepts:
+            candidates[c.matched] = candidates.get(c.matched, 0) + 1
+        best: dict[str, Expansion] = {}
+        for concept in concepts:
+            factor = ACRONYM_QUERY_FACTOR / candidates[concept.matched] if concept.via_acronym else 1.0
+            for expansion in self._alternatives(concept, factor):
+                key = normalise(expansion.phrase)
+                if any(f" {s} " in f" {key} " for s in seen if s):
+                    continue  # already matched by the query's own words
+                current = best.get(key)
+                if current is None or expansion.weight > current.weight:
+                    best[key] = expansion
+        ordered = sorted(best.values(), key=lambda e: (RELATION_ORDER.index(e.relation), -e.weight))
+        return ordered[:MAX_EXPANSIONS]
+
+    def _alternatives(self, concept: Concept, factor: float) -> Iterator[Expansion]:
+        for name in self._terms[concept.term_id][1]:
+            yield from self._as_expansion(name, concept, concept.term_id, "synonym", SYNONYM_WEIGHT, factor)
+        for term_id in self.subtypes(concept.term_id):
+            for name in self._terms[term_id][1]:
+                yield from self._as_expansion(name, concept, term_id, "subtype", SUBTYPE_WEIGHT, factor)
+
+    def _as_expansion(self, name: str, concept: Concept, term_id: str, relation: str, weight: float,
+                      factor: float) -> Iterator[Expansion]:
+        if is_short(name):
+            usable = is_acronym(name) and name.isalpha() and len(name) >= MIN_ACRONYM_EMIT
+            if relation == "subtype" or not usable or name.lower() in ENGLISH_STOPWORDS:
+                return
+            relation, weight = "acronym", min(weight, ACRONYM_WEIGHT)
+        yield Expansion(name, round(weight * factor, 4), term_id, self._terms[term_id][0], relation,
+                        concept.matched)
+
+    def subtypes(self, term_id: str) -> list[str]:
+        """Descendants of a specific concept, nearest first; none for broad categories."""
+        found: list[str] = []
+        queue = deque(self._children.get(term_id, ()))
+        seen = {term_id}
+        while queue:
+            child = queue.popleft()
+            if child in seen or child not in self._terms:
+                continue
+            seen.add(child)
+            found.append(child)
+            if len(found) > MAX_SUBTYPES:
+                return []
+            queue.extend(self._children.get(child, ()))
+        return found
+
+
+_loaded: dict[Path | None, Vocabulary] = {}
+_lock = threading.Lock()
+
+
+def vocabulary(cache_dir: Path | None = None) -> Vocabulary:
+    """The process-wide vocabulary for ``cache_dir``, loaded on first use."""
+    with _lock:
+        if cache_dir not in _loaded:
+            _loaded[cache_dir] = Vocabulary.load(cache_dir)
+        return _loaded[cache_dir]
