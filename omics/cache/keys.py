@@ -1,0 +1,76 @@
+"""Cache keys: the normalised request plus the corpus version.
+
+Two requests that the engine answers identically must share a key, so the query text is
+Unicode-normalised, case-folded and whitespace-collapsed, example accessions and filter values
+are de-duplicated and sorted. The corpus version is part of the key, so adding records makes
+every older entry unreachable at once, without scanning or deleting anything.
+
+The canonical form is also what popularity tracking stores and what warming replays, which
+is how warming fills exactly the keys users will hit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from typing import Any
+
+from omics.search import SearchFilters, SearchRequest
+
+KEY_FORMAT = 1  # bump when the canonical form or the cached document shape changes
+
+
+def normalise_text(text: str) -> str:
+    """Query text as the cache compares it: NFKC, case-folded, single spaces."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _sorted_unique(values: tuple[str, ...]) -> list[str]:
+    return sorted({value.strip() for value in values if value.strip()})
+
+
+def canonical_request(request: SearchRequest) -> dict[str, Any]:
+    """A JSON-ready dict that is equal for every spelling of the same search."""
+    filters = request.filters
+    return {
+        "query": normalise_text(request.query),
+        "similar_to": _sorted_unique(tuple(accession.upper() for accession in request.similar_to)),
+        "filters": {
+            "organisms": _sorted_unique(filters.organisms),
+            "series_types": _sorted_unique(filters.series_types),
+            "min_samples": filters.min_samples,
+            "max_samples": filters.max_samples,
+        },
+        "sort": request.sort,
+        "page_size": request.page_size,
+    }
+
+
+def canonical_json(request: SearchRequest) -> str:
+    """The canonical request as compact, key-sorted JSON (popularity member, hash input)."""
+    return json.dumps(canonical_request(request), sort_keys=True, separators=(",", ":"))
+
+
+def request_from_canonical(text: str) -> SearchRequest:
+    """Rebuild the request a canonical JSON string stands for (used by warming)."""
+    data = json.loads(text)
+    filters = data["filters"]
+    return SearchRequest(
+        query=data["query"],
+        similar_to=tuple(data["similar_to"]),
+        filters=SearchFilters(
+            organisms=tuple(filters["organisms"]),
+            series_types=tuple(filters["series_types"]),
+            min_samples=filters["min_samples"],
+            max_samples=filters["max_samples"],
+        ),
+        sort=data["sort"],
+        page_size=data["page_size"],
+    )
+
+
+def cache_key(request: SearchRequest, corpus_version: int) -> str:
+    """``v<corpus version>:<digest>``: short, safe in Redis and SQLite, unique per search."""
+    digest = hashlib.sha256(f"{KEY_FORMAT}|{canonical_json(request)}".encode()).hexdigest()[:40]
+    return f"v{corpus_version}:{digest}"

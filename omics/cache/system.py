@@ -1,0 +1,86 @@
+"""The cache as the search path uses it: one object per process, built from settings.
+
+It turns requests into keys (normalised request + corpus version), counts every lookup for
+the analytics and for warming's popularity list, stores completed searches in every tier,
+lends out the single-flight lock, and routes invalidations. The web layer and the Celery
+tasks use only this; neither needs to know how many tiers there are.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from omics.cache.entry import CacheEntry, Selector
+from omics.cache.hierarchy import Lookup, TieredCache
+from omics.cache.invalidation import Invalidator
+from omics.cache.keys import cache_key, canonical_json, normalise_text
+from omics.cache.single_flight import SingleFlight
+from omics.cache.stats import CacheStats
+from omics.cache.tiers import MemoryTier, RedisTier, SqliteTier
+from omics.config import CacheSettings
+from omics.redis_connection import connect
+from omics.search import SearchRequest
+
+DEFAULT_NAMESPACE = "omics:cache"
+DEFAULT_FLIGHT_TTL = 600  # seconds; above the search task's hard time limit
+
+
+class CacheSystem:
+    """Tiers, stats, single flight and invalidation for one process."""
+
+    def __init__(self, cache: TieredCache, stats: CacheStats, flights: SingleFlight,
+                 invalidator: Invalidator) -> None:
+        self.cache = cache
+        self.stats = stats
+        self.flights = flights
+        self.invalidator = invalidator
+
+    @classmethod
+    def build(cls, redis_url: str, data_dir: Path, settings: CacheSettings, *,
+              namespace: str = DEFAULT_NAMESPACE, l2_backend: Any = None,
+              flight_ttl: int = DEFAULT_FLIGHT_TTL) -> CacheSystem:
+        """Wire the three tiers; ``l2_backend`` is a Flask-Caching/cachelib Redis cache object.
+
+        The cache keeps its own byte-mode client: the Redis backend pickles values, which a
+        client that decodes responses to ``str`` would corrupt.
+        """
+        client = connect(redis_url, decode_responses=False, socket_timeout=2)
+        stats = CacheStats(client, namespace)
+        l2 = (RedisTier(l2_backend, client, namespace, settings.l2_ttl) if l2_backend is not None
+              else RedisTier.over(client, namespace, settings.l2_ttl))
+        tiers = [MemoryTier(settings.l1_size, settings.l1_ttl), l2,
+                 SqliteTier(data_dir / "cache.sqlite3", settings.l3_ttl, settings.l3_max_entries)]
+        cache = TieredCache(tiers, stats)
+        return cls(cache, stats, SingleFlight(client, namespace, flight_ttl),
+                   Invalidator(cache, client, namespace))
+
+    def start(self) -> None:
+        """Begin listening for other processes' invalidations (call once per process)."""
+        self.invalidator.start()
+
+    def close(self) -> None:
+        self.invalidator.stop()
+        self.stats.flush()
+        self.stats.stop()
+
+    def lookup(self, request: SearchRequest, corpus_version: int) -> Lookup:
+        """Look a user's search up (counted for analytics and popularity)."""
+        found = self.cache.get(cache_key(request, corpus_version))
+        self.stats.request(canonical_json(request), found.entry is not None)
+        return found
+
+    def store(self, request: SearchRequest, corpus_version: int, document_json: str) -> CacheEntry:
+        """Keep a completed search's document in every tier, under the key users will hit."""
+        entry = CacheEntry(cache_key(request, corpus_version), normalise_text(request.query),
+                           corpus_version, document_json, time.time())
+        self.cache.put(entry)
+        return entry
+
+    def invalidate(self, selector: Selector) -> dict[str, int]:
+        return self.invalidator.invalidate(selector)
+
+    def corpus_changed(self, corpus_version: int) -> dict[str, int]:
+        """Drop what older corpus versions left behind, in every tier of every process."""
+        return self.invalidate(Selector("before_version", corpus_version))

@@ -1,0 +1,265 @@
+"""The three cache tiers, each answering get / put / remove for :class:`CacheEntry`.
+
+- L1 :class:`MemoryTier`: this process only, bounded (LRU) with a short TTL, because other
+  processes can clear it only by pub/sub message.
+- L2 :class:`RedisTier`: shared by every process, through Flask-Caching's Redis backend (any
+  cachelib-compatible Redis cache object), plus a lexicographic index so entries can be removed
+  by query or query prefix without scanning the key space.
+- L3 :class:`SqliteTier`: a SQLite file in the data directory; survives a Redis flush or
+  restart and refills the tiers above.
+
+A tier that cannot answer raises :class:`TierUnavailable`; the hierarchy treats that as a miss,
+so an outage costs speed, never correctness.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import redis
+from cachelib import RedisCache as CachelibRedisCache
+from cachetools import TTLCache
+
+from omics.cache.entry import CacheEntry, Selector
+
+
+class TierUnavailable(Exception):
+    """The tier's backing store failed; callers fall through to the next tier."""
+
+
+class Tier(Protocol):
+    name: str
+
+    def get(self, key: str) -> CacheEntry | None: ...
+
+    def put(self, entry: CacheEntry) -> int:
+        """Store the entry; return how many other entries were evicted to make room."""
+        ...
+
+    def remove(self, selector: Selector) -> int:
+        """Remove the selected entries; return how many were removed."""
+        ...
+
+
+class _EvictionCountingCache(TTLCache):
+    """A TTL + LRU cache that counts size evictions (expiry is not an eviction)."""
+
+    def __init__(self, maxsize: int, ttl: float) -> None:
+        super().__init__(maxsize=maxsize, ttl=ttl)
+        self.evictions = 0
+
+    def popitem(self) -> tuple[Any, Any]:
+        item = super().popitem()
+        self.evictions += 1
+        return item
+
+
+class MemoryTier:
+    """L1: bounded, short-lived, per process; thread-safe."""
+
+    name = "l1"
+
+    def __init__(self, max_entries: int, ttl: float) -> None:
+        self._entries = _EvictionCountingCache(max_entries, ttl)
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> CacheEntry | None:
+        with self._lock:
+            return self._entries.get(key)
+
+    def put(self, entry: CacheEntry) -> int:
+        with self._lock:
+            before = self._entries.evictions
+            self._entries[entry.key] = entry
+            return self._entries.evictions - before
+
+    def remove(self, selector: Selector) -> int:
+        with self._lock:
+            doomed = [key for key, entry in self._entries.items()
+                      if selector.matches(entry.query, entry.corpus_version)]
+            for key in doomed:
+                del self._entries[key]
+            return len(doomed)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
+class RedisTier:
+    """L2: entries through a cachelib-compatible Redis cache, selectors through a ZSET index.
+
+    The index holds ``<normalised query> NUL <key>`` members, all with score 0, so
+    ``ZRANGEBYLEX`` finds every key of one query or of a query prefix. After a failure the tier
+    stays closed for ``retry_after`` seconds so requests do not each wait on a dead server.
+    """
+
+    name = "l2"
+
+    def __init__(self, backend: Any, client: redis.Redis, namespace: str, ttl: int,
+                 retry_after: float = 2.0) -> None:
+        self._backend = backend
+        self._client = client
+        self._index = f"{namespace}:index"
+        self._ttl = ttl
+        self._retry_after = retry_after
+        self._closed_until = 0.0
+
+    @classmethod
+    def over(cls, client: redis.Redis, namespace: str, ttl: int) -> RedisTier:
+        """A tier on cachelib's RedisCache (the class Flask-Caching's Redis backend extends)."""
+        backend = CachelibRedisCache(host=client, key_prefix=f"{namespace}:entry:", default_timeout=ttl)
+        return cls(backend, client, namespace, ttl)
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        if time.monotonic() < self._closed_until:
+            raise TierUnavailable("redis tier is backing off after a failure")
+        try:
+            yield
+        except (redis.RedisError, OSError) as error:
+            self._closed_until = time.monotonic() + self._retry_after
+            raise TierUnavailable(str(error)) from error
+
+    def get(self, key: str) -> CacheEntry | None:
+        with self._guard():
+            raw = self._backend.get(key)
+        return CacheEntry.from_json(raw) if raw else None
+
+    def put(self, entry: CacheEntry) -> int:
+        with self._guard():
+            self._backend.set(entry.key, entry.to_json(), timeout=self._ttl)
+            self._client.zadd(self._index, {_index_member(entry.query, entry.key): 0})
+        return 0
+
+    def remove(self, selector: Selector) -> int:
+        with self._guard():
+            members = [member for member in self._index_members(selector)
+                       if selector.matches(*_parse_index_member(member))]
+            for start in range(0, len(members), 500):
+                chunk = members[start:start + 500]
+                self._backend.delete_many(*(member.split(b"\0", 1)[1].decode() for member in chunk))
+                self._client.zrem(self._index, *chunk)
+        return len(members)
+
+    def _index_members(self, selector: Selector) -> list[bytes]:
+        if selector.kind == "query":
+            low = str(selector.value).encode() + b"\0"
+            return self._client.zrangebylex(self._index, b"[" + low, b"[" + low + b"\xff")
+        if selector.kind == "prefix":
+            low = str(selector.value).encode()
+            return self._client.zrangebylex(self._index, b"[" + low, b"[" + low + b"\xff")
+        return self._client.zrangebylex(self._index, "-", "+")
+
+    def prune_index(self) -> int:
+        """Drop index members whose entry has expired; returns how many were dropped."""
+        with self._guard():
+            members = self._client.zrangebylex(self._index, "-", "+")
+            stale = [member for member in members
+                     if not self._backend.has(member.split(b"\0", 1)[1].decode())]
+            if stale:
+                self._client.zrem(self._index, *stale)
+        return len(stale)
+
+
+def _index_member(query: str, key: str) -> bytes:
+    return query.encode() + b"\0" + key.encode()
+
+
+def _parse_index_member(member: bytes) -> tuple[str, int]:
+    """(query, corpus version) of an index member; keys look like ``v<version>:<digest>``."""
+    query, key = member.split(b"\0", 1)
+    return query.decode(), int(key.split(b":", 1)[0][1:])
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS cache_entries (
+    key TEXT PRIMARY KEY,
+    query TEXT NOT NULL,
+    corpus_version INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    stored_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    last_used REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cache_entries_last_used ON cache_entries (last_used);
+CREATE INDEX IF NOT EXISTS cache_entries_query ON cache_entries (query);
+"""
+
+
+class SqliteTier:
+    """L3: durable entries in a SQLite file (WAL, shared by the processes of one host)."""
+
+    name = "l3"
+
+    def __init__(self, path: Path, ttl: int, max_entries: int) -> None:
+        self._path = path
+        self._ttl = ttl
+        self._max_entries = max_entries
+        self._local = threading.local()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connection() as connection:
+            connection.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection, inside a transaction; SQLite errors become TierUnavailable."""
+        connection = getattr(self._local, "connection", None)
+        try:
+            if connection is None:
+                connection = sqlite3.connect(self._path, timeout=5.0)
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")
+                self._local.connection = connection
+            with connection:
+                yield connection
+        except sqlite3.Error as error:
+            raise TierUnavailable(str(error)) from error
+
+    def get(self, key: str) -> CacheEntry | None:
+        now = time.time()
+        with self._connection() as connection:
+            row = connection.execute(
+                "SELECT key, query, corpus_version, payload, stored_at FROM cache_entries"
+                " WHERE key = ? AND expires_at > ?", (key, now)).fetchone()
+            if row is not None:
+                connection.execute("UPDATE cache_entries SET last_used = ? WHERE key = ?", (now, key))
+        return CacheEntry(*row) if row else None
+
+    def put(self, entry: CacheEntry) -> int:
+        now = time.time()
+        with self._connection() as connection:
+            connection.execute(
+                "INSERT OR REPLACE INTO cache_entries VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (entry.key, entry.query, entry.corpus_version, entry.payload, entry.stored_at,
+                 now + self._ttl, now))
+            connection.execute("DELETE FROM cache_entries WHERE expires_at <= ?", (now,))
+            stored = connection.execute("SELECT COUNT(*) FROM cache_entries").fetchone()[0]
+            excess = stored - self._max_entries
+            if excess > 0:
+                connection.execute(
+                    "DELETE FROM cache_entries WHERE key IN"
+                    " (SELECT key FROM cache_entries ORDER BY last_used LIMIT ?)", (excess,))
+        return max(excess, 0)
+
+    def remove(self, selector: Selector) -> int:
+        where, parameters = _sql_condition(selector)
+        with self._connection() as connection:
+            return connection.execute(f"DELETE FROM cache_entries WHERE {where}", parameters).rowcount
+
+
+def _sql_condition(selector: Selector) -> tuple[str, tuple[Any, ...]]:
+    if selector.kind == "query":
+        return "query = ?", (selector.value,)
+    if selector.kind == "prefix":
+        prefix = str(selector.value)
+        return "substr(query, 1, ?) = ?", (len(prefix), prefix)
+    if selector.kind == "before_version":
+        return "corpus_version < ?", (int(selector.value),)
+    return "1 = 1", ()
