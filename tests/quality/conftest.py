@@ -1,0 +1,23 @@
+"""Fixtures for search-quality tests: the ontology vocabulary and the engine over the shipped corpus.
+
+Both are built once per test session (the lexicon derivation and the corpus index are the slow
+parts), in a session temporary data directory so no test touches a developer's data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from omics.vocabulary import Vocabulary, vocabulary
+
+
+@pytest.fixture(scope="session")
+def quality_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("quality-data")
+
+
+@pytest.fixture(scope="session")
+def vocab(quality_data_dir: Path) -> Vocabulary:
+    return vocabulary(quality_data_dir)
