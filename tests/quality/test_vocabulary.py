@@ -24,7 +24,8 @@ def test_exact_synonyms_expand_both_ways(vocab: Vocabulary) -> None:
 
 
 def test_case_apostrophes_and_plurals_do_not_matter(vocab: Vocabulary) -> None:
-    for text in ("Parkinson's disease", "PARKINSONS DISEASE", "parkinson disease", "Parkinson\u2019s diseases"):
+    for text in ("Parkinson's disease", "PARKINSONS DISEASE", "parkinson disease",
+                 "Parkinson\u2019s diseases"):
         assert [c.term_id for c in vocab.concepts(text)] == [PARKINSON], text
     assert [c.term_id for c in vocab.concepts("T-lymphocytes")] == [T_CELL]
     assert [c.term_id for c in vocab.concepts("hepatomas")] == [HCC]
