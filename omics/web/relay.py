@@ -1,0 +1,127 @@
+"""One Redis pub/sub subscription per web process, fanned out to per-socket queues.
+
+A socket never opens its own Redis connection: it registers a queue with the process's
+:class:`Hub` for the search it watches. The hub's single thread reads the events channel and
+puts each event on the queues of that search. When the subscription breaks, every socket is
+told :data:`REDIS_LOST` (it closes with 1012 so the client reconnects elsewhere) and the hub
+reports unhealthy until it has subscribed again; after a resubscription sockets get
+:data:`RESYNC` and re-read the stream, since pub/sub may have dropped events meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import defaultdict
+from typing import Any
+
+import redis
+from flask import Flask, current_app
+
+from omics.events import CHANNEL, parse_published
+from omics.redis_connection import connect
+
+log = logging.getLogger(__name__)
+
+REDIS_LOST = "redis-lost"
+RESYNC = "resync"
+RECONNECT_DELAY = 0.5
+
+
+class Hub:
+    """The per-process subscription and its registry of watching sockets."""
+
+    def __init__(self, redis_url: str) -> None:
+        self._redis_url = redis_url
+        self._watchers: dict[str, set[queue.SimpleQueue[Any]]] = defaultdict(set)
+        self._lock = threading.Lock()
+        self._healthy = threading.Event()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="omics-relay", daemon=True)
+                self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def healthy(self, wait: float = 0.0) -> bool:
+        """Whether the subscription is live (starting it, and waiting up to ``wait`` seconds)."""
+        self.start()
+        return self._healthy.wait(wait) if wait else self._healthy.is_set()
+
+    def watch(self, search_id: str) -> queue.SimpleQueue[Any]:
+        """A queue that receives ``(seq, json)`` for every event of ``search_id`` from now on."""
+        self.start()
+        inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        with self._lock:
+            self._watchers[search_id].add(inbox)
+        return inbox
+
+    def unwatch(self, search_id: str, inbox: queue.SimpleQueue[Any]) -> None:
+        with self._lock:
+            inboxes = self._watchers.get(search_id)
+            if inboxes is not None:
+                inboxes.discard(inbox)
+                if not inboxes:
+                    del self._watchers[search_id]
+
+    def watcher_count(self) -> int:
+        with self._lock:
+            return sum(len(inboxes) for inboxes in self._watchers.values())
+
+    def _broadcast(self, signal: str) -> None:
+        with self._lock:
+            inboxes = [inbox for group in self._watchers.values() for inbox in group]
+        for inbox in inboxes:
+            inbox.put(signal)
+
+    def _dispatch(self, message: str) -> None:
+        search_id, seq, text, _terminal = parse_published(message)
+        with self._lock:
+            inboxes = list(self._watchers.get(search_id, ()))
+        for inbox in inboxes:
+            inbox.put((seq, text))
+
+    def _run(self) -> None:
+        client = connect(self._redis_url, socket_timeout=None)
+        resubscribed = False
+        while not self._stopped.is_set():
+            try:
+                self._listen(client, announce_resync=resubscribed)
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                if self._healthy.is_set():
+                    log.warning("event relay lost Redis: %s", exc)
+                self._healthy.clear()
+                self._broadcast(REDIS_LOST)
+                resubscribed = True
+                self._stopped.wait(RECONNECT_DELAY)
+
+    def _listen(self, client: redis.Redis, announce_resync: bool) -> None:
+        pubsub = client.pubsub(ignore_subscribe_messages=True)
+        try:
+            pubsub.subscribe(CHANNEL)
+            self._healthy.set()
+            if announce_resync:
+                self._broadcast(RESYNC)
+            while not self._stopped.is_set():
+                message = pubsub.get_message(timeout=1.0)
+                if message is not None and message["type"] == "message":
+                    self._dispatch(message["data"])
+        finally:
+            pubsub.close()
+
+
+class EventRelay:
+    """Flask extension: binds one :class:`Hub` to each app (created once, bound with init_app)."""
+
+    def init_app(self, app: Flask, redis_url: str) -> None:
+        app.extensions["omics_relay"] = Hub(redis_url)
+
+    @property
+    def hub(self) -> Hub:
+        return current_app.extensions["omics_relay"]

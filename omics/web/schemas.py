@@ -1,0 +1,114 @@
+"""Request schemas (marshmallow): validation by schema, never by blacklists of characters.
+
+Each schema loads straight into the core's types (:class:`omics.search.SearchRequest`), so
+the v2 blueprint, the v1 transformation and the cache all speak one request type.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from omics.search import SearchFilters, SearchRequest
+
+ACCESSION = re.compile(r"^GSE\d{1,9}$")
+MAX_QUERY_LENGTH = 1000
+MAX_EXAMPLES = 50
+MAX_FILTER_VALUES = 20
+
+
+def _normalise_accession(value: str) -> str:
+    return value.strip().upper()
+
+
+class FiltersSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    organisms = fields.List(fields.String(validate=validate.Length(1, 200)),
+                            validate=validate.Length(max=MAX_FILTER_VALUES), load_default=list)
+    series_types = fields.List(fields.String(validate=validate.Length(1, 200)),
+                               validate=validate.Length(max=MAX_FILTER_VALUES), load_default=list)
+    min_samples = fields.Integer(strict=True, validate=validate.Range(min=0), load_default=None)
+    max_samples = fields.Integer(strict=True, validate=validate.Range(min=0), load_default=None)
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
+        low, high = data.get("min_samples"), data.get("max_samples")
+        if low is not None and high is not None and low > high:
+            raise ValidationError("must not exceed max_samples", "min_samples")
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> SearchFilters:
+        return SearchFilters(organisms=tuple(data["organisms"]), series_types=tuple(data["series_types"]),
+                             min_samples=data["min_samples"], max_samples=data["max_samples"])
+
+
+class SearchRequestSchema(Schema):
+    """Body of ``POST /api/v2/searches``."""
+
+    class Meta:
+        unknown = RAISE
+
+    query = fields.String(validate=validate.Length(max=MAX_QUERY_LENGTH), load_default="")
+    similar_to = fields.List(fields.String(), validate=validate.Length(max=MAX_EXAMPLES), load_default=list)
+    filters = fields.Nested(FiltersSchema, load_default=SearchFilters)
+    sort = fields.String(validate=validate.OneOf(["relevance", "sample_count"]), load_default="relevance")
+    page_size = fields.Integer(strict=True, validate=validate.Range(1, 100), load_default=20)
+
+    @validates_schema
+    def _something_to_search(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("query", "").strip() and not data.get("similar_to"):
+            raise ValidationError("give a query, similar_to accessions, or both", "query")
+        malformed = [value for value in data.get("similar_to", ())
+                     if not ACCESSION.match(_normalise_accession(value))]
+        if malformed:
+            raise ValidationError(f"not GEO series accessions: {', '.join(malformed)}", "similar_to")
+
+    @post_load
+    def _make(self, data: dict[str, Any], **_: Any) -> SearchRequest:
+        examples = tuple(dict.fromkeys(_normalise_accession(value) for value in data["similar_to"]))
+        return SearchRequest(query=data["query"].strip(), similar_to=examples, filters=data["filters"],
+                             sort=data["sort"], page_size=data["page_size"])
+
+
+class LegacySearchSchema(Schema):
+    """Query string of ``GET /api/v1/search`` (repeatable ``organism`` and ``series_type``)."""
+
+    class Meta:
+        unknown = RAISE
+
+    q = fields.String(required=True, validate=validate.Length(1, MAX_QUERY_LENGTH))
+    limit = fields.Integer(validate=validate.Range(1, 100), load_default=20)
+    offset = fields.Integer(validate=validate.Range(min=0), load_default=0)
+    organism = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
+    series_type = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
+    min_samples = fields.Integer(validate=validate.Range(min=0), load_default=None)
+
+
+class PageQuerySchema(Schema):
+    """Query string of ``GET /api/v2/searches/{id}``."""
+
+    class Meta:
+        unknown = RAISE
+
+    cursor = fields.String(validate=validate.Length(1, 200), load_default=None)
+    page_size = fields.Integer(validate=validate.Range(1, 100), load_default=None)
+
+
+class EventsQuerySchema(Schema):
+    """Query string of the events WebSocket (``after`` is the last seq a client holds)."""
+
+    class Meta:
+        unknown = RAISE
+
+    after = fields.Integer(validate=validate.Range(min=0), load_default=0)
+
+
+def load_query(schema: Schema, args: Any) -> dict[str, Any]:
+    """Load a query string (a werkzeug ``MultiDict``): list fields take every value, others one."""
+    listed = {name for name, field in schema.fields.items() if isinstance(field, fields.List)}
+    raw = {key: (values if key in listed else values[-1]) for key, values in args.to_dict(flat=False).items()}
+    return schema.load(raw)

@@ -1,0 +1,57 @@
+"""The Celery application: configured from ``celeryconfig`` and the process settings.
+
+A Celery app is created per process by :func:`create_celery` (not at import time), because
+its broker URL may be an embedded Redis that only exists once the process has started it.
+Tasks reach the settings, the engine, the store and the event log through :func:`context`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from celery import Celery
+
+from omics.config import Settings
+from omics.events import EventLog
+from omics.redis_connection import resolve_redis_url
+from omics.runtime import shared_engine, shared_redis
+from omics.search_store import SearchStore
+
+TASK_MODULES = ("tasks.search", "tasks.maintenance")
+
+
+@dataclass
+class TaskContext:
+    """What a task needs, bound to the process settings of its Celery app."""
+
+    settings: Settings
+    store: SearchStore
+    events: EventLog
+
+    @property
+    def engine(self) -> Any:
+        return shared_engine(self.settings)
+
+
+def create_celery(settings: Settings) -> Celery:
+    """A Celery app on the configured (or embedded) Redis, made the current app."""
+    redis_url = resolve_redis_url(settings.redis_url, settings.data_dir)
+    app = Celery("omics", set_as_current=True)
+    app.config_from_object("celeryconfig")
+    app.conf.update(broker_url=redis_url, result_backend=redis_url,
+                    beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"))
+    app.omics_settings = settings  # type: ignore[attr-defined]
+    app.omics_redis_url = redis_url  # type: ignore[attr-defined]
+    app.set_default()
+    for module in TASK_MODULES:
+        __import__(module)
+    return app
+
+
+def context(app: Celery) -> TaskContext:
+    """The task context of ``app`` (built from its settings; clients are shared per process)."""
+    settings: Settings = app.omics_settings  # type: ignore[attr-defined]
+    client = shared_redis(app.omics_redis_url)  # type: ignore[attr-defined]
+    ttl = settings.service.search_ttl
+    return TaskContext(settings=settings, store=SearchStore(client, ttl), events=EventLog(client, ttl))

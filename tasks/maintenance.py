@@ -1,0 +1,34 @@
+"""Periodic maintenance on the ``maintenance`` queue (scheduled by beat).
+
+The reaper is the backstop of the search saga: a search whose worker vanished and whose
+message was lost (or that outlived every time limit) is failed with a terminal event, so no
+client watches a search that will never finish.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from celery import shared_task
+
+import celeryconfig
+from tasks.celery_app import context
+from tasks.search import fail_search
+
+# A search still active this long after creation can no longer be running anywhere.
+STALE_AFTER_SECONDS = celeryconfig.task_time_limit * (celeryconfig.MAX_DELIVERIES + 1) + 60
+
+
+@shared_task(bind=True, name="omics.maintenance.reap_stale_searches")
+def reap_stale_searches(self: Any, stale_after: float = STALE_AFTER_SECONDS) -> int:
+    """Fail every search that stayed active longer than ``stale_after`` seconds; return how many."""
+    ctx = context(self.app)
+    reaped = 0
+    for search_id in ctx.store.stale(time.time() - stale_after):
+        state = ctx.store.get(search_id)
+        if state is not None and not state.terminal:
+            fail_search(ctx, search_id, "stale", "the search did not finish in time")
+            reaped += 1
+        ctx.store.forget_active(search_id)
+    return reaped

