@@ -18,11 +18,14 @@ from typing import Any
 from celery import Celery
 from flask import Flask
 
-from blueprints import api_v1, api_v2, events, health, page
+from blueprints import admin, api_keys, api_v1, api_v2, auth, events, health, page
 from omics.config import Settings
+from omics.security.cli import add_commands as add_security_commands
+from omics.security.cli import flower_basic_auth
 from omics.web.errors import register_error_handlers
 from omics.web.extensions import relay, sock
 from omics.web.metrics import init_metrics
+from omics.web.security import init_security
 from omics.web.services import bind_services
 from tasks.celery_app import create_celery
 
@@ -47,8 +50,9 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
     relay.init_app(app, bound.redis_url)
     register_error_handlers(app)
     init_metrics(app)
-    for blueprint in (health.bp, api_v2.bp, api_v1.bp, events.bp, page.bp):
+    for blueprint in (health.bp, api_v2.bp, api_v1.bp, events.bp, page.bp, auth.bp, api_keys.bp, admin.bp):
         app.register_blueprint(blueprint)
+    init_security(app, settings, bound)
     return app
 
 
@@ -126,7 +130,7 @@ def run_beat(settings: Settings, args: argparse.Namespace) -> None:
 
 def run_flower(settings: Settings, args: argparse.Namespace) -> None:
     create_celery(settings).start(["flower", f"--address={args.host or settings.host}",
-                                   f"--port={args.port or 5555}"])
+                                   f"--port={args.port or 5555}", flower_basic_auth(settings)])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -151,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     flower.add_argument("--host", default=argparse.SUPPRESS)
     flower.add_argument("--port", type=int, default=argparse.SUPPRESS)
     flower.set_defaults(func=run_flower)
+    add_security_commands(roles)
     return parser
 
 

@@ -1,0 +1,171 @@
+"""Login, refresh with rotation, logout, and who-am-I, under ``/api/v2/auth``.
+
+Login starts a refresh-token family; each refresh rotates it (the old refresh token stops
+working); replaying an old refresh token revokes the whole family and the access tokens it
+issued. Browsers may ask for cookies instead of tokens in the body (``"cookie": true``): the
+tokens then travel in HttpOnly cookies and writes need the ``X-CSRF-TOKEN`` header.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import jwt as pyjwt
+from flask import Blueprint, Response, jsonify, request
+from flask_jwt_extended import (
+    create_access_token,
+    create_refresh_token,
+    decode_token,
+    get_csrf_token,
+    get_jwt,
+    get_jwt_request_location,
+    set_access_cookies,
+    set_refresh_cookies,
+    unset_jwt_cookies,
+    verify_jwt_in_request,
+)
+from flask_jwt_extended.exceptions import JWTExtendedException
+from marshmallow import RAISE, Schema, fields, validate
+
+from blueprints.api_v2 import json_body
+from omics.security import accounts, tokens
+from omics.security.models import User
+from omics.web.auth import audit_request, handles_own_auth, reject_token, security
+from omics.web.errors import ApiError
+from omics.web.identity import Identity, current_identity
+
+bp = Blueprint("auth", __name__, url_prefix="/api/v2/auth")
+
+
+class LoginSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    cookie = fields.Boolean(load_default=False)
+
+
+class LogoutSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    refresh_token = fields.String(validate=validate.Length(max=4096))
+
+
+_login_schema = LoginSchema()
+_logout_schema = LogoutSchema()
+
+
+def _user_identity(user: User) -> Identity:
+    return Identity(subject=user.username, role=user.role)
+
+
+def _token_pair(user: User, family: str, refresh_jti: str, cookie: bool) -> Response:
+    """A fresh access token and the family's new refresh token, in the body or as cookies."""
+    claims = {"role": user.role, "fam": family}
+    access = create_access_token(identity=user.username, additional_claims=claims)
+    refresh = create_refresh_token(identity=user.username, additional_claims={**claims, "jti": refresh_jti})
+    expires_in = int(security().access_lifetime.total_seconds())
+    if cookie:
+        response = jsonify({"token_type": "cookie", "expires_in": expires_in,
+                            "csrf_token": get_csrf_token(access)})
+        set_access_cookies(response, access)
+        set_refresh_cookies(response, refresh)
+    else:
+        response = jsonify({"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
+                            "expires_in": expires_in})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/login")
+@handles_own_auth
+def login() -> Response:
+    body = _login_schema.load(json_body())
+    refresh_jti = str(uuid.uuid4())
+    with security().database.transaction() as session:
+        user = accounts.authenticate(session, body["username"], body["password"])
+        family = tokens.start_family(session, user.id, refresh_jti) if user else None
+    if user is None or family is None:
+        audit_request("login", "failure", target=body["username"][:64])
+        raise ApiError(401, "wrong username or password", "invalid_credentials")
+    audit_request("login", "success", identity=_user_identity(user), details={"family": family})
+    return _token_pair(user, family, refresh_jti, body["cookie"])
+
+
+def _presented_refresh_claims() -> dict[str, Any]:
+    try:
+        verify_jwt_in_request(refresh=True)
+    except (JWTExtendedException, pyjwt.PyJWTError) as error:
+        raise reject_token(error) from None
+    return get_jwt()
+
+
+@bp.post("/refresh")
+@handles_own_auth
+def refresh() -> Response:
+    claims = _presented_refresh_claims()
+    family, new_jti = claims.get("fam", ""), str(uuid.uuid4())
+    with security().database.transaction() as session:
+        outcome = tokens.rotate(session, family, claims["jti"], new_jti)
+        user = accounts.find_user(session, claims["sub"])
+    caller = Identity(subject=claims["sub"], role=claims.get("role", "anonymous"))
+    if outcome is tokens.Rotation.REUSED:
+        security().blocklist.block_family(family, int(security().access_lifetime.total_seconds()))
+        audit_request("refresh_reuse", "denied", identity=caller, details={"family": family})
+        raise ApiError(401, "this refresh token was already used; the session is revoked",
+                       "refresh_token_reused")
+    if outcome is not tokens.Rotation.ROTATED or user is None or user.disabled:
+        audit_request("refresh", "failure", identity=caller, details={"family": family,
+                                                                      "reason": outcome.value})
+        raise ApiError(401, "the session is no longer valid", "session_revoked")
+    audit_request("refresh", "success", identity=_user_identity(user), details={"family": family})
+    return _token_pair(user, family, new_jti, get_jwt_request_location() == "cookies")
+
+
+def _presented_tokens() -> list[dict[str, Any]]:
+    """Claims of every token presented for logout: header, body, cookies (CSRF-checked)."""
+    raw = []
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        raw.append(header[7:].strip())
+    if request.content_length:
+        raw.extend(_logout_schema.load(json_body()).values())
+    try:
+        claims = [decode_token(token) for token in raw]
+        if not raw and verify_jwt_in_request(optional=True, locations=["cookies"]):
+            claims.append(get_jwt())
+    except (JWTExtendedException, pyjwt.PyJWTError) as error:
+        raise reject_token(error) from None
+    if not claims:
+        raise ApiError(401, "present the tokens to revoke", "authentication_required")
+    return claims
+
+
+@bp.post("/logout")
+@handles_own_auth
+def logout() -> Response:
+    presented = _presented_tokens()
+    state = security()
+    families = {claims["fam"] for claims in presented if claims.get("fam")}
+    for claims in presented:
+        state.blocklist.block_token(claims["jti"], claims["exp"])
+    with state.database.transaction() as session:
+        for family in families:
+            tokens.revoke_family(session, family, "logout")
+    for family in families:
+        state.blocklist.block_family(family, int(state.access_lifetime.total_seconds()))
+    caller = Identity(subject=presented[0]["sub"], role=presented[0].get("role", "anonymous"))
+    audit_request("logout", "success", identity=caller, details={"families": sorted(families)})
+    response = jsonify({"status": "logged_out"})
+    unset_jwt_cookies(response)
+    return response
+
+
+@bp.get("/me")
+def me() -> Response:
+    identity = current_identity()
+    return jsonify({"subject": identity.subject, "role": identity.role, "method": identity.method,
+                    "permissions": sorted(identity.permissions)})

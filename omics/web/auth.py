@@ -1,0 +1,225 @@
+"""Who is calling, and may they: JWTs, API keys, cookies with CSRF, WebSocket upgrades.
+
+Every request is identified once, in a ``before_request`` hook, before any view (or WebSocket
+handshake) runs: an ``X-API-Key``, a bearer JWT in ``Authorization``, the ``bearer, <token>``
+WebSocket subprotocol, or the access-token cookie (CSRF double submit for writes, an allowed
+``Origin`` for WebSocket upgrades). No credential means the anonymous identity; a bad one is a
+401, never a silent downgrade. Views then ask :func:`require` for one permission from
+:mod:`omics.security.roles`. Every rejection is written to the audit log, without the secret.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import wraps
+from typing import Any, TypeVar
+
+import jwt as pyjwt
+from flask import Flask, current_app, g, request
+from flask_jwt_extended import JWTManager, decode_token, get_jwt, verify_jwt_in_request
+from flask_jwt_extended.exceptions import (
+    CSRFError,
+    JWTExtendedException,
+    RevokedTokenError,
+    WrongTokenError,
+)
+from redis import Redis
+
+from omics.config import Settings
+from omics.config import _persistent_secret as persistent_secret
+from omics.security import api_keys, audit
+from omics.security.database import Database
+from omics.security.roles import Permission, Role, permissions_for
+from omics.security.tokens import Blocklist
+from omics.web.errors import ApiError
+from omics.web.identity import ANONYMOUS, Identity, current_identity
+
+log = logging.getLogger(__name__)
+View = TypeVar("View", bound=Callable[..., Any])
+_OWN_AUTH = "_omics_handles_own_auth"
+_UNAUTHENTICATED_PREFIXES = ("/health", "/metrics", "/static")
+jwt_manager = JWTManager()
+
+
+@dataclass
+class SecurityState:
+    """What the auth layer needs per app: the database, the blocklist and the settings."""
+
+    database: Database
+    blocklist: Blocklist
+    settings: Settings
+
+    @property
+    def access_lifetime(self) -> timedelta:
+        return timedelta(minutes=self.settings.security.access_token_minutes)
+
+
+def security() -> SecurityState:
+    return current_app.extensions["omics_security"]
+
+
+@jwt_manager.token_in_blocklist_loader
+def _is_revoked(_header: dict[str, Any], claims: dict[str, Any]) -> bool:
+    return security().blocklist.is_blocked(claims["jti"], claims.get("fam"))
+
+
+def client_ip() -> str | None:
+    return request.remote_addr
+
+
+def audit_request(action: str, outcome: str, *, identity: Identity | None = None,
+                  target: str | None = None, details: dict[str, Any] | None = None) -> None:
+    """Audit an event of the current request: who (default: the caller), from where, outcome."""
+    who = identity or g.get("omics_identity") or ANONYMOUS
+    audit.record(security().database, audit.AuditEvent(
+        action=action, outcome=outcome, actor=who.subject or "anonymous", actor_role=who.role,
+        target=target, ip=client_ip(), details={"method": request.method, "path": request.path,
+                                                **(details or {})},
+    ))
+
+
+def handles_own_auth(view: View) -> View:
+    """Mark a view that reads its own credentials (login, refresh, logout)."""
+    setattr(view, _OWN_AUTH, True)
+    return view
+
+
+def require(permission: Permission) -> Callable[[View], View]:
+    """The one permission check: 401 for anonymous callers, 403 (audited) for the rest."""
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            identity = current_identity()
+            if permission.value not in identity.permissions:
+                if identity.subject is None:
+                    raise ApiError(401, "authentication required", "authentication_required")
+                audit_request("permission_denied", "denied", details={"permission": permission.value})
+                raise ApiError(403, f"this needs the {permission.value} permission", "forbidden")
+            return view(*args, **kwargs)
+        return guarded  # type: ignore[return-value]
+    return decorate
+
+
+def _jwt_identity(claims: dict[str, Any], method: str) -> Identity:
+    role = claims.get("role", Role.ANONYMOUS.value)
+    return Identity(subject=claims["sub"], role=role, method=method,
+                    permissions=frozenset(p.value for p in permissions_for(role)),
+                    expires_at=claims.get("exp"))
+
+
+def _key_identity(presented: str) -> Identity:
+    try:
+        with security().database.transaction() as session:
+            record = api_keys.authenticate_key(session, presented, client_ip())
+            return Identity(subject=record.user.username, role=record.user.role, method="api_key",
+                            permissions=frozenset(p.value for p in api_keys.effective_scopes(record)),
+                            key_id=record.id)
+    except api_keys.KeyRejected as rejected:
+        audit_request("api_key_rejected", "failure", target=rejected.key_id,
+                      details={"reason": rejected.reason})
+        raise ApiError(401, f"API key {rejected.reason}", "invalid_api_key") from None
+
+
+def _subprotocol_token() -> str | None:
+    """The token of a browser WebSocket offering ``Sec-WebSocket-Protocol: bearer, <token>``."""
+    offered = [part.strip() for part in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
+    if len(offered) >= 2 and offered[0].lower() == "bearer" and offered[1]:
+        return offered[1]
+    return None
+
+
+def _origin_allowed() -> bool:
+    """Cookie-authenticated WebSockets must come from this site or a configured origin."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    allowed = security().settings.security.allowed_origins
+    return origin in allowed or origin == request.host_url.rstrip("/")
+
+
+def _is_websocket() -> bool:
+    return request.headers.get("Upgrade", "").lower() == "websocket"
+
+
+def _token_identity() -> Identity:
+    """The identity of a JWT in the subprotocol, header or cookie; anonymous when none."""
+    token = _subprotocol_token() if _is_websocket() else None
+    if token is not None:
+        claims = decode_token(token)
+        if claims.get("type") != "access":
+            raise WrongTokenError("only access tokens are accepted")
+        if security().blocklist.is_blocked(claims["jti"], claims.get("fam")):
+            raise RevokedTokenError({}, claims)
+        return _jwt_identity(claims, "subprotocol")
+    has_header = "Authorization" in request.headers
+    locations = ["headers"] if has_header else ["cookies"]
+    if not verify_jwt_in_request(optional=True, locations=locations):
+        if has_header:
+            raise pyjwt.InvalidTokenError("the Authorization header holds no bearer token")
+        return ANONYMOUS
+    if not has_header and _is_websocket() and not _origin_allowed():
+        raise CSRFError("cookie authentication from a foreign origin")
+    return _jwt_identity(get_jwt(), "bearer" if has_header else "cookie")
+
+
+_REJECTIONS: tuple[tuple[type[Exception], str, str], ...] = (
+    (pyjwt.ExpiredSignatureError, "token_expired", "the token has expired"),
+    (RevokedTokenError, "token_revoked", "the token has been revoked"),
+    (WrongTokenError, "wrong_token_type", "this token type is not accepted here"),
+    (CSRFError, "csrf_failed", "missing or wrong CSRF token or origin"),
+)
+
+
+def reject_token(error: Exception) -> ApiError:
+    code, message = next(((code, message) for kind, code, message in _REJECTIONS if isinstance(error, kind)),
+                         ("invalid_token", "the token is not valid"))
+    audit_request("token_rejected", "failure", details={"reason": code})
+    return ApiError(401, message, code)
+
+
+def authenticate_request() -> None:
+    """``before_request``: resolve the caller once, for views, rate limits and WebSockets."""
+    g.omics_identity = ANONYMOUS
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or getattr(view, _OWN_AUTH, False) or request.path.startswith(_UNAUTHENTICATED_PREFIXES):
+        return
+    presented_key = request.headers.get("X-API-Key")
+    if presented_key is not None:
+        g.omics_identity = _key_identity(presented_key)
+        return
+    try:
+        g.omics_identity = _token_identity()
+    except (JWTExtendedException, pyjwt.PyJWTError) as error:
+        raise reject_token(error) from None
+
+
+def _configure_jwt(app: Flask, settings: Settings) -> None:
+    # Settings built by hand (tests) may lack a secret: use the data directory's, as from_env does.
+    secret = settings.security.jwt_secret or settings.secret_key or persistent_secret(settings.data_dir,
+                                                                                      "secret_key")
+    app.config.update(
+        JWT_SECRET_KEY=secret,
+        JWT_ALGORITHM="HS256",
+        JWT_DECODE_ALGORITHMS=["HS256"],
+        JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=settings.security.access_token_minutes),
+        JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=settings.security.refresh_token_days),
+        JWT_TOKEN_LOCATION=["headers", "cookies"],
+        JWT_COOKIE_SECURE=settings.host not in ("127.0.0.1", "localhost", "::1"),
+        JWT_COOKIE_SAMESITE="Strict",
+        JWT_COOKIE_CSRF_PROTECT=True,
+        JWT_REFRESH_COOKIE_PATH="/api/v2/auth/",
+        JWT_REFRESH_CSRF_COOKIE_PATH="/",
+    )
+
+
+def init_auth(app: Flask, settings: Settings, redis_client: Redis, database: Database) -> SecurityState:
+    """Bind JWT handling, the blocklist and the identity hook to ``app``."""
+    _configure_jwt(app, settings)
+    state = SecurityState(database=database, blocklist=Blocklist(redis_client), settings=settings)
+    app.extensions["omics_security"] = state
+    jwt_manager.init_app(app)
+    app.before_request(authenticate_request)
+    return state
