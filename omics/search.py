@@ -44,6 +44,10 @@ class Hit:
     score: float
     highlights: dict[str, str] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
+    # The query words and phrases this hit was ranked for, so highlights and reasons can be
+    # computed later for any page (SearchEngine.result) without re-parsing the query.
+    terms: list[str] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)
 
 
 @dataclass

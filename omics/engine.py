@@ -1,0 +1,293 @@
+"""The search engine facade: one object the task, v1, the page and the benchmarks all use.
+
+``SearchEngine.open(settings)`` loads the corpus store and memory-maps the persisted index
+(building it once if the data directory has none for this corpus). ``search`` runs the real
+pipeline and reports each stage of :data:`omics.search.STAGES` as it finishes. Searches
+read an immutable snapshot of (index, metadata columns, live documents), so any number of
+threads search while ``add`` prepares the next snapshot and swaps it in under a lock. A
+process notices another process's ``add`` (same data directory) and reloads.
+"""
+
+from __future__ import annotations
+
+import copy
+import fcntl
+import threading
+import time
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from omics.config import Settings
+from omics.facets import MetadataColumns
+from omics.highlight import QueryTerms, highlights, reasons
+from omics.index import FIELDS, SegmentedIndex
+from omics.query_parser import ParsedQuery, parse_query
+from omics.ranking import RERANK_POOL, TermScores, proximity_bonus, query_stems, score_terms, top_order
+from omics.search import Hit, ProgressCallback, SearchFilters, SearchOutcome, SearchRequest
+from omics.series import Series
+from omics.store import CorpusStore
+
+MAX_HITS = 1000  # ranked hits kept per search; totals still count every match
+REFRESH_SECONDS = 1.0  # how often a search checks whether another process added records
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """Everything one search reads, frozen at one corpus version."""
+
+    version: int
+    size: int
+    index: SegmentedIndex
+    columns: MetadataColumns
+    live: np.ndarray
+
+
+def _texts(records: list[Series]) -> dict[str, list[str]]:
+    return {name: [getattr(r, name) for r in records] for name in FIELDS}
+
+
+def _no_progress(stage: str, progress: int, detail: dict[str, Any]) -> None:
+    """Default progress callback for callers that do not report progress."""
+
+
+@contextmanager
+def _exclusive(root: Path):
+    """Serialise index builds across processes sharing one data directory."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+class SearchEngine:
+    """Fielded BM25 search over GEO series with filters, facets, explanations and growth."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.index_root = Path(settings.data_dir) / "index"
+        self._lock = threading.Lock()
+        self._checked = time.monotonic()
+        self._load()
+
+    @classmethod
+    def open(cls, settings: Settings) -> SearchEngine:
+        return cls(settings)
+
+    # -- state -------------------------------------------------------------------------
+    def _load(self) -> None:
+        """(Re)read the store from disk and load, or build once, the matching index."""
+        store = CorpusStore(self.settings.corpus_path, self.settings.data_dir)
+        with _exclusive(self.index_root):
+            index = SegmentedIndex.load(self.index_root, store.fingerprint)
+            if index is None:
+                index = SegmentedIndex.build(self.index_root, _texts(store.records), store.fingerprint)
+        columns = MetadataColumns()
+        columns.extend(store.records)
+        self.store = store
+        self._snapshot = _Snapshot(store.version, len(store), index, columns, store.live_mask())
+
+    def _refresh_if_stale(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < REFRESH_SECONDS:
+            return
+        self._checked = now
+        if self.store.disk_version() != self._snapshot.version:
+            with self._lock:
+                if self.store.disk_version() != self._snapshot.version:
+                    self._load()
+
+    @property
+    def version(self) -> int:
+        """The corpus version searches currently run against (changes with every add)."""
+        return self._snapshot.version
+
+    @property
+    def size(self) -> int:
+        """Live (current) series in the corpus."""
+        return int(self._snapshot.live.sum())
+
+    def get(self, accession: str) -> Series | None:
+        return self.store.get(accession)
+
+    def add(self, series: Iterable[Series]) -> int:
+        """Add or replace records; the index grows by a delta segment, not a rebuild. Returns the version."""
+        batch = list(series)
+        with self._lock:
+            if not batch:
+                return self._snapshot.version
+            old = self._snapshot
+            self.store.add(batch)
+            store = self.store
+            with _exclusive(self.index_root):
+                index = old.index.with_added(
+                    lambda start: _texts(store.records[start:]), len(store), store.fingerprint
+                )
+            columns = copy.deepcopy(old.columns)
+            columns.extend(store.records[old.size :])
+            self._snapshot = _Snapshot(store.version, len(store), index, columns, store.live_mask())
+            return store.version
+
+    # -- search ------------------------------------------------------------------------
+    def search(self, request: SearchRequest, progress: ProgressCallback | None = None) -> SearchOutcome:
+        """Run the query; ``progress(stage, percent, detail)`` is called when each stage really ends."""
+        report = progress or _no_progress
+        self._refresh_if_stale()
+        snap = self._snapshot
+        parsed = parse_query(request.query)
+        filters = self._effective_filters(request.filters, parsed)
+        report("parse", 10, {"parsed": parsed.to_dict()})
+
+        terms = QueryTerms.from_text(parsed.free_text, parsed.phrases)
+        stems = query_stems(f"{parsed.free_text} {' '.join(parsed.phrases)}")
+        scored = score_terms(snap.index, stems, snap.size)
+        pinned = self._pinned(parsed, snap)
+        match = self._match_set(parsed, scored, pinned, filters, snap)
+        total = int(match.sum())
+        report("retrieve", 40, {"matched": total})
+
+        order = self._rank(request, scored, match, snap, terms)
+        pinned_hits = [d for d in pinned if match[d]]
+        rest = [d for d in order if d not in pinned_hits]
+        order = pinned_hits + rest[: MAX_HITS - len(pinned_hits)]
+        hits = self._hits(order, scored.scores, pinned_hits, terms)
+        report("rank", 70, {"ranked": len(hits)})
+
+        facets = snap.columns.facets(match)
+        report("facets", 90, {"facets": sorted(facets)})
+
+        for hit in hits[: request.page_size]:
+            self._explain(hit)
+        parsed_view = parsed.to_dict()
+        parsed_view["filters"] = {
+            "organisms": list(filters.organisms), "series_types": list(filters.series_types),
+            "min_samples": filters.min_samples, "max_samples": filters.max_samples,
+        }
+        outcome = SearchOutcome(parsed_view, total, hits, facets, snap.version)
+        report("finish", 100, {"total": total, "returned": len(hits)})
+        return outcome
+
+    def result(self, hit: Hit) -> dict[str, Any]:
+        """The displayable result: contract fields, highlights and reasons."""
+        record = self.store.get(hit.accession)
+        if record is None:
+            raise KeyError(hit.accession)
+        if not hit.highlights:
+            self._explain(hit)
+        return {
+            "accession": record.accession,
+            "title": record.title,
+            "summary": record.summary,
+            "overall_design": record.overall_design,
+            "organisms": list(record.organisms),
+            "series_types": list(record.series_types),
+            "platforms": list(record.platforms),
+            "sample_count": record.sample_count,
+            "score": hit.score,
+            "highlights": hit.highlights,
+            "reasons": hit.reasons,
+        }
+
+    # -- pipeline steps ----------------------------------------------------------------
+    @staticmethod
+    def _effective_filters(given: SearchFilters, parsed: ParsedQuery) -> SearchFilters:
+        """Explicit request filters win; what the query text asked for fills the gaps."""
+        return replace(
+            given,
+            organisms=given.organisms or tuple(parsed.organisms),
+            series_types=given.series_types or tuple(parsed.series_types),
+            min_samples=given.min_samples if given.min_samples is not None else parsed.min_samples,
+            max_samples=given.max_samples if given.max_samples is not None else parsed.max_samples,
+        )
+
+    def _pinned(self, parsed: ParsedQuery, snap: _Snapshot) -> list[int]:
+        """Documents named by GSE/GDS accession in the query (exact look-up, shown first)."""
+        pinned: list[int] = []
+        for accession in parsed.accessions:
+            if accession.startswith("GSE"):
+                doc = self.store.doc_id(accession)
+                if doc is not None and doc < snap.size:
+                    pinned.append(doc)
+            elif accession.startswith("GDS"):
+                pinned.extend(self.store.gds_docs(accession, snap.size))
+        return list(dict.fromkeys(pinned))
+
+    def _match_set(self, parsed: ParsedQuery, scored: TermScores, pinned: list[int],
+                   filters: SearchFilters, snap: _Snapshot) -> np.ndarray:
+        has_text = bool(scored.stems)
+        match = scored.matched.copy() if has_text else np.zeros(snap.size, dtype=bool)
+        if not has_text and not pinned:
+            match[:] = True  # filters (or a platform) alone: browse everything that passes
+        match[pinned] = True
+        for phrase in parsed.phrases:
+            match &= self._phrase_mask(phrase, match, scored, snap)
+        for excluded in parsed.excluded:
+            match &= ~self._phrase_mask(excluded, match, None, snap)
+        platforms = [a for a in parsed.accessions if a.startswith("GPL")]
+        if platforms:
+            match &= snap.columns.platform_mask(platforms)
+        asks_samples = any(a.startswith("GSM") for a in parsed.accessions)
+        if asks_samples and not (has_text or pinned or platforms):
+            match[:] = False  # sample accessions are not indexed: say nothing rather than everything
+        return match & snap.live & snap.columns.filter_mask(filters)
+
+    def _phrase_mask(self, phrase: str, within: np.ndarray, scored: TermScores | None,
+                     snap: _Snapshot) -> np.ndarray:
+        """Documents (among ``within``) whose text holds ``phrase``; a single word needs no text check."""
+        stems = query_stems(phrase)
+        if not stems:
+            return np.ones(snap.size, dtype=bool) if scored is not None else np.zeros(snap.size, dtype=bool)
+        present = scored.present if scored is not None and all(s in scored.present for s in stems) else (
+            score_terms(snap.index, stems, snap.size).present
+        )
+        mask = within & np.logical_and.reduce([present[s] for s in stems])
+        if len(stems) == 1:
+            return mask
+        pattern = QueryTerms((), (phrase,)).phrase_matcher(phrase)
+        for doc in np.flatnonzero(mask):
+            record = self.store.records[doc]
+            if not any(pattern.search(getattr(record, f)) for f in FIELDS):
+                mask[doc] = False
+        return mask
+
+    def _rank(self, request: SearchRequest, scored: TermScores, match: np.ndarray, snap: _Snapshot,
+              terms: QueryTerms) -> list[int]:
+        candidates = np.flatnonzero(match)
+        scores = scored.scores
+        if request.sort == "sample_count":
+            counts = snap.columns.sample_count[candidates]
+            order = np.lexsort((candidates, -scores[candidates], -counts))
+            return candidates[order][:MAX_HITS].tolist()
+        top = top_order(scores, candidates, MAX_HITS)
+        pool = top[:RERANK_POOL]
+        if len(pool) > 1 and len(terms.words) > 1:
+            boosted = scores[pool] * proximity_bonus([self.store.records[d] for d in pool], terms)
+            scores[pool] = boosted
+            pool = pool[np.lexsort((pool, -boosted))]
+        return pool.tolist() + top[RERANK_POOL:].tolist()
+
+    def _hits(self, order: list[int], scores: np.ndarray, pinned: list[int], terms: QueryTerms) -> list[Hit]:
+        top_score = float(scores[order].max()) if order else 0.0
+        hits = []
+        for doc in order:
+            score = top_score + 1.0 if doc in pinned else float(scores[doc])
+            hits.append(Hit(self.store.records[doc].accession, round(score, 4),
+                            terms=list(terms.words), phrases=list(terms.phrases)))
+        return hits
+
+    def _explain(self, hit: Hit) -> None:
+        record = self.store.get(hit.accession)
+        if record is None:
+            return
+        terms = QueryTerms(tuple(hit.terms), tuple(hit.phrases))
+        hit.highlights = highlights(record, terms)
+        hit.reasons = reasons(record, terms)
+        if not hit.reasons and not hit.terms:
+            hit.reasons = ["matches the filters"]

@@ -1,0 +1,118 @@
+"""Highlighted snippets and short "why it matched" reasons for one ranked series.
+
+Matching is by stem, the way the index matched: a query word ``cancers`` highlights
+``cancer``, ``cancerous`` and ``Cancers``. Text is HTML-escaped and matches are wrapped in
+``<mark>`` so a page can insert it as-is. Explanations are computed per result on demand
+(only the results a user actually sees pay for them).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from omics.index import stem_words, tokenize
+from omics.series import Series
+
+SNIPPET_CHARS = 240
+_WORD = re.compile(r"\w\w+", re.UNICODE)
+
+
+def _word_pattern(word: str, stem: str) -> str:
+    """A word-start pattern matching the word itself or anything that begins with its stem."""
+    return rf"(?:{re.escape(stem)}\w*|{re.escape(word)})"
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """The query words to look for in text, with their stems and the phrases asked for."""
+
+    words: tuple[str, ...]
+    phrases: tuple[str, ...] = ()
+
+    @classmethod
+    def from_text(cls, free_text: str, phrases: Sequence[str] = ()) -> QueryTerms:
+        kept = set(tokenize([free_text + " " + " ".join(phrases)])[0])
+        words = [w for w in dict.fromkeys(_WORD.findall(free_text.lower() + " " + " ".join(phrases).lower()))
+                 if stem_words([w])[0] in kept]
+        return cls(tuple(words), tuple(phrases))
+
+    def matcher(self) -> re.Pattern[str] | None:
+        if not self.words:
+            return None
+        stems = stem_words(self.words)
+        alternatives = "|".join(_word_pattern(w, s) for w, s in zip(self.words, stems, strict=True))
+        return re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE)
+
+    def phrase_matcher(self, phrase: str, gap_words: int = 0) -> re.Pattern[str] | None:
+        """Words of ``phrase`` in order, with at most ``gap_words`` other words between neighbours."""
+        words = _WORD.findall(phrase.lower())
+        if not words:
+            return None
+        stems = stem_words(words)
+        gap = rf"\W+(?:\w+\W+){{0,{gap_words}}}" if gap_words else r"\W+(?:(?:of|the|and|in|with|a|an)\W+)?"
+        body = gap.join(_word_pattern(w, s) for w, s in zip(words, stems, strict=True))
+        return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+
+
+def mark(text: str, matcher: re.Pattern[str] | None) -> str:
+    """HTML-escaped text with every match wrapped in <mark>."""
+    if matcher is None:
+        return html.escape(text)
+    out: list[str] = []
+    last = 0
+    for match in matcher.finditer(text):
+        out.append(html.escape(text[last : match.start()]))
+        out.append(f"<mark>{html.escape(match.group(0))}</mark>")
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def snippet(text: str, matcher: re.Pattern[str] | None, width: int = SNIPPET_CHARS) -> str:
+    """The ``width``-character window of ``text`` holding the most matches, highlighted."""
+    if len(text) <= width:
+        return mark(text, matcher)
+    starts = [m.start() for m in matcher.finditer(text)] if matcher else []
+    best = 0
+    if starts:
+        best = max(starts, key=lambda s: sum(1 for t in starts if s <= t < s + width))
+        best = max(0, min(best - width // 6, len(text) - width))
+        best = text.rfind(" ", 0, best) + 1 if best else 0
+    end = text.find(" ", best + width)
+    end = len(text) if end == -1 else end
+    prefix = "\u2026 " if best else ""
+    suffix = " \u2026" if end < len(text) else ""
+    return prefix + mark(text[best:end].strip(), matcher) + suffix
+
+
+def highlights(record: Series, terms: QueryTerms) -> dict[str, str]:
+    """Highlighted title and best summary (or overall design) passage."""
+    matcher = terms.matcher()
+    out = {"title": mark(record.title, matcher), "summary": snippet(record.summary, matcher)}
+    if record.overall_design and matcher and matcher.search(record.overall_design) and not (
+        matcher.search(record.summary)
+    ):
+        out["overall_design"] = snippet(record.overall_design, matcher)
+    return out
+
+
+def reasons(record: Series, terms: QueryTerms, limit: int = 4) -> list[str]:
+    """A few plain-language reasons this record matched, strongest evidence first."""
+    found: list[str] = []
+    for phrase in terms.phrases or ((" ".join(terms.words),) if len(terms.words) > 1 else ()):
+        pattern = terms.phrase_matcher(phrase)
+        for label, text in (("title", record.title), ("summary", record.summary)):
+            if pattern and pattern.search(text):
+                found.append(f'phrase "{phrase}" in the {label}')
+                break
+    stems = stem_words(terms.words)
+    for label, text in (("title", record.title), ("summary", record.summary),
+                        ("overall design", record.overall_design)):
+        present = set(stem_words(_WORD.findall(text.lower())))
+        hits = [w for w, s in zip(terms.words, stems, strict=True) if s in present]
+        if hits:
+            found.append(f"{label} mentions {', '.join(hits)}")
+    return found[:limit]

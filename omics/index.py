@@ -1,0 +1,204 @@
+"""Fielded BM25 index over the corpus, persisted in the data directory, growable without a rebuild.
+
+Scoring is bm25s (sparse precomputed BM25 matrices, PyStemmer stemming); nothing here loops
+over documents in Python. Each indexed field (title, summary, overall design) has its own
+bm25s model, so ranking can weight fields and tell *where* a term matched.
+
+Growth: documents live in segments. The main segment covers the corpus as first indexed;
+records added later go to a small delta segment that is rebuilt from just those records on
+each add (cheap) and folded into a new main segment once it exceeds a fraction of the main
+one, the usual log-structured compromise between add latency and query cost. Every segment
+is saved with bm25s under ``<data_dir>/index/`` beside a manifest naming the segments and the
+corpus state they were built from, so a restart memory-maps them instead of rebuilding.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+FIELDS: tuple[str, ...] = ("title", "summary", "overall_design")
+FORMAT = 1
+MANIFEST = "manifest.json"
+# Merge the delta into the main segment when it holds more than this share of main's documents.
+MERGE_RATIO = 0.1
+MERGE_MIN_DOCS = 2000
+
+_STEMMER = Stemmer.Stemmer("english")
+_STEMMER_LOCK = threading.Lock()  # PyStemmer objects are not safe to share across threads
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """Lower-case, split, drop English stop words and stem: the one tokenisation for docs and queries."""
+    with _STEMMER_LOCK:
+        return bm25s.tokenize(
+            list(texts), stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False
+        )
+
+
+def stem_words(words: Sequence[str]) -> list[str]:
+    """Stem already-split words (used to match query words against snippets)."""
+    with _STEMMER_LOCK:
+        return _STEMMER.stemWords([w.lower() for w in words])
+
+
+@dataclass
+class Segment:
+    """A contiguous run of documents [start, start + count) with one bm25s model per field."""
+
+    name: str
+    start: int
+    count: int
+    models: dict[str, bm25s.BM25]
+
+    @classmethod
+    def build(cls, name: str, start: int, texts: dict[str, list[str]]) -> Segment:
+        count = len(texts[FIELDS[0]])
+        models = {}
+        for field_name in FIELDS:
+            with _STEMMER_LOCK:
+                tokens = bm25s.tokenize(
+                    [t or "" for t in texts[field_name]], stopwords="en", stemmer=_STEMMER,
+                    show_progress=False,
+                )
+            if not tokens.vocab:
+                continue  # bm25s cannot index a field no document uses (e.g. a delta with no designs)
+            model = bm25s.BM25()
+            model.index(tokens, show_progress=False)
+            models[field_name] = model
+        return cls(name, start, count, models)
+
+    def save(self, root: Path) -> None:
+        for field_name, model in self.models.items():
+            model.save(str(root / self.name / field_name), show_progress=False)
+
+    @classmethod
+    def load(cls, root: Path, name: str, start: int, count: int) -> Segment:
+        models = {
+            field_name: bm25s.BM25.load(str(root / name / field_name), mmap=True, show_progress=False)
+            for field_name in FIELDS
+            if (root / name / field_name).is_dir()
+        }
+        return cls(name, start, count, models)
+
+    def doc_freq(self, stem: str, field_name: str) -> int:
+        """How many of this segment's documents contain the stem in the field."""
+        model = self.models.get(field_name)
+        token = model.vocab_dict.get(stem) if model is not None else None
+        if token is None:
+            return 0
+        indptr = model.scores["indptr"]
+        return int(indptr[token + 1] - indptr[token])
+
+    def add_term_scores(self, stem: str, field_name: str, out: np.ndarray, global_idf: float) -> None:
+        """Add this field's BM25 scores of one stem into ``out`` (global doc ids), with the corpus-wide IDF.
+
+        bm25s scores are idf x tf-part with the segment's own idf; rescaling by the ratio makes
+        a small delta segment score like the main one instead of by its own tiny statistics.
+        """
+        local_df = self.doc_freq(stem, field_name)
+        if not local_df:
+            return
+        local_idf = lucene_idf(self.count, local_df)
+        scores = self.models[field_name].get_scores([stem])
+        out[self.start : self.start + self.count] += (global_idf / local_idf) * scores
+
+
+def lucene_idf(docs: int, df: int) -> float:
+    """bm25s's default ('lucene') IDF."""
+    return math.log(1 + (docs - df + 0.5) / (df + 0.5))
+
+
+class SegmentedIndex:
+    """The main segment plus an optional delta; immutable once built (add returns a new index)."""
+
+    def __init__(self, root: Path, segments: list[Segment], fingerprint: str) -> None:
+        self.root = root
+        self.segments = segments
+        self.fingerprint = fingerprint
+
+    @property
+    def size(self) -> int:
+        last = self.segments[-1] if self.segments else None
+        return last.start + last.count if last else 0
+
+    def field_scores(self, stem: str, field_name: str, size: int) -> np.ndarray:
+        """BM25 scores of one stem in one field for every document (0 where absent)."""
+        out = np.zeros(size, dtype=np.float32)
+        df = sum(segment.doc_freq(stem, field_name) for segment in self.segments)
+        if df:
+            idf = lucene_idf(sum(segment.count for segment in self.segments), df)
+            for segment in self.segments:
+                segment.add_term_scores(stem, field_name, out, idf)
+        return out
+
+    @classmethod
+    def build(cls, root: Path, texts: dict[str, list[str]], fingerprint: str) -> SegmentedIndex:
+        """Index every document as one main segment and persist it (replacing what was there)."""
+        main = Segment.build(f"main-{uuid.uuid4().hex[:8]}", 0, texts)
+        index = cls(root, [main], fingerprint)
+        index._persist()
+        return index
+
+    @classmethod
+    def load(cls, root: Path, fingerprint: str) -> SegmentedIndex | None:
+        """The persisted index if it was built from the corpus state ``fingerprint``, else None."""
+        try:
+            manifest = json.loads((root / MANIFEST).read_text())
+        except (OSError, ValueError):
+            return None
+        if manifest.get("format") != FORMAT or manifest.get("fingerprint") != fingerprint:
+            return None
+        try:
+            segments = [Segment.load(root, s["name"], s["start"], s["count"]) for s in manifest["segments"]]
+        except (OSError, ValueError, KeyError):
+            return None
+        return cls(root, segments, fingerprint)
+
+    def with_added(self, texts_from: Callable[[int], dict[str, list[str]]], total: int,
+                   fingerprint: str) -> SegmentedIndex:
+        """A new index covering documents [0, total); ``texts_from(start)`` gives texts of [start, total).
+
+        The delta segment is rebuilt from every document past the main segment; once it holds
+        more than MERGE_RATIO of the main segment's documents, everything is re-indexed as one
+        main segment, so the delta (and the cost of an add) stays small.
+        """
+        main = self.segments[0]
+        delta_start = main.start + main.count
+        if total - delta_start > max(MERGE_MIN_DOCS, MERGE_RATIO * main.count):
+            return SegmentedIndex.build(self.root, texts_from(0), fingerprint)
+        delta = Segment.build(f"delta-{uuid.uuid4().hex[:8]}", delta_start, texts_from(delta_start))
+        index = SegmentedIndex(self.root, [main, delta], fingerprint)
+        index._persist()
+        return index
+
+    def _persist(self) -> None:
+        """Save new segments, switch the manifest atomically, then drop segments no longer named."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        for segment in self.segments:
+            if not (self.root / segment.name).exists():
+                segment.save(self.root)
+        manifest = {
+            "format": FORMAT,
+            "fingerprint": self.fingerprint,
+            "fields": list(FIELDS),
+            "segments": [{"name": s.name, "start": s.start, "count": s.count} for s in self.segments],
+        }
+        tmp = self.root / f".{MANIFEST}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(manifest))
+        os.replace(tmp, self.root / MANIFEST)
+        keep = {s.name for s in self.segments}
+        for child in self.root.iterdir():
+            if child.is_dir() and child.name not in keep:
+                shutil.rmtree(child, ignore_errors=True)

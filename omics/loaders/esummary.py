@@ -1,0 +1,63 @@
+"""NCBI E-utilities ``esummary.fcgi?db=gds&retmode=json`` documents as series records.
+
+The accession always comes from the document's ``accession`` field: the numeric uid is an
+Entrez id (``200000053`` for GSE53 today) and guessing an accession from it has shown users
+the wrong study before. Entries that are not series (GDS, GPL, GSM) are skipped, as are
+per-uid errors, which esummary reports inline.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from omics.series import Series
+
+
+def _split(value: Any) -> tuple[str, ...]:
+    """esummary joins multiple values with ';' in one string."""
+    if isinstance(value, list):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    return tuple(part.strip() for part in str(value or "").split(";") if part.strip())
+
+
+def _platform(value: str) -> str:
+    return value if value.upper().startswith("GPL") else f"GPL{value}"
+
+
+def _series_from(doc: dict[str, Any]) -> Series:
+    n_samples = doc.get("n_samples")
+    extra = {k: doc[k] for k in ("pdat", "pubmedids", "ftplink") if doc.get(k)}
+    return Series(
+        accession=str(doc["accession"]).strip(),
+        title=doc.get("title") or "",
+        summary=doc.get("summary") or "",
+        organisms=_split(doc.get("taxon")),
+        series_types=_split(doc.get("gdstype")),
+        platforms=tuple(_platform(p) for p in _split(doc.get("gpl"))),
+        sample_count=int(n_samples) if str(n_samples or "").strip() else None,
+        gds=tuple(f"GDS{g}" for g in _split(doc.get("gds"))),
+        entrez_uid=str(doc.get("uid") or "") or None,
+        bioproject=doc.get("bioproject") or None,
+        extra=extra,
+    )
+
+
+def parse_esummary(document: dict[str, Any] | str | Path) -> list[Series]:
+    """Return the series records of one esummary JSON document (a dict, JSON text or a file path)."""
+    if isinstance(document, Path):
+        document = json.loads(document.read_text(encoding="utf-8"))
+    elif isinstance(document, str):
+        document = json.loads(document)
+    result = document.get("result")
+    if not isinstance(result, dict):
+        raise ValueError("not an esummary document: no 'result' object")
+    records = []
+    for uid in result.get("uids", []):
+        doc = result.get(str(uid))
+        if not isinstance(doc, dict) or doc.get("error") or not doc.get("accession"):
+            continue
+        if str(doc.get("entrytype", "")).upper() == "GSE":
+            records.append(_series_from(doc))
+    return records

@@ -1,0 +1,76 @@
+"""The GEO series record: the one shape every loader produces and every index consumes.
+
+Loaders (corpus JSONL, SOFT family files, E-utilities esummary) differ in what GEO tells
+them; they all normalise into :class:`Series` so ranking, facets and the API never need to
+know where a record came from. Unknown extra fields are kept in ``extra`` so that nothing
+a source reports is silently lost when a record is stored and served again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+_LIST_FIELDS = ("organisms", "series_types", "platforms", "gds")
+
+
+@dataclass(frozen=True)
+class Series:
+    """One GEO series (GSE) with the metadata used for search, filters and display."""
+
+    accession: str
+    title: str
+    summary: str = ""
+    overall_design: str = ""
+    organisms: tuple[str, ...] = ()
+    series_types: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    sample_count: int | None = None
+    gds: tuple[str, ...] = ()
+    is_superseries: bool = False
+    summary_is_truncated: bool = False
+    entrez_uid: str | None = None
+    bioproject: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if not self.accession or not self.accession.strip():
+            raise ValueError("a series needs an accession")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Series:
+        """Build a record from a JSON object; list fields become tuples, unknown keys go to extra."""
+        known = {f.name for f in fields(cls)} - {"extra"}
+        values: dict[str, Any] = {}
+        extra: dict[str, Any] = dict(data.get("extra") or {})
+        for key, value in data.items():
+            if key == "extra":
+                continue
+            if key not in known:
+                extra[key] = value
+            elif key in _LIST_FIELDS:
+                values[key] = tuple(str(v) for v in (value or ()))
+            elif key == "sample_count":
+                values[key] = int(value) if value not in (None, "") else None
+            else:
+                values[key] = value
+        values.setdefault("title", "")
+        values["title"] = values["title"] or ""
+        values["summary"] = values.get("summary") or ""
+        values["overall_design"] = values.get("overall_design") or ""
+        return cls(**values, extra=extra)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The full record as JSON-ready data (lists, not tuples; empty optional fields omitted)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name == "extra":
+                continue
+            value = getattr(self, f.name)
+            if f.name in _LIST_FIELDS:
+                value = list(value)
+            if value in (None, "", []) and f.name not in ("title", "summary"):
+                continue
+            out[f.name] = value
+        out.update(self.extra)
+        return out

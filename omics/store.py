@@ -1,0 +1,110 @@
+"""The corpus store: every known series, addressable by document id and accession, with a version.
+
+Document ids are positions in an append-only list, so the index (which scores by document id)
+never has to renumber. The shipped corpus is read from its JSONL file; records added later are
+appended to ``<data_dir>/corpus/added.jsonl`` and survive restarts. A record added again under
+an existing accession supersedes the old one: the new document id becomes current and the old
+one is no longer *live* (searches drop it).
+
+The version starts at 1 and goes up by one with every add, and is persisted with the added
+records: caches key on it, so a new version invalidates every cached search at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from omics.loaders.corpus import read_jsonl, write_jsonl
+from omics.series import Series
+
+STATE = "state.json"
+ADDED = "added.jsonl"
+
+
+class CorpusStore:
+    """Records in document-id order plus the accession -> current document id map."""
+
+    def __init__(self, corpus_path: Path, data_dir: Path) -> None:
+        self.corpus_path = Path(corpus_path)
+        self.directory = Path(data_dir) / "corpus"
+        self.records: list[Series] = list(read_jsonl(self.corpus_path))
+        self.base_count = len(self.records)
+        state = self._read_state()
+        self.version: int = int(state.get("version", 1))
+        added_lines = int(state.get("added_lines", 0))
+        if added_lines:
+            added = list(read_jsonl(self.directory / ADDED))[:added_lines]
+            self.records.extend(added)
+        self._added_lines = added_lines
+        self.current: dict[str, int] = {}
+        self._by_gds: dict[str, list[int]] = {}
+        for doc_id, record in enumerate(self.records):
+            self._register(doc_id, record)
+
+    def _register(self, doc_id: int, record: Series) -> None:
+        self.current[record.accession] = doc_id
+        for gds in record.gds:
+            self._by_gds.setdefault(gds.upper(), []).append(doc_id)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies exactly which records the store holds (the index is valid only for this)."""
+        stat = self.corpus_path.stat()
+        return f"{self.corpus_path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|v{self.version}|n{len(self)}"
+
+    def get(self, accession: str) -> Series | None:
+        doc_id = self.current.get(accession.strip().upper())
+        return self.records[doc_id] if doc_id is not None else None
+
+    def doc_id(self, accession: str) -> int | None:
+        return self.current.get(accession.strip().upper())
+
+    def gds_docs(self, gds: str, size: int) -> list[int]:
+        """Current document ids (below ``size``) of the series a GEO DataSet (GDS) was curated from."""
+        return [d for d in self._by_gds.get(gds.upper(), [])
+                if d < size and self.current.get(self.records[d].accession) == d]
+
+    def live_mask(self) -> np.ndarray:
+        """True for each document id that is the current record of its accession."""
+        mask = np.zeros(len(self.records), dtype=bool)
+        mask[np.fromiter(self.current.values(), dtype=np.int64, count=len(self.current))] = True
+        return mask
+
+    def add(self, records: Iterable[Series]) -> list[int]:
+        """Append records (persisted), bump the version; returns the new document ids."""
+        batch = list(records)
+        if not batch:
+            return []
+        self.directory.mkdir(parents=True, exist_ok=True)
+        write_jsonl(self.directory / ADDED, batch, append=True)
+        first = len(self.records)
+        self.records.extend(batch)
+        for offset, record in enumerate(batch):
+            self._register(first + offset, record)
+        self._added_lines += len(batch)
+        self.version += 1
+        self._write_state()
+        return list(range(first, len(self.records)))
+
+    def disk_version(self) -> int:
+        """The version another process may have written since this store was loaded."""
+        return int(self._read_state().get("version", 1))
+
+    def _read_state(self) -> dict:
+        try:
+            return json.loads((self.directory / STATE).read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def _write_state(self) -> None:
+        tmp = self.directory / f".{STATE}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps({"version": self.version, "added_lines": self._added_lines}))
+        os.replace(tmp, self.directory / STATE)
