@@ -49,6 +49,17 @@ class TieredCache:
                 return Lookup(key, entry, tier.name)
         return Lookup(key, None, None)
 
+    def peek(self, key: str, names: Sequence[str] = ("l2", "l3")) -> bool:
+        """Whether a named tier holds ``key``; no counting, no promotion (for warming)."""
+        for tier in self.tiers:
+            if tier.name in names:
+                try:
+                    if tier.get(key) is not None:
+                        return True
+                except TierUnavailable:
+                    continue
+        return False
+
     def put(self, entry: CacheEntry) -> None:
         self._write(self.tiers, entry, "store")
 

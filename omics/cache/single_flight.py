@@ -2,9 +2,10 @@
 
 The first submitter of a key wins ``SET key search_id NX EX ttl`` and starts the task; every
 other submitter reads the winner's search id and follows the same search and event stream
-(Redash's query-hash lock). The task releases the lock when it has stored its result in the
-cache, and only if the lock still names its own search (compare-and-delete in one Lua call),
-so a late finisher never frees someone else's flight. The TTL frees the lock if a worker dies.
+(Redash's query-hash lock). The winner also records search id -> key, so the task can end the
+flight knowing only its search id (the key depends on the corpus version at submission, which
+the task cannot recompute). Release is compare-and-delete in one Lua call: a late finisher never
+frees someone else's flight. The TTL frees the lock if a worker dies.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 import redis
 
 _RELEASE_IF_OWNER = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-    return redis.call('DEL', KEYS[1])
+local key = redis.call('GET', KEYS[1])
+redis.call('DEL', KEYS[1])
+if key and redis.call('GET', ARGV[2] .. key) == ARGV[1] then
+    return redis.call('DEL', ARGV[2] .. key)
 end
 return 0
 """
@@ -25,6 +28,7 @@ class SingleFlight:
     def __init__(self, client: redis.Redis, namespace: str, ttl: int) -> None:
         self._client = client
         self._prefix = f"{namespace}:flight:"
+        self._by_search = f"{namespace}:flight-of:"
         self._ttl = ttl
         self._release = client.register_script(_RELEASE_IF_OWNER)
 
@@ -33,6 +37,7 @@ class SingleFlight:
         name = self._prefix + key
         while True:
             if self._client.set(name, search_id, nx=True, ex=self._ttl):
+                self._client.set(self._by_search + search_id, key, ex=self._ttl)
                 return search_id, True
             current = self._client.get(name)
             if current is not None:
@@ -43,6 +48,6 @@ class SingleFlight:
         value = self._client.get(self._prefix + key)
         return value.decode() if value is not None else None
 
-    def release(self, key: str, search_id: str) -> bool:
-        """End the flight if ``search_id`` still owns it; True when it did."""
-        return bool(self._release(keys=[self._prefix + key], args=[search_id]))
+    def release(self, search_id: str) -> bool:
+        """End the flight that ``search_id`` started, if it still owns it; True when it did."""
+        return bool(self._release(keys=[self._by_search + search_id], args=[search_id, self._prefix]))

@@ -8,9 +8,13 @@ tasks use only this; neither needs to know how many tiers there are.
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from pathlib import Path
 from typing import Any
+
+import redis
 
 from omics.cache.entry import CacheEntry, Selector
 from omics.cache.hierarchy import Lookup, TieredCache
@@ -19,19 +23,40 @@ from omics.cache.keys import cache_key, canonical_json, normalise_text
 from omics.cache.single_flight import SingleFlight
 from omics.cache.stats import CacheStats
 from omics.cache.tiers import MemoryTier, RedisTier, SqliteTier
-from omics.config import CacheSettings
+from omics.config import CacheSettings, Settings
 from omics.redis_connection import connect
 from omics.search import SearchRequest
 
 DEFAULT_NAMESPACE = "omics:cache"
 DEFAULT_FLIGHT_TTL = 600  # seconds; above the search task's hard time limit
 
+_shared: dict[tuple[str, str], CacheSystem] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_cache(redis_url: str, settings: Settings, l2_backend: Any = None) -> CacheSystem:
+    """The process's cache system for this Redis and data directory, built and started once.
+
+    Web handlers and the in-process worker of ``python app.py`` share it, so a search the worker
+    completes is in the same L1 the web layer reads, and one listener serves the process.
+    """
+    identity = (redis_url, str(settings.data_dir))
+    with _shared_lock:
+        system = _shared.get(identity)
+        if system is None:
+            system = CacheSystem.build(redis_url, settings.data_dir, settings.cache, l2_backend=l2_backend)
+            system.start()
+            _shared[identity] = system
+        return system
+
 
 class CacheSystem:
     """Tiers, stats, single flight and invalidation for one process."""
 
-    def __init__(self, cache: TieredCache, stats: CacheStats, flights: SingleFlight,
-                 invalidator: Invalidator) -> None:
+    def __init__(self, client: redis.Redis, namespace: str, cache: TieredCache, stats: CacheStats,
+                 flights: SingleFlight, invalidator: Invalidator) -> None:
+        self._client = client
+        self._warmed_key = f"{namespace}:warmed-version"
         self.cache = cache
         self.stats = stats
         self.flights = flights
@@ -53,7 +78,7 @@ class CacheSystem:
         tiers = [MemoryTier(settings.l1_size, settings.l1_ttl), l2,
                  SqliteTier(data_dir / "cache.sqlite3", settings.l3_ttl, settings.l3_max_entries)]
         cache = TieredCache(tiers, stats)
-        return cls(cache, stats, SingleFlight(client, namespace, flight_ttl),
+        return cls(client, namespace, cache, stats, SingleFlight(client, namespace, flight_ttl),
                    Invalidator(cache, client, namespace))
 
     def start(self) -> None:
@@ -71,6 +96,23 @@ class CacheSystem:
         self.stats.request(canonical_json(request), found.entry is not None)
         return found
 
+    def claim_flight(self, request: SearchRequest, corpus_version: int, owner: str | None,
+                     search_id: str) -> tuple[str, bool]:
+        """Join the search already computing this request for this owner, or start one.
+
+        The owner is part of the flight key: a search is readable only by its owner, so only
+        callers who could read the shared search may follow it.
+        """
+        return self.flights.claim(f"{cache_key(request, corpus_version)}|{owner or ''}", search_id)
+
+    def remember_search(self, request: SearchRequest, corpus_version: int, search: dict[str, Any]) -> None:
+        """Cache a completed search: ``{"search_id", "owner", "document", "response"}``.
+
+        ``document`` is the full completed result (every ranked hit), from which a search can be
+        rebuilt after Redis lost it; ``response`` is the rendered first page, sent as is.
+        """
+        self.store(request, corpus_version, json.dumps(search, separators=(",", ":")))
+
     def store(self, request: SearchRequest, corpus_version: int, document_json: str) -> CacheEntry:
         """Keep a completed search's document in every tier, under the key users will hit."""
         entry = CacheEntry(cache_key(request, corpus_version), normalise_text(request.query),
@@ -84,3 +126,11 @@ class CacheSystem:
     def corpus_changed(self, corpus_version: int) -> dict[str, int]:
         """Drop what older corpus versions left behind, in every tier of every process."""
         return self.invalidate(Selector("before_version", corpus_version))
+
+    def warmed_version(self) -> int | None:
+        """The corpus version warming last ran for (None before the first run)."""
+        value = self._client.get(self._warmed_key)
+        return int(value) if value is not None else None
+
+    def set_warmed_version(self, corpus_version: int) -> None:
+        self._client.set(self._warmed_key, corpus_version)
