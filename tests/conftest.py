@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from omics.config import ServiceSettings, Settings
+from omics.config import SecuritySettings, ServiceSettings, Settings
 
 
 @pytest.fixture(scope="session")
@@ -24,10 +24,16 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def settings(data_dir: Path) -> Settings:
-    """Settings of the test session: its own data directory, Redis from ``REDIS_URL`` if set."""
+    """Settings of the test session: its own data directory, Redis from ``REDIS_URL`` if set.
+
+    Rate limits are generous here (the service tests submit hundreds of searches from one
+    address); the security tests build their own app with tight limits.
+    """
     return Settings(data_dir=data_dir, redis_url=os.environ.get("REDIS_URL") or None,
                     secret_key="test-secret-key-not-for-production",
-                    service=ServiceSettings(max_body_bytes=16 * 1024, ws_ping_interval=25))
+                    service=ServiceSettings(max_body_bytes=16 * 1024, ws_ping_interval=25),
+                    security=SecuritySettings(rate_limit_anonymous="100000/minute",
+                                              rate_limit_user="100000/minute"))
 
 
 @pytest.fixture(scope="session")
