@@ -1,4 +1,4 @@
-"""Fixtures for the security tests: a fresh database per test, one Redis per session.
+"""Fixtures for the security tests: a fresh database per test, one app with accounts per session.
 
 The database is a SQLite file by default. With ``DATABASE_URL`` set (PostgreSQL), each test
 gets its own schema in that database through ``search_path``, dropped afterwards, so runs
@@ -7,18 +7,30 @@ never see each other's rows.
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
-import redis
 import sqlalchemy
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from omics.redis_connection import connect, resolve_redis_url
+from omics.config import SecuritySettings, ServiceSettings, Settings
+from omics.security import accounts, audit
 from omics.security.database import Database
+from omics.security.models import AuditEntry
+
+PASSWORD = "a long test password 42"
+USERS = {"alice": "researcher", "bob": "researcher", "carol": "curator", "root": "admin"}
+ANONYMOUS_LIMIT = 5
+_ADDRESSES = itertools.count(1)
 
 
 def _postgres_schema_url(base_url: str, schema: str) -> str:
@@ -49,10 +61,72 @@ def database(tmp_path: Path) -> Iterator[Database]:
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return resolve_redis_url(os.environ.get("REDIS_URL"), tmp_path_factory.mktemp("security-redis"))
+def security_settings(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Settings:
+    """Settings of the security app: tight anonymous limit, its own data directory and database."""
+    return Settings(
+        data_dir=tmp_path_factory.mktemp("security-data"), redis_url=redis_url,
+        secret_key="security-tests-" + uuid.uuid4().hex,
+        service=ServiceSettings(max_body_bytes=16 * 1024, ws_ping_interval=25),
+        security=SecuritySettings(database_url=os.environ.get("DATABASE_URL") or None,
+                                  rate_limit_anonymous=f"{ANONYMOUS_LIMIT}/minute",
+                                  rate_limit_user="1000/minute"),
+    )
+
+
+@pytest.fixture(scope="session")
+def secure_app(security_settings: Settings, celery_app: Any) -> Iterator[Flask]:
+    from app import create_app
+
+    base_url = security_settings.security.database_url
+    if not base_url:
+        yield create_app(security_settings, celery_app)
+        return
+    schema = f"sec_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(base_url)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    security_settings.security.database_url = _postgres_schema_url(base_url, schema)
+    yield create_app(security_settings, celery_app)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def accounts_db(secure_app: Flask) -> Database:
+    """The app's database, with one account per role (password :data:`PASSWORD`)."""
+    database = secure_app.extensions["omics_security"].database
+    with database.transaction() as session:
+        for name, role in USERS.items():
+            accounts.create_user(session, name, PASSWORD, role)
+    return database
 
 
 @pytest.fixture
-def redis_client(redis_url: str) -> redis.Redis:
-    return connect(redis_url)
+def client(secure_app: Flask, accounts_db: Database) -> FlaskClient:
+    """A test client whose requests come from a fresh address (rate limits count per address)."""
+    client = secure_app.test_client()
+    client.environ_base["REMOTE_ADDR"] = f"198.51.100.{next(_ADDRESSES)}"
+    return client
+
+
+def login(client: FlaskClient, username: str) -> dict[str, Any]:
+    response = client.post("/api/v2/auth/login", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def audit_text(database: Database) -> str:
+    """Every audit row as text, to check that no secret was ever written."""
+    with database.transaction() as session:
+        return "\n".join(json.dumps(audit.entry_to_dict(entry)) for entry in session.scalars(select(AuditEntry)))
+
+
+def audit_rows(database: Database, action: str) -> list[dict[str, Any]]:
+    with database.transaction() as session:
+        return [audit.entry_to_dict(entry) for entry in session.scalars(
+            select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq))]
