@@ -18,13 +18,14 @@ from typing import Any
 from celery import Celery
 from flask import Flask
 
-from blueprints import admin, api_keys, api_v1, api_v2, auth, events, health, page
+from blueprints import admin, admin_cache, api_keys, api_v1, api_v2, auth, events, health, page
 from omics.config import Settings
 from omics.security.cli import add_commands as add_security_commands
 from omics.security.cli import flower_basic_auth
 from omics.web.errors import register_error_handlers
 from omics.web.extensions import relay, sock
 from omics.web.metrics import init_metrics
+from omics.web.search_cache import init_search_cache
 from omics.web.security import init_security
 from omics.web.services import bind_services
 from tasks.celery_app import create_celery
@@ -53,6 +54,8 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
     for blueprint in (health.bp, api_v2.bp, api_v1.bp, events.bp, page.bp, auth.bp, api_keys.bp, admin.bp):
         app.register_blueprint(blueprint)
     init_security(app, settings, bound)
+    init_search_cache(app, settings, bound.redis_url)
+    app.register_blueprint(admin_cache.bp)
     return app
 
 

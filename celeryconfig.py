@@ -9,6 +9,8 @@ by ``tasks.celery_app`` from the one ``REDIS_URL``.
 
 from kombu import Queue
 
+from omics.config import CacheSettings
+
 # Deliveries of one search after which it is failed rather than retried (poison guard).
 MAX_DELIVERIES = 3
 
@@ -40,6 +42,12 @@ task_routes = {
 
 beat_schedule = {
     "reap-stale-searches": {"task": "omics.maintenance.reap_stale_searches", "schedule": 60.0},
+    # Replay the most requested searches into the cache; and, every few seconds, do it at once
+    # when the corpus version moved (an ingest), before users ask again.
+    "warm-cache": {"task": "omics.maintenance.warm_cache",
+                   "schedule": float(CacheSettings.from_env().warm_interval)},
+    "warm-cache-after-ingest": {"task": "omics.maintenance.warm_cache", "schedule": 10.0,
+                                "kwargs": {"only_if_changed": True}},
 }
 
 broker_connection_retry_on_startup = True

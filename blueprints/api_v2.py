@@ -11,7 +11,8 @@ from omics.web.errors import ApiError
 from omics.web.identity import current_identity
 from omics.web.openapi import openapi_document
 from omics.web.schemas import PageQuerySchema, SearchRequestSchema, load_query
-from omics.web.searches import owned_search, present, submit_search
+from omics.web.search_cache import submit_cached
+from omics.web.searches import owned_search, present
 from omics.web.services import services
 
 bp = Blueprint("api_v2", __name__, url_prefix="/api/v2")
@@ -33,7 +34,7 @@ def json_body() -> Any:
 @bp.post("/searches")
 def create_search() -> tuple[Response, int]:
     search_request = _search_schema.load(json_body())
-    status, body = submit_search(search_request, current_identity())
+    status, body = submit_cached(search_request, current_identity())
     return jsonify(body), status
 
 

@@ -98,8 +98,9 @@ class SearchStore:
         self._client = client
         self._ttl = ttl_seconds
 
-    def create(self, request: SearchRequest, owner: str | None) -> str:
-        search_id = uuid.uuid4().hex
+    def create(self, request: SearchRequest, owner: str | None, search_id: str | None = None) -> str:
+        """Store a queued search; ``search_id`` is given when a single-flight lock already names it."""
+        search_id = search_id or uuid.uuid4().hex
         now = time.time()
         with self._client.pipeline() as pipe:
             pipe.hset(_state_key(search_id), mapping={

@@ -18,7 +18,7 @@ from omics.redis_connection import resolve_redis_url
 from omics.runtime import shared_engine, shared_redis
 from omics.search_store import SearchStore
 
-TASK_MODULES = ("tasks.search", "tasks.maintenance")
+TASK_MODULES = ("tasks.search", "tasks.maintenance", "tasks.warming")
 
 
 @dataclass

@@ -18,6 +18,7 @@ import celeryconfig
 from omics.events import TERMINAL_KEY
 from omics.search_store import completed_document
 from tasks.celery_app import TaskContext, context
+from tasks.warming import remember_completed
 
 log = logging.getLogger(__name__)
 
@@ -77,5 +78,6 @@ def run_search(self: Any, search_id: str) -> str:
         fail_search(ctx, search_id, "engine_error", type(exc).__name__)
         return "failed"
     ctx.store.complete(search_id, document)
+    remember_completed(self.app, state, document)  # cached before anyone hears it completed
     _announce_terminal(ctx, search_id, "completed", document["total"])
     return "completed"

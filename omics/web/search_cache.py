@@ -52,17 +52,21 @@ def submit_cached(request: SearchRequest, identity: Identity) -> tuple[int, dict
         return 200, _answer_from(found, request, version, identity)
     check_examples(request)
     search_id = uuid.uuid4().hex
-    followed, started = system.claim_flight(request, version, identity.subject, search_id)
-    if started:
-        try:
-            return submit_search(request, identity, search_id=search_id)
-        except Exception:
-            system.flights.release(search_id)
-            raise
-    state = bound.store.get(followed)
+    while True:
+        followed, started = system.claim_flight(request, version, identity.subject, search_id)
+        if started:
+            try:
+                return submit_search(request, identity, search_id=search_id)
+            except Exception:
+                system.flights.release(search_id)
+                raise
+        state = bound.store.get(followed)
+        if state is None or state.status != "failed":
+            break
+        system.flights.release(followed)  # a failed search is not worth following: start anew
     if state is not None and state.status == "completed":
         return 200, present(state, None, None)
-    status = state.status if state is not None and state.status != "failed" else "queued"
+    status = state.status if state is not None else "queued"
     return 202, {"id": followed, "status": status, "links": search_links(followed)}
 
 

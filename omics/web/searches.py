@@ -31,11 +31,12 @@ def check_examples(request: SearchRequest) -> None:
         raise ApiError(422, "unknown accessions in similar_to", details={"similar_to": unknown})
 
 
-def submit_search(request: SearchRequest, identity: Identity) -> tuple[int, dict[str, Any]]:
+def submit_search(request: SearchRequest, identity: Identity,
+                  search_id: str | None = None) -> tuple[int, dict[str, Any]]:
     """Store a new search owned by ``identity`` and queue it on the search queue."""
     check_examples(request)
     bound = services()
-    search_id = bound.store.create(request, identity.subject)
+    search_id = bound.store.create(request, identity.subject, search_id)
     bound.celery.send_task("omics.search", args=[search_id], queue="search")
     return 202, {"id": search_id, "status": "queued", "links": search_links(search_id)}
 

@@ -1,10 +1,9 @@
-"""Fixtures for the cache tests: a real Redis (the machine's when REDIS_URL is set, else an
-embedded one), a fresh key namespace and data directory per test, and a helper that builds a
-cache system the way a process does."""
+"""Fixtures for the cache tests: the session's real Redis (``redis_url`` of tests/conftest.py),
+a fresh key namespace and data directory per test, and a helper that builds a cache system the
+way a process does."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,14 +13,8 @@ import redis
 
 from omics.cache import CacheSystem
 from omics.config import CacheSettings
-from omics.redis_connection import start_embedded_redis
 
 MakeSystem = Callable[..., CacheSystem]
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return os.environ.get("REDIS_URL") or start_embedded_redis(tmp_path_factory.mktemp("cache-redis"))
 
 
 @pytest.fixture
