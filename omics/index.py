@@ -133,6 +133,15 @@ class SegmentedIndex:
         last = self.segments[-1] if self.segments else None
         return last.start + last.count if last else 0
 
+    def doc_freq(self, stem: str) -> int:
+        """Documents containing ``stem`` in their largest field count (a lower bound on any field).
+
+        Read from the bm25s score matrix (one column slice per term), so it costs no scoring.
+        """
+        return max(
+            sum(segment.doc_freq(stem, field_name) for segment in self.segments) for field_name in FIELDS
+        )
+
     def field_scores(self, stem: str, field_name: str, size: int) -> np.ndarray:
         """BM25 scores of one stem in one field for every document (0 where absent)."""
         out = np.zeros(size, dtype=np.float32)
