@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +27,22 @@ from omics.facets import MetadataColumns
 from omics.highlight import QueryTerms, highlights, reasons
 from omics.index import FIELDS, SegmentedIndex
 from omics.query_parser import ParsedQuery, parse_query
-from omics.ranking import RERANK_POOL, TermScores, proximity_bonus, query_stems, score_terms, top_order
+from omics.ranking import (
+    FIELD_WEIGHTS,
+    RERANK_POOL,
+    TermScores,
+    proximity_bonus,
+    query_stems,
+    score_expansions,
+    score_terms,
+    score_weighted_stems,
+    top_order,
+)
 from omics.search import Hit, ProgressCallback, SearchFilters, SearchOutcome, SearchRequest
 from omics.series import Series
+from omics.similarity import build_profile, resolve_examples
 from omics.store import CorpusStore
+from omics.vocabulary import Vocabulary, vocabulary
 
 MAX_HITS = 1000  # ranked hits kept per search; totals still count every match
 REFRESH_SECONDS = 1.0  # how often a search checks whether another process added records
@@ -147,9 +159,12 @@ class SearchEngine:
 
         terms = QueryTerms.from_text(parsed.free_text, parsed.phrases)
         stems = query_stems(f"{parsed.free_text} {' '.join(parsed.phrases)}")
-        scored = score_terms(snap.index, stems, snap.size)
+        scored, understood, examples = self._score(request, parsed, stems, snap)
+        if not terms.words and "similar_to" in understood:
+            terms = QueryTerms(tuple(understood["similar_to"]["terms"]))
         pinned = self._pinned(parsed, snap)
         match = self._match_set(parsed, scored, pinned, filters, snap)
+        match[examples] = False  # "more like these" never answers with the examples themselves
         total = int(match.sum())
         report("retrieve", 40, {"matched": total})
 
@@ -165,7 +180,7 @@ class SearchEngine:
 
         for hit in hits[: request.page_size]:
             self._explain(hit)
-        parsed_view = parsed.to_dict()
+        parsed_view = parsed.to_dict() | understood
         parsed_view["filters"] = {
             "organisms": list(filters.organisms), "series_types": list(filters.series_types),
             "min_samples": filters.min_samples, "max_samples": filters.max_samples,
@@ -196,6 +211,43 @@ class SearchEngine:
         }
 
     # -- pipeline steps ----------------------------------------------------------------
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The ontology vocabulary, loaded on first use (its lexicon is cached in the data directory)."""
+        return vocabulary(Path(self.settings.data_dir))
+
+    def _score(self, request: SearchRequest, parsed: ParsedQuery, stems: list[str],
+               snap: _Snapshot) -> tuple[TermScores, dict[str, Any], list[int]]:
+        """Score the query's words, other names of the concepts they name, and the examples' profile.
+
+        Returns the scores, what was understood beyond the parsed query (shown to the user), and
+        the document ids of the examples. With both text and examples, each part is scaled to
+        its best document so neither dominates by the mere size of its numbers.
+        """
+        scored = score_terms(snap.index, stems, snap.size)
+        understood: dict[str, Any] = {}
+        text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()
+        expansions = self.vocabulary.expand(text) if text else []
+        if expansions:
+            extra = score_expansions(snap.index, expansions, snap.size, self.store.records.__getitem__)
+            scored.scores += extra
+            scored.also = extra > 0
+            understood["expansions"] = [asdict(e) for e in expansions]
+        if not request.similar_to:
+            return scored, understood, []
+        records = resolve_examples(request.similar_to, self.store.get)
+        profile = build_profile(records, snap.index.doc_freq, snap.size, FIELD_WEIGHTS, self.vocabulary)
+        similar = score_weighted_stems(snap.index, profile.terms, snap.size)
+        understood["similar_to"] = profile.describe()
+        if scored.stems or scored.also is not None:
+            scored.scores = scored.scores / max(float(scored.scores.max()), 1e-9) + similar / max(
+                float(similar.max()), 1e-9)
+        else:
+            scored.scores, scored.also = similar, similar > 0
+        ids = (self.store.doc_id(r.accession) for r in records)
+        examples = [d for d in ids if d is not None and d < snap.size]
+        return scored, understood, examples
+
     @staticmethod
     def _effective_filters(given: SearchFilters, parsed: ParsedQuery) -> SearchFilters:
         """Explicit request filters win; what the query text asked for fills the gaps."""
@@ -221,7 +273,7 @@ class SearchEngine:
 
     def _match_set(self, parsed: ParsedQuery, scored: TermScores, pinned: list[int],
                    filters: SearchFilters, snap: _Snapshot) -> np.ndarray:
-        has_text = bool(scored.stems)
+        has_text = bool(scored.stems) or scored.also is not None
         match = scored.matched.copy() if has_text else np.zeros(snap.size, dtype=bool)
         if not has_text and not pinned:
             match[:] = True  # filters (or a platform) alone: browse everything that passes
