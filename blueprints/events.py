@@ -27,6 +27,7 @@ bp = Blueprint("events", __name__)
 
 NORMAL_CLOSURE = 1000
 SERVICE_RESTART = 1012
+POLICY_VIOLATION = 1008  # the credential that opened the socket has expired
 POLL_SECONDS = 1.0
 # Idle polls after which the stream is re-read: a backstop for a pub/sub message lost in transit.
 IDLE_POLLS_BEFORE_CATCH_UP = 5
@@ -78,7 +79,11 @@ def watch(ws: Any, search_id: str) -> None:
         forward = _Forwarder(ws, search_id, g.events_after)
         forward.catch_up()
         idle = 0
+        identity = current_identity()
         while not forward.finished and ws.connected:
+            if identity.expired():
+                ws.close(POLICY_VIOLATION, "credential expired; reconnect with a fresh one")
+                return
             try:
                 item = inbox.get(timeout=POLL_SECONDS)
             except queue.Empty:

@@ -8,6 +8,7 @@ credential the caller is the anonymous identity (subject ``None``).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from flask import g, has_request_context
@@ -33,6 +34,10 @@ class Identity:
     method: str = "anonymous"
     key_id: str | None = None
     expires_at: int | None = None
+
+    def expired(self) -> bool:
+        """Whether the credential has run out (a WebSocket opened with it must close)."""
+        return self.expires_at is not None and time.time() >= self.expires_at
 
 
 ANONYMOUS = Identity(subject=None)
