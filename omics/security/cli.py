@@ -23,9 +23,13 @@ def _password() -> str:
     from_env = os.environ.get("OMICS_PASSWORD")
     if from_env:
         return from_env
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Repeat password: "):
-        raise SystemExit("the passwords differ")
+    try:
+        first = getpass.getpass("Password: ")
+        again = getpass.getpass("Repeat password: ")
+    except EOFError:
+        raise SystemExit("create-user: set OMICS_PASSWORD or run in a terminal") from None
+    if first != again:
+        raise SystemExit("create-user: the passwords differ")
     return first
 
 
