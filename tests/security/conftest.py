@@ -123,7 +123,8 @@ def bearer(token: str) -> dict[str, str]:
 def audit_text(database: Database) -> str:
     """Every audit row as text, to check that no secret was ever written."""
     with database.transaction() as session:
-        return "\n".join(json.dumps(audit.entry_to_dict(entry)) for entry in session.scalars(select(AuditEntry)))
+        entries = session.scalars(select(AuditEntry))
+        return "\n".join(json.dumps(audit.entry_to_dict(entry)) for entry in entries)
 
 
 def audit_rows(database: Database, action: str) -> list[dict[str, Any]]:

@@ -1,4 +1,8 @@
-"""``app.py create-user``, ``audit-verify`` and ``flower`` as an operator runs them."""
+"""``app.py create-user``, ``audit-verify`` and ``flower`` as an operator runs them.
+
+Most cases call ``app.main`` in this process (the same parser and code as the command line,
+without paying for an interpreter start each time); one runs the real ``python app.py``.
+"""
 
 from __future__ import annotations
 
@@ -10,58 +14,87 @@ from pathlib import Path
 
 import pytest
 
+from app import main
 from omics.config import REPOSITORY_ROOT
 from omics.security.database import SQLITE_FILENAME
 
 PASSWORD = "operator chosen password"
+_ISOLATED = ("DATABASE_URL", "OMICS_PASSWORD", "OMICS_FLOWER_USER", "OMICS_FLOWER_PASSWORD",
+             "OMICS_SECRET_KEY")
 
 
-def _run(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items()
-             if k not in {"DATABASE_URL", "OMICS_PASSWORD", "OMICS_FLOWER_USER", "OMICS_FLOWER_PASSWORD"}}
-    return subprocess.run([sys.executable, "app.py", *args], cwd=REPOSITORY_ROOT, capture_output=True, text=True,
-                          env={**clean, "OMICS_DATA_DIR": str(data_dir), **env}, stdin=subprocess.DEVNULL,
-                          timeout=120)
+class Operator:
+    """Runs ``app.py`` subcommands against one data directory with a clean environment."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                 data_dir: Path) -> None:
+        self.monkeypatch, self.capsys, self.data_dir = monkeypatch, capsys, data_dir
+        for name in _ISOLATED:
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("OMICS_DATA_DIR", str(data_dir))
+
+    def run(self, *args: str, **env: str) -> tuple[int, str]:
+        with self.monkeypatch.context() as patch:
+            for name, value in env.items():
+                patch.setenv(name, value)
+            try:
+                main(list(args))
+                code, message = 0, ""
+            except SystemExit as exit_:
+                code = exit_.code if isinstance(exit_.code, int) else 1
+                message = "" if isinstance(exit_.code, int) else str(exit_.code)
+        captured = self.capsys.readouterr()
+        return code, captured.out + captured.err + message
 
 
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("cli-data")
+@pytest.fixture
+def operator(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Operator:
+    operator = Operator(monkeypatch, capsys, tmp_path)
     for name, role in (("dana", "admin"), ("eli", "researcher")):
-        created = _run(path, "create-user", name, "--role", role, OMICS_PASSWORD=PASSWORD)
-        assert created.returncode == 0, created.stderr
-    return path
+        code, output = operator.run("create-user", name, "--role", role, OMICS_PASSWORD=PASSWORD)
+        assert code == 0, output
+    return operator
 
 
-def test_create_user_refuses_bad_input_without_a_traceback(data_dir: Path) -> None:
+def test_create_user_refuses_bad_input_with_a_message(operator: Operator) -> None:
     for args, env in ((("dana", "--role", "admin"), {"OMICS_PASSWORD": PASSWORD}),
                       (("fay", "--role", "researcher"), {"OMICS_PASSWORD": "short"}),
-                      (("fay", "--role", "researcher"), {})):
-        result = _run(data_dir, "create-user", *args, **env)
-        assert result.returncode != 0 and "Traceback" not in result.stderr
-    assert _run(data_dir, "create-user", "fay", "--role", "root", OMICS_PASSWORD=PASSWORD).returncode == 2
+                      (("fay", "--role", "root"), {"OMICS_PASSWORD": PASSWORD})):
+        code, output = operator.run("create-user", *args, **env)
+        assert code != 0 and output, args
 
 
-def test_password_stored_hashed_and_never_in_output(data_dir: Path) -> None:
-    with sqlite3.connect(data_dir / SQLITE_FILENAME) as db:
+def test_password_stored_hashed_and_never_in_output(operator: Operator) -> None:
+    with sqlite3.connect(operator.data_dir / SQLITE_FILENAME) as db:
         stored = [row[0] for row in db.execute("SELECT password_hash FROM users")]
         audit_rows = " ".join(str(row) for row in db.execute("SELECT * FROM audit_entries"))
     assert len(stored) == 2 and all(value.startswith("$argon2id$") for value in stored)
     assert PASSWORD not in audit_rows and "user_create" in audit_rows
 
 
-def test_audit_verify_detects_edits_and_deletions(data_dir: Path, tmp_path: Path) -> None:
-    intact = _run(data_dir, "audit-verify")
-    assert intact.returncode == 0 and "intact" in intact.stdout
-    with sqlite3.connect(data_dir / SQLITE_FILENAME) as db:
+def test_audit_verify_detects_edits_and_deletions(operator: Operator) -> None:
+    code, output = operator.run("audit-verify")
+    assert code == 0 and "intact: 2 entries" in output
+    with sqlite3.connect(operator.data_dir / SQLITE_FILENAME) as db:
         db.execute("UPDATE audit_entries SET target = 'mallory' WHERE seq = 1")
-    edited = _run(data_dir, "audit-verify")
-    assert edited.returncode == 1 and "entry 1 was altered" in edited.stderr
-    with sqlite3.connect(data_dir / SQLITE_FILENAME) as db:
+    code, output = operator.run("audit-verify")
+    assert code == 1 and "entry 1 was altered" in output
+    with sqlite3.connect(operator.data_dir / SQLITE_FILENAME) as db:
+        db.execute("DELETE FROM audit_entries WHERE seq = 2")
+    code, output = operator.run("audit-verify")
+    assert code == 1 and "ends at entry 1 but the head records 2" in output
+
+
+def test_audit_verify_exit_status_from_the_real_command(operator: Operator) -> None:
+    with sqlite3.connect(operator.data_dir / SQLITE_FILENAME) as db:
         db.execute("DELETE FROM audit_entries WHERE seq = 1")
-    assert _run(data_dir, "audit-verify").returncode == 1
+    env = {k: v for k, v in os.environ.items() if k not in _ISOLATED}
+    result = subprocess.run([sys.executable, "app.py", "audit-verify"], cwd=REPOSITORY_ROOT,
+                            capture_output=True, text=True, timeout=120,
+                            env={**env, "OMICS_DATA_DIR": str(operator.data_dir)})
+    assert result.returncode == 1 and "missing" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_flower_refuses_to_start_without_credentials(tmp_path: Path) -> None:
-    result = _run(tmp_path, "flower")
-    assert result.returncode != 0 and "OMICS_FLOWER_PASSWORD" in result.stderr
+def test_flower_refuses_to_start_without_credentials(operator: Operator) -> None:
+    code, output = operator.run("flower")
+    assert code != 0 and "OMICS_FLOWER_PASSWORD" in output

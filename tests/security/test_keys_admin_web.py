@@ -68,9 +68,11 @@ def test_key_cannot_mint_keys_or_exceed_role(client: FlaskClient) -> None:
     key = _new_key(client, token)["key"]
     assert client.post("/api/v2/api-keys", json={"name": "x"}, headers={"X-API-Key": key}).status_code == 403
     for scopes in (["admin:audit"], ["keys:manage"], ["nonsense"]):
-        response = client.post("/api/v2/api-keys", json={"name": "x", "scopes": scopes}, headers=bearer(token))
+        response = client.post("/api/v2/api-keys", json={"name": "x", "scopes": scopes},
+                               headers=bearer(token))
         assert response.status_code == 422, scopes
-    bad = client.post("/api/v2/api-keys", json={"name": "x", "expires_in_days": 10_000}, headers=bearer(token))
+    bad = client.post("/api/v2/api-keys", json={"name": "x", "expires_in_days": 10_000},
+                      headers=bearer(token))
     assert bad.status_code == 422
     assert client.post("/api/v2/api-keys", json={"name": "x"}).status_code == 401
 
@@ -116,7 +118,8 @@ def test_admin_changes_role_and_old_tokens_stop(client: FlaskClient, accounts_db
     assert me["role"] == "curator"
     change = audit_rows(accounts_db, "role_change")[-1]
     assert change["actor"] == "root" and change["target"] == "bob" and change["details"]["to"] == "curator"
-    assert client.put("/api/v2/admin/users/nobody/role", json={"role": "curator"}, headers=admin).status_code == 404
+    unknown = client.put("/api/v2/admin/users/nobody/role", json={"role": "curator"}, headers=admin)
+    assert unknown.status_code == 404
     for body in ({"role": "anonymous"}, {"role": "god"}, {}):
         assert client.put("/api/v2/admin/users/bob/role", json=body, headers=admin).status_code == 422
     client.put("/api/v2/admin/users/bob/role", json={"role": "researcher"}, headers=admin)

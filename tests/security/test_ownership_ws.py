@@ -57,7 +57,8 @@ def test_anonymous_search_reachable_by_its_id(secure_app: Flask, client: FlaskCl
     assert client.get(f"/api/v2/searches/{'0' * 32}").status_code == 404
 
 
-def test_search_started_with_a_key_belongs_to_the_keys_owner(client: FlaskClient, celery_worker: object) -> None:
+def test_search_started_with_a_key_belongs_to_the_keys_owner(client: FlaskClient,
+                                                             celery_worker: object) -> None:
     alice = login(client, "alice")["access_token"]
     key = client.post("/api/v2/api-keys", json={"name": "k"}, headers=bearer(alice)).get_json()["key"]
     created = client.post("/api/v2/searches", json={"query": "rheumatoid arthritis synovium"},

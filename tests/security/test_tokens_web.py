@@ -15,6 +15,8 @@ from flask_jwt_extended import create_access_token
 from omics.security.database import Database
 from tests.security.conftest import PASSWORD, audit_rows, audit_text, bearer, login
 
+JSON = {"Content-Type": "application/json"}
+
 
 def _b64(data: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
@@ -49,13 +51,14 @@ def test_wrong_password_is_401_and_audited_without_the_password(client: FlaskCli
 
 @pytest.mark.parametrize(("body", "headers", "status"), [
     ("not json", {"Content-Type": "text/plain"}, 415),
-    ("{broken", {"Content-Type": "application/json"}, 400),
-    (json.dumps({"username": "alice"}), {"Content-Type": "application/json"}, 422),
-    (json.dumps({"username": "alice", "password": "x", "admin": True}), {"Content-Type": "application/json"}, 422),
-    (json.dumps({"username": ["alice"], "password": 5}), {"Content-Type": "application/json"}, 422),
-    (json.dumps({"username": "alice", "password": "x" * 40000}), {"Content-Type": "application/json"}, 413),
+    ("{broken", JSON, 400),
+    (json.dumps({"username": "alice"}), JSON, 422),
+    (json.dumps({"username": "alice", "password": "x", "admin": True}), JSON, 422),
+    (json.dumps({"username": ["alice"], "password": 5}), JSON, 422),
+    (json.dumps({"username": "alice", "password": "x" * 40000}), JSON, 413),
 ])
-def test_malformed_and_oversized_login_bodies(client: FlaskClient, body: str, headers: dict, status: int) -> None:
+def test_malformed_and_oversized_login_bodies(client: FlaskClient, body: str, headers: dict,
+                                              status: int) -> None:
     response = client.post("/api/v2/auth/login", data=body, headers=headers)
     assert response.status_code == status
     assert set(response.get_json()["error"]) == {"code", "message", "details"}
@@ -154,7 +157,8 @@ def test_logout_without_tokens_is_401(client: FlaskClient) -> None:
 
 
 def test_cookie_login_needs_csrf_for_writes(client: FlaskClient) -> None:
-    response = client.post("/api/v2/auth/login", json={"username": "alice", "password": PASSWORD, "cookie": True})
+    response = client.post("/api/v2/auth/login",
+                           json={"username": "alice", "password": PASSWORD, "cookie": True})
     assert response.status_code == 200
     body = response.get_json()
     assert "access_token" not in body and body["csrf_token"]
@@ -163,5 +167,6 @@ def test_cookie_login_needs_csrf_for_writes(client: FlaskClient) -> None:
     assert client.get("/api/v2/auth/me").get_json()["subject"] == "alice"
     no_csrf = client.post("/api/v2/api-keys", json={"name": "page"})
     assert no_csrf.status_code == 401 and no_csrf.get_json()["error"]["code"] == "csrf_failed"
-    with_csrf = client.post("/api/v2/api-keys", json={"name": "page"}, headers={"X-CSRF-TOKEN": body["csrf_token"]})
+    with_csrf = client.post("/api/v2/api-keys", json={"name": "page"},
+                            headers={"X-CSRF-TOKEN": body["csrf_token"]})
     assert with_csrf.status_code == 201
