@@ -17,7 +17,7 @@ from typing import Any
 from celery import Celery, shared_task
 
 from omics.cache.keys import cache_key, request_from_canonical
-from omics.cache.system import CacheSystem, shared_cache
+from omics.cache.system import CacheSystem, corpus_version, shared_cache
 from omics.search_store import SearchState
 from tasks.celery_app import context
 
@@ -50,7 +50,7 @@ def warm_cache(self: Any, only_if_changed: bool = False, top: int | None = None)
 
     ctx = context(self.app)
     cache = cache_of(self.app)
-    version = ctx.engine.version
+    version = corpus_version(ctx.engine)
     previous = cache.warmed_version()
     if only_if_changed and previous == version:
         return {"version": version, "warmed": 0, "cached": 0}

@@ -34,6 +34,15 @@ _shared: dict[tuple[str, str], CacheSystem] = {}
 _shared_lock = threading.Lock()
 
 
+def corpus_version(engine: Any) -> int:
+    """The newest corpus version, also when another process added records since this one loaded.
+
+    A key must never be older than the corpus (that would serve a stale result); the engine
+    reloads a newer version lazily, so the version its store has on disk is consulted too.
+    """
+    return max(engine.version, engine.store.disk_version())
+
+
 def shared_cache(redis_url: str, settings: Settings, l2_backend: Any = None) -> CacheSystem:
     """The process's cache system for this Redis and data directory, built and started once.
 

@@ -20,7 +20,7 @@ from flask import Flask, current_app
 from flask_caching.backends.rediscache import RedisCache
 
 from omics.cache.hierarchy import Lookup
-from omics.cache.system import DEFAULT_NAMESPACE, CacheSystem, shared_cache
+from omics.cache.system import DEFAULT_NAMESPACE, CacheSystem, corpus_version, shared_cache
 from omics.config import Settings
 from omics.events import TERMINAL_KEY
 from omics.redis_connection import connect
@@ -46,7 +46,7 @@ def search_cache() -> CacheSystem:
 def submit_cached(request: SearchRequest, identity: Identity) -> tuple[int, dict[str, Any]]:
     """200 with the completed search from cache, else 202 with the (possibly shared) search."""
     system, bound = search_cache(), services()
-    version = bound.engine.version
+    version = corpus_version(bound.engine)
     found = system.lookup(request, version)
     if found.entry is not None:
         return 200, _answer_from(found, request, version, identity)
