@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import threading
 from collections import deque
@@ -217,13 +218,12 @@ class Vocabulary:
             return cls(build_lexicon())
         path = _cache_path(cache_dir)
         if path.exists():
-            with gzip.open(path, "rt", encoding="utf-8") as handle:
-                return cls(json.load(handle))
+            return cls(json.loads(gzip.decompress(path.read_bytes())))
         lexicon = build_lexicon()
         cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".tmp")
-        with gzip.open(partial, "wt", encoding="utf-8", compresslevel=5) as handle:
-            json.dump(lexicon, handle, separators=(",", ":"))
+        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # concurrent builders never collide
+        packed = json.dumps(lexicon, separators=(",", ":")).encode()
+        partial.write_bytes(gzip.compress(packed, compresslevel=5))
         partial.replace(path)
         return cls(lexicon)
 
@@ -258,6 +258,10 @@ class Vocabulary:
             i += length
         return found
 
+    def specific_concepts(self, text: str) -> list[Concept]:
+        """Concepts in ``text`` other than ontology roots ("disease", "cell"), which say nothing."""
+        return [c for c in self.concepts(text) if c.term_id not in self._roots]
+
     def _longest_match(self, words: list[tuple[str, int, int]], i: int) -> tuple[int, list[str], bool] | None:
         for length in range(min(MAX_KEY_TOKENS, len(words) - i), 0, -1):
             span = words[i : i + length]
@@ -279,7 +283,7 @@ class Vocabulary:
         specific concept ``SUBTYPE_WEIGHT``; all halved when the concept was only guessed from an
         acronym, and split between the candidates when an acronym is ambiguous.
         """
-        concepts = [c for c in self.concepts(text) if c.term_id not in self._roots]
+        concepts = self.specific_concepts(text)
         seen = {normalise(text)} | {normalise(c.matched) for c in concepts}
         candidates: dict[str, int] = {}
         for c in concepts:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from omics.config import SHIPPED_CORPUS, Settings
+from omics.engine import SearchEngine
 from omics.vocabulary import Vocabulary, vocabulary
 
 
@@ -21,3 +23,9 @@ def quality_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def vocab(quality_data_dir: Path) -> Vocabulary:
     return vocabulary(quality_data_dir)
+
+
+@pytest.fixture(scope="session")
+def engine(quality_data_dir: Path) -> SearchEngine:
+    """The engine over the shipped 8k-series corpus (index built once per session)."""
+    return SearchEngine.open(Settings(data_dir=quality_data_dir, corpus_path=SHIPPED_CORPUS))

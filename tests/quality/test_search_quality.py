@@ -1,0 +1,93 @@
+"""What expansion and query by example change for a user of the engine, on the real corpus."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from omics.engine import SearchEngine
+from omics.search import SearchFilters, SearchRequest
+from omics.similarity import UnknownExampleError
+
+# Real series whose text says "hepatoma" (HepG2 hepatoma cells) but never "hepatocellular carcinoma"
+HEPATOMA_ONLY = ("GSE18494", "GSE18505")
+# A series about scleroderma myeloid cells that never says "systemic sclerosis"
+SCLERODERMA_ONLY = "GSE144625"
+# Four psoriasis series: the examples for "more like these"
+PSORIASIS = ("GSE40033", "GSE42305", "GSE53431", "GSE57225")
+
+
+def accessions(engine: SearchEngine, request: SearchRequest) -> list[str]:
+    return [hit.accession for hit in engine.search(request).hits]
+
+
+def text_of(engine: SearchEngine, accession: str) -> str:
+    record = engine.get(accession)
+    assert record is not None
+    return f"{record.title} {record.summary} {record.overall_design}"
+
+
+def test_synonym_finds_series_that_only_use_the_synonym(engine: SearchEngine) -> None:
+    for accession in HEPATOMA_ONLY:
+        assert not re.search("hepatocellular carcinoma", text_of(engine, accession), re.I)
+    found = accessions(engine, SearchRequest(query="hepatocellular carcinoma"))
+    assert set(HEPATOMA_ONLY) <= set(found)
+    assert SCLERODERMA_ONLY in accessions(engine, SearchRequest(query="systemic sclerosis"))[:20]
+
+
+def test_the_user_sees_what_the_query_was_expanded_with(engine: SearchEngine) -> None:
+    parsed = engine.search(SearchRequest(query="hepatocellular carcinoma")).parsed
+    expansion = next(e for e in parsed["expansions"] if e["phrase"].lower() == "hepatoma")
+    assert expansion["term_id"] == "MONDO:0007256"
+    assert expansion["relation"] == "synonym"
+    assert 0 < expansion["weight"] < 1
+
+
+def test_a_synonym_match_ranks_below_the_same_words_matched_directly(engine: SearchEngine) -> None:
+    hits = engine.search(SearchRequest(query="hepatocellular carcinoma", page_size=1000)).hits
+    scores = {h.accession: h.score for h in hits}
+    direct = [h.score for h in hits[:10]]
+    assert all(scores[a] < min(direct) for a in HEPATOMA_ONLY)
+
+
+def test_apostrophes_and_plurals_find_the_same_series(engine: SearchEngine) -> None:
+    first = accessions(engine, SearchRequest(query="Alzheimer's disease"))[:20]
+    assert first == accessions(engine, SearchRequest(query="Alzheimers disease"))[:20]
+    assert len(first) >= 5
+
+
+def test_similar_to_ranks_the_examples_topic_first_and_excludes_them(engine: SearchEngine) -> None:
+    outcome = engine.search(SearchRequest(similar_to=PSORIASIS, page_size=20))
+    found = [h.accession for h in outcome.hits]
+    assert not set(PSORIASIS) & set(found)
+    on_topic = [a for a in found[:10] if re.search(r"psoria", text_of(engine, a), re.I)]
+    assert len(on_topic) >= 6, found[:10]
+    assert outcome.parsed["similar_to"]["examples"] == list(PSORIASIS)
+    assert "psoriasis" in outcome.parsed["similar_to"]["terms"]
+    assert {"id": "MONDO:0005083", "label": "psoriasis"} in outcome.parsed["similar_to"]["concepts"]
+
+
+def test_filters_and_facets_apply_to_similar_to(engine: SearchEngine) -> None:
+    filters = SearchFilters(organisms=("Mus musculus",), min_samples=10)
+    outcome = engine.search(SearchRequest(similar_to=PSORIASIS, filters=filters, page_size=50))
+    assert outcome.hits
+    for hit in outcome.hits:
+        record = engine.get(hit.accession)
+        assert "Mus musculus" in record.organisms
+        assert record.sample_count is not None and record.sample_count >= 10
+    organism_facet = next(v for k, v in outcome.facets.items() if "organism" in k)
+    assert organism_facet["Mus musculus"] == outcome.total
+
+
+def test_text_and_examples_together_narrow_to_the_text(engine: SearchEngine) -> None:
+    outcome = engine.search(SearchRequest(query="phototherapy", similar_to=PSORIASIS, page_size=50))
+    assert outcome.hits
+    for hit in outcome.hits:
+        assert re.search(r"phototherap", text_of(engine, hit.accession), re.I)
+
+
+def test_unknown_examples_raise_a_specific_error(engine: SearchEngine) -> None:
+    with pytest.raises(UnknownExampleError) as raised:
+        engine.search(SearchRequest(similar_to=(PSORIASIS[0], "GSE999999999")))
+    assert raised.value.accessions == ["GSE999999999"]
