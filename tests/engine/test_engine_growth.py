@@ -1,0 +1,103 @@
+"""The corpus grows without a rebuild, the index survives restarts, searches run concurrently."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from omics import index as index_module
+from omics.search import SearchRequest
+from omics.series import Series
+
+NEW = Series(
+    accession="GSE990000001",
+    title="Axolotl limb blastema regeneration time course",
+    summary="Transcriptomes of regenerating axolotl limbs sampled across blastema stages.",
+    organisms=("Ambystoma mexicanum",),
+    series_types=("Expression profiling by high throughput sequencing",),
+    platforms=("GPL99999",),
+    sample_count=24,
+)
+
+
+def top(engine, query: str) -> list[str]:
+    return [h.accession for h in engine.search(SearchRequest(query=query)).hits]
+
+
+def test_add_bumps_version_and_is_searchable_at_once(fresh_engine) -> None:
+    engine = fresh_engine()
+    before = engine.version
+    assert "GSE990000001" not in top(engine, "axolotl blastema")
+    assert engine.add([NEW]) == before + 1 == engine.version
+    assert top(engine, "axolotl blastema")[0] == "GSE990000001"
+    assert engine.get("GSE990000001") == NEW
+    outcome = engine.search(SearchRequest(query="regeneration", filters=NEW_FILTER))
+    assert [h.accession for h in outcome.hits] == ["GSE990000001"]
+    assert outcome.corpus_version == engine.version
+
+
+NEW_FILTER = __import__("omics.search", fromlist=["SearchFilters"]).SearchFilters(
+    organisms=("Ambystoma mexicanum",))
+
+
+def test_index_reloads_from_disk_instead_of_rebuilding(fresh_engine, monkeypatch) -> None:
+    first = fresh_engine()
+    first.add([NEW])
+    manifest = json.loads((first.index_root / "manifest.json").read_text())
+    assert [s["name"].split("-")[0] for s in manifest["segments"]] == ["main", "delta"]
+
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("the index was rebuilt instead of loaded")
+
+    monkeypatch.setattr(index_module.SegmentedIndex, "build", no_rebuild)
+    again = fresh_engine()
+    assert again.version == first.version
+    assert top(again, "axolotl blastema")[0] == "GSE990000001"
+    assert top(again, "Human mammary epithelium and breast cancer")[0] == "GSE53"
+
+
+def test_replacing_a_record_serves_the_new_version_only(fresh_engine) -> None:
+    engine = fresh_engine()
+    old = engine.get("GSE53")
+    engine.add([Series(**{**old.to_dict(), "title": "Quokka mammary epithelium", "extra": {}})])
+    assert engine.get("GSE53").title == "Quokka mammary epithelium"
+    hits = top(engine, "mammary epithelium")
+    assert hits.count("GSE53") == 1
+    assert top(engine, "quokka")[:1] == ["GSE53"]
+
+
+def test_delta_scores_use_corpus_wide_statistics(fresh_engine) -> None:
+    """A new record about a common topic ranks by its text, not by its tiny delta segment."""
+    engine = fresh_engine()
+    twin = engine.get("GSE53")
+    engine.add([Series(accession="GSE990000002", title=twin.title, summary=twin.summary,
+                       organisms=twin.organisms, sample_count=twin.sample_count)])
+    hits = engine.search(SearchRequest(query=twin.title)).hits
+    scores = {h.accession: h.score for h in hits[:5]}
+    assert scores["GSE990000002"] == pytest.approx(scores["GSE53"], rel=0.3)
+
+
+def test_concurrent_searches_while_adding(fresh_engine) -> None:
+    engine = fresh_engine()
+    errors: list[BaseException] = []
+
+    def search_many() -> None:
+        try:
+            for _ in range(15):
+                outcome = engine.search(SearchRequest(query="lung cancer"))
+                assert outcome.total > 0
+                assert sum(outcome.facets["sample_size"].values()) == outcome.total
+        except BaseException as exc:  # collected and re-raised in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=search_many) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for n in range(3):
+        engine.add([Series(accession=f"GSE99000010{n}", title=f"Lung cancer cohort {n}", sample_count=10)])
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert engine.version == 4

@@ -1,0 +1,70 @@
+"""Loaders on real GEO material: the shipped corpus, SOFT family files, an esummary document."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import FIXTURES, SOFT
+
+from omics.loaders import parse_esummary, parse_soft, read_jsonl, write_jsonl
+from omics.series import Series
+
+
+def test_corpus_has_every_series_with_its_metadata(corpus: list[Series]) -> None:
+    assert len(corpus) == 8091
+    by_accession = {s.accession: s for s in corpus}
+    gse59 = by_accession["GSE59"]
+    assert gse59.title == "Human cancer cell lines"
+    assert gse59.organisms == ("Homo sapiens",)
+    assert gse59.platforms == ("GPL169", "GPL167")
+    assert gse59.sample_count == 68
+    assert gse59.gds == ("GDS88",)
+
+
+def test_jsonl_round_trip_keeps_every_field(corpus: list[Series], tmp_path) -> None:
+    sample = [s for s in corpus if s.accession == "GSE105845"] + corpus[:50]
+    path = tmp_path / "out.jsonl.gz"
+    write_jsonl(path, sample)
+    assert list(read_jsonl(path)) == sample
+    assert [s.extra for s in read_jsonl(path)] == [s.extra for s in sample]
+
+
+def test_soft_family_file_matches_the_corpus_record(corpus: list[Series]) -> None:
+    [parsed] = parse_soft(SOFT / "GSE105845_family.soft")
+    shipped = next(s for s in corpus if s.accession == "GSE105845")
+    assert parsed.title == shipped.title == "microRNA-seq from forebrain (ENCSR715QTV)"
+    assert parsed.summary == shipped.summary
+    assert parsed.organisms == shipped.organisms == ("Mus musculus",)
+    assert parsed.series_types == ("Non-coding RNA profiling by high throughput sequencing",)
+    assert parsed.platforms == ("GPL13112",)
+    assert parsed.sample_count == 2
+    assert parsed.extra["submission_date"] == "Oct 23 2017"
+
+
+def test_soft_reads_organisms_from_samples_and_skips_data_tables() -> None:
+    [series] = parse_soft(SOFT / "soft_ex_family.txt")
+    assert series.title == "Murine ES Cells: Control vs. Triple-Fusion Transfected"
+    assert series.organisms == ("Mus musculus",)
+    assert series.sample_count == 3
+    assert series.overall_design.startswith("Two-condition experiment")
+    [platform_file_series] = parse_soft(SOFT / "GPL20814_family.soft")
+    assert platform_file_series.accession == "GSE72138"
+
+
+def test_esummary_takes_accessions_from_the_record_not_the_uid() -> None:
+    records = parse_esummary(FIXTURES / "esummary_gds.json")
+    assert [r.accession for r in records] == ["GSE327255", "GSE226260", "GSE292461"]
+    long_covid = records[1]
+    assert long_covid.entrez_uid == "200226260"
+    assert long_covid.platforms == ("GPL34284", "GPL24676")
+    assert long_covid.series_types == ("Expression profiling by high throughput sequencing",)
+    assert long_covid.sample_count == 331
+    assert records[2].organisms == ("Mesocricetus auratus",)
+
+
+def test_esummary_skips_non_series_entries_and_inline_errors() -> None:
+    document = json.loads((FIXTURES / "esummary_gds.json").read_text())
+    kinds = {doc.get("entrytype") for uid, doc in document["result"].items() if uid != "uids"}
+    assert {"GDS", "GPL", "GSM", None} <= kinds  # the fixture really holds them
+    accessions = {r.accession for r in parse_esummary(document)}
+    assert not accessions & {"GDS5435", "GPL21145", "GSM1"}

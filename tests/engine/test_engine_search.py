@@ -1,0 +1,173 @@
+"""Searching the real corpus: known items, filters, facets, pagination, accessions, explanations."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+
+import pytest
+
+from omics.engine import SearchEngine
+from omics.pagination import InvalidCursor, decode_cursor, encode_cursor, paginate
+from omics.search import STAGES, SearchRequest
+from omics.series import Series
+
+HUMAN_EXPRESSION = ["Expression profiling by array", "Expression profiling by high throughput sequencing"]
+
+
+def known_items(corpus: list[Series], count: int = 40) -> list[Series]:
+    """Series with a distinctive title (unique, at least five words), sampled reproducibly."""
+    titles = Counter(s.title.lower() for s in corpus)
+    eligible = [s for s in corpus if titles[s.title.lower()] == 1 and len(s.title.split()) >= 5]
+    return random.Random(7).sample(eligible, count)
+
+
+def test_title_words_find_that_series_first(run, corpus: list[Series]) -> None:
+    ranks = []
+    for series in known_items(corpus):
+        accessions = [h.accession for h in run(series.title.replace('"', " ")).hits[:10]]
+        ranks.append(accessions.index(series.accession) if series.accession in accessions else 99)
+    assert sum(r == 0 for r in ranks) >= 0.9 * len(ranks), ranks
+    assert max(ranks) < 3, ranks
+
+
+@pytest.mark.parametrize("organism", ["Homo sapiens", "Mus musculus"])
+def test_organism_filter_is_exact(run, engine: SearchEngine, organism: str) -> None:
+    outcome = run("cancer", organisms=[organism])
+    assert outcome.total > 0
+    assert all(organism in engine.get(h.accession).organisms for h in outcome.hits)
+    assert outcome.facets["organism"][organism] == outcome.total
+
+
+def test_series_type_filter_is_exact(run, engine: SearchEngine) -> None:
+    outcome = run("arthritis", series_types=HUMAN_EXPRESSION)
+    unfiltered = run("arthritis")
+    assert 0 < outcome.total < unfiltered.total
+    for hit in outcome.hits:
+        assert set(engine.get(hit.accession).series_types) & set(HUMAN_EXPRESSION)
+
+
+def test_sample_size_filters(run, engine: SearchEngine) -> None:
+    outcome = run("leukemia", min_samples=50, max_samples=200)
+    assert outcome.total > 0
+    counts = [engine.get(h.accession).sample_count for h in outcome.hits]
+    assert all(c is not None and 50 <= c <= 200 for c in counts)
+
+
+def test_filters_from_query_words(run, engine: SearchEngine) -> None:
+    outcome = run("mouse liver at least 20 samples")
+    assert outcome.parsed["filters"]["organisms"] == ["Mus musculus"]
+    assert outcome.parsed["filters"]["min_samples"] == 20
+    assert outcome.total > 0
+    for hit in outcome.hits:
+        record = engine.get(hit.accession)
+        assert "Mus musculus" in record.organisms and record.sample_count >= 20
+
+
+def test_explicit_filters_win_over_query_words(run) -> None:
+    outcome = run("mouse lung", organisms=["Homo sapiens"])
+    assert outcome.parsed["filters"]["organisms"] == ["Homo sapiens"]
+
+
+def test_facet_counts_agree_with_filtered_results(run) -> None:
+    outcome = run("breast cancer")
+    assert sum(outcome.facets["sample_size"].values()) == outcome.total
+    for facet, key in (("organism", "organisms"), ("series_type", "series_types")):
+        for value, count in list(outcome.facets[facet].items())[:3]:
+            assert run("breast cancer", **{key: [value]}).total == count
+
+
+def test_facets_cover_the_whole_match_set_not_a_page(run) -> None:
+    outcome = run("cancer", page_size=5)
+    assert outcome.total > 1000  # more than the kept hits, and far more than a page
+    assert sum(outcome.facets["sample_size"].values()) == outcome.total
+
+
+def test_pagination_neither_skips_nor_repeats(run) -> None:
+    outcome = run("asthma")
+    seen, cursor = [], None
+    while True:
+        page, cursor = paginate(outcome.hits, 7, "search-1", cursor)
+        seen.extend(h.accession for h in page)
+        if cursor is None:
+            break
+    assert seen == [h.accession for h in outcome.hits]
+    assert len(set(seen)) == len(seen) == min(outcome.total, len(outcome.hits))
+
+
+def test_cursors_are_bound_to_their_search_and_tamper_evident() -> None:
+    cursor = encode_cursor(20, "search-1")
+    assert decode_cursor(cursor, "search-1") == 20
+    with pytest.raises(InvalidCursor):
+        decode_cursor(cursor, "search-2")
+    with pytest.raises(InvalidCursor):
+        decode_cursor(cursor[:-2] + ("A" if cursor[-2] != "A" else "B") + cursor[-1], "search-1")
+    with pytest.raises(InvalidCursor):
+        decode_cursor("not a cursor", "search-1")
+
+
+def test_same_search_same_order(run) -> None:
+    first = [h.accession for h in run("heart failure").hits]
+    assert first == [h.accession for h in run("heart failure").hits]
+
+
+def test_accession_fast_path(run) -> None:
+    assert [h.accession for h in run("gse53").hits] == ["GSE53"]
+    assert run("GDS88").hits[0].accession == "GSE59"  # GSE59 is the series GDS88 was curated from
+    assert run("GSE0000001").total == 0
+
+
+def test_platform_accession_lists_its_series(run, engine: SearchEngine) -> None:
+    outcome = run("GPL570")
+    assert outcome.total > 10
+    assert all("GPL570" in engine.get(h.accession).platforms for h in outcome.hits)
+
+
+def test_phrase_and_exclusion(run, engine: SearchEngine) -> None:
+    phrase = run('"single cell"')
+    assert phrase.total > 0
+    for hit in phrase.hits[:50]:
+        record = engine.get(hit.accession)
+        text = " ".join((record.title, record.summary, record.overall_design)).lower()
+        assert re.search(r"single\W+cell", text)
+    excluded = run("melanoma -mouse")
+    assert 0 < excluded.total < run("melanoma").total
+    for hit in excluded.hits:
+        record = engine.get(hit.accession)
+        text = " ".join((record.title, record.summary, record.overall_design)).lower()
+        assert not re.search(r"\bmouse\b", text)
+
+
+def test_sort_by_sample_count(run, engine: SearchEngine) -> None:
+    outcome = run("psoriasis", sort="sample_count")
+    counts = [engine.get(h.accession).sample_count or -1 for h in outcome.hits]
+    assert len(counts) > 10
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_progress_reports_every_stage_in_order(engine: SearchEngine) -> None:
+    calls = []
+    outcome = engine.search(SearchRequest(query="glioblastoma"), lambda s, p, d: calls.append((s, p, d)))
+    assert [c[0] for c in calls] == list(STAGES)
+    percents = [c[1] for c in calls]
+    assert percents == sorted(percents) and percents[-1] == 100
+    assert calls[1][2]["matched"] == outcome.total
+
+
+def test_results_carry_contract_fields_highlights_and_reasons(run, engine: SearchEngine) -> None:
+    outcome = run("neuroblastoma", page_size=5)
+    first = engine.result(outcome.hits[0])
+    for key in ("accession", "title", "summary", "organisms", "series_types", "platforms",
+                "sample_count", "score"):
+        assert key in first
+    assert "<mark>" in first["highlights"]["title"] + first["highlights"]["summary"]
+    assert first["reasons"] and any("neuroblastoma" in r for r in first["reasons"])
+    late = engine.result(outcome.hits[min(len(outcome.hits) - 1, 40)])  # beyond the first page
+    assert late["highlights"] and late["reasons"]
+
+
+def test_highlights_are_html_safe(engine: SearchEngine, run) -> None:
+    for hit in run("cells <script>").hits[:20]:
+        shown = engine.result(hit)["highlights"]
+        assert "<script>" not in shown["title"] + shown["summary"]
