@@ -275,7 +275,8 @@ class SearchEngine:
                    filters: SearchFilters, snap: _Snapshot) -> np.ndarray:
         has_text = bool(scored.stems) or scored.also is not None
         match = scored.matched.copy() if has_text else np.zeros(snap.size, dtype=bool)
-        if not has_text and not pinned:
+        named = [a for a in parsed.accessions if not a.startswith("GPL")]
+        if not has_text and not pinned and not named:
             match[:] = True  # filters (or a platform) alone: browse everything that passes
         match[pinned] = True
         for phrase in parsed.phrases:
@@ -285,9 +286,6 @@ class SearchEngine:
         platforms = [a for a in parsed.accessions if a.startswith("GPL")]
         if platforms:
             match &= snap.columns.platform_mask(platforms)
-        asks_samples = any(a.startswith("GSM") for a in parsed.accessions)
-        if asks_samples and not (has_text or pinned or platforms):
-            match[:] = False  # sample accessions are not indexed: say nothing rather than everything
         return match & snap.live & snap.columns.filter_mask(filters)
 
     def _phrase_mask(self, phrase: str, within: np.ndarray, scored: TermScores | None,

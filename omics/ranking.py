@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from omics.highlight import QueryTerms
-from omics.index import FIELDS, SegmentedIndex, tokenize
+from omics.index import FIELDS, SegmentedIndex, stem_words, tokenize
 from omics.series import Series
 from omics.vocabulary import Expansion
 
@@ -29,6 +29,7 @@ FIELD_WEIGHTS: dict[str, float] = {"title": 1.25, "summary": 1.0, "overall_desig
 COVERAGE_EXPONENT = 1.0
 PHRASE_BONUS = {"title": 0.15, "summary": 0.075}
 PROXIMITY_BONUS = 0.05
+TITLE_MATCH_BONUS = 1.0
 PROXIMITY_GAP = 3
 RERANK_POOL = 200
 
@@ -129,7 +130,11 @@ def proximity_bonus(records: list[Series], terms: QueryTerms) -> np.ndarray:
     phrase_text = " ".join(terms.words)
     exact = terms.phrase_matcher(phrase_text)
     near = terms.phrase_matcher(phrase_text, gap_words=PROXIMITY_GAP)
+    query_stems_in_order = tuple(stem_words(terms.words))
+    titles = tokenize([record.title for record in records])
     for i, record in enumerate(records):
+        if len(query_stems_in_order) >= 3 and tuple(dict.fromkeys(titles[i])) == query_stems_in_order:
+            bonus[i] += TITLE_MATCH_BONUS  # the query *is* this title: a pasted known item
         for field_name, weight in PHRASE_BONUS.items():
             text = getattr(record, field_name)
             if exact is not None and exact.search(text):
