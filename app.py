@@ -59,6 +59,13 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
     return app
 
 
+def warm(app: Flask) -> Flask:
+    """Load the index while the server starts accepting requests; the first search waits for it."""
+    bound = app.extensions["omics"]
+    threading.Thread(target=lambda: bound.engine, name="engine-warmup", daemon=True).start()
+    return app
+
+
 def start_worker_thread(celery: Celery, concurrency: int) -> Any:
     """Run a Celery worker (threads pool, both queues) in a daemon thread of this process."""
     from celery.worker import WorkController
@@ -89,10 +96,7 @@ def run_all(settings: Settings, args: argparse.Namespace) -> None:
     celery = create_celery(settings)
     start_worker_thread(celery, settings.service.worker_concurrency)
     start_beat_thread(celery)
-    app = create_app(settings, celery)
-    bound = app.extensions["omics"]
-    # Load the index while the server starts accepting requests; the first search waits for it.
-    threading.Thread(target=lambda: bound.engine, name="engine-warmup", daemon=True).start()
+    app = warm(create_app(settings, celery))
     serve_forever(app, args.host or settings.host, args.port or settings.port)
 
 
@@ -109,7 +113,7 @@ class _GunicornApp:
                     self.cfg.set(key, value)
 
             def load(self) -> Flask:
-                return create_app()
+                return warm(create_app())
 
         Application().run()
 

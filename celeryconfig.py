@@ -7,7 +7,7 @@ search that keeps killing workers instead of looping on it. Broker and result UR
 by ``tasks.celery_app`` from the one ``REDIS_URL``.
 """
 
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from omics.config import CacheSettings
 
@@ -33,11 +33,14 @@ task_serializer = "json"
 result_serializer = "json"
 accept_content = ["json"]
 
-task_queues = (Queue("search"), Queue("maintenance"))
+# Each queue has its own exchange and routing key, so a maintenance task can never land on
+# (and wait behind) the search queue.
+task_queues = (Queue("search", Exchange("search"), routing_key="search"),
+               Queue("maintenance", Exchange("maintenance"), routing_key="maintenance"))
 task_default_queue = "search"
 task_routes = {
-    "omics.search": {"queue": "search"},
-    "omics.maintenance.*": {"queue": "maintenance"},
+    "omics.search": {"queue": "search", "routing_key": "search"},
+    "omics.maintenance.*": {"queue": "maintenance", "routing_key": "maintenance"},
 }
 
 beat_schedule = {

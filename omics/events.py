@@ -5,12 +5,14 @@ appends the event to the search's stream under the stream id ``<seq>-0`` and pub
 event carries an idempotency key (the pipeline stage, or ``terminal``): a redelivered or retried
 task that reports a stage again gets the seq of the first report back and emits nothing, so the
 sequence seen by clients never repeats or skips a number, and a search has exactly one terminal
-event (``completed`` or ``failed``).
+event (``completed`` or ``failed``). ``emitted_at`` (unix seconds) lets clients and the
+fan-out benchmark measure delivery latency.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import redis
@@ -52,7 +54,8 @@ class EventLog:
 
     def emit(self, search_id: str, key: str, event: dict[str, Any]) -> int:
         """Append ``event`` once per ``(search_id, key)`` and return its seq."""
-        body = json.dumps({"search": search_id, **event}, separators=(",", ":"), sort_keys=True)
+        stamped = {"search": search_id, **event, "emitted_at": round(time.time(), 6)}
+        body = json.dumps(stamped, separators=(",", ":"), sort_keys=True)
         args = [CHANNEL, key, body, STREAM_MAXLEN, self._ttl]
         return int(self._emit(keys=[stream_key(search_id), _ledger_key(search_id)], args=args))
 

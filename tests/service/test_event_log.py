@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -75,8 +76,9 @@ def test_events_are_published_and_the_stream_expires(redis_client: Any) -> None:
             if message and json.loads(message["data"])["search"] == search_id:
                 break
         assert message is not None
-        assert json.loads(message["data"]) == {"seq": 1, "search": search_id, "type": "progress",
-                                               "stage": "parse", "progress": 5}
+        event = json.loads(message["data"])
+        assert time.time() - 5 < event.pop("emitted_at") <= time.time()
+        assert event == {"seq": 1, "search": search_id, "type": "progress", "stage": "parse", "progress": 5}
     finally:
         pubsub.close()
     assert 0 < redis_client.ttl(stream_key(search_id)) <= 120
