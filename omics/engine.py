@@ -82,16 +82,17 @@ def _exclusive(root: Path):
 class SearchEngine:
     """Fielded BM25 search over GEO series with filters, facets, explanations and growth."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, vocabulary: Vocabulary | None = None) -> None:
         self.settings = settings
+        self._vocabulary = vocabulary  # None: the shipped ontologies, loaded on first use
         self.index_root = Path(settings.data_dir) / "index"
         self._lock = threading.Lock()
         self._checked = time.monotonic()
         self._load()
 
     @classmethod
-    def open(cls, settings: Settings) -> SearchEngine:
-        return cls(settings)
+    def open(cls, settings: Settings, vocabulary: Vocabulary | None = None) -> SearchEngine:
+        return cls(settings, vocabulary)
 
     # -- state -------------------------------------------------------------------------
     def _load(self) -> None:
@@ -214,7 +215,7 @@ class SearchEngine:
     @property
     def vocabulary(self) -> Vocabulary:
         """The ontology vocabulary, loaded on first use (its lexicon is cached in the data directory)."""
-        return vocabulary(Path(self.settings.data_dir))
+        return self._vocabulary or vocabulary(Path(self.settings.data_dir))
 
     def _score(self, request: SearchRequest, parsed: ParsedQuery, stems: list[str],
                snap: _Snapshot) -> tuple[TermScores, dict[str, Any], list[int]]:
