@@ -8,9 +8,11 @@ what this store already says. All keys of one search share a hash tag and expire
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -56,14 +58,23 @@ def request_from_dict(data: dict[str, Any]) -> SearchRequest:
 
 def completed_document(engine: Any, request: SearchRequest, outcome: SearchOutcome,
                        offset: int = 0, limit: int | None = None) -> dict[str, Any]:
-    """The serialisable, deterministic result of a search (results ``offset..offset+limit``)."""
+    """The serialisable, deterministic result of a search (results ``offset..offset+limit``).
+
+    With no ``limit`` (a stored v2 search) only the first page is materialised; the engine
+    explained it while searching. Later hits stay compact rows ``{"hit": {...}}`` that
+    :meth:`SearchStore.page` materialises when a page is first read, so completing a search
+    never pays for explaining up to a thousand results nobody may look at.
+    """
     hits = outcome.hits[offset:] if limit is None else outcome.hits[offset:offset + limit]
+    head = hits if limit is not None else hits[:request.page_size]
+    compact = [{"hit": {"accession": hit.accession, "score": hit.score, "terms": list(hit.terms),
+                        "phrases": list(hit.phrases)}} for hit in hits[len(head):]]
     return {
         "query": request.query,
         "similar_to": list(request.similar_to),
         "parsed": outcome.parsed,
         "total": outcome.total,
-        "results": [engine.result(hit) for hit in hits],
+        "results": [engine.result(hit) for hit in head] + compact,
         "facets": outcome.facets,
         "corpus_version": outcome.corpus_version,
     }
@@ -165,9 +176,18 @@ class SearchStore:
         self._write(search_id, {"status": "failed", "stage": "failed",
                                 "error": json.dumps({"code": code, "message": message})})
 
-    def page(self, search_id: str, offset: int, size: int) -> list[dict[str, Any]]:
-        rows = self._client.lrange(_results_key(search_id), offset, offset + size - 1)
-        return [json.loads(row) for row in rows]
+    def page(self, search_id: str, offset: int, size: int,
+             materialise: Callable[[dict[str, Any]], dict[str, Any]]) -> list[dict[str, Any]]:
+        """Results ``offset..offset+size``; compact rows are materialised once and written back."""
+        key = _results_key(search_id)
+        rows = [json.loads(row) for row in self._client.lrange(key, offset, offset + size - 1)]
+        for index, row in enumerate(rows):
+            if "hit" in row:
+                rows[index] = materialise(row["hit"])
+                # If the search expired meanwhile the write-back fails; the page is still right.
+                with contextlib.suppress(redis.ResponseError):
+                    self._client.lset(key, offset + index, json.dumps(rows[index], sort_keys=True))
+        return rows
 
     def stale(self, older_than: float) -> list[str]:
         """Searches created before ``older_than`` that were never seen finishing."""

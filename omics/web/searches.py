@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from omics.pagination import InvalidCursor, decode_cursor, encode_cursor
-from omics.search import SearchRequest
+from omics.search import Hit, SearchRequest
 from omics.search_store import SearchState, completed_document
 from omics.web.errors import ApiError
 from omics.web.identity import Identity, owns
@@ -51,6 +51,10 @@ def owned_search(search_id: str, identity: Identity) -> SearchState:
     return state
 
 
+def _materialise(hit: dict[str, Any]) -> dict[str, Any]:
+    return services().engine.result(Hit(**hit))
+
+
 def present(state: SearchState, cursor: str | None, page_size: int | None) -> dict[str, Any]:
     """The contract's view of a search: status, progress and, once completed, one page."""
     size = page_size or state.request.page_size
@@ -59,7 +63,7 @@ def present(state: SearchState, cursor: str | None, page_size: int | None) -> di
     except InvalidCursor as exc:
         raise ApiError(400, str(exc), details={"cursor": cursor}) from exc
     completed = state.status == "completed"
-    results = services().store.page(state.id, offset, size) if completed else []
+    results = services().store.page(state.id, offset, size, _materialise) if completed else []
     more = completed and results and offset + len(results) < state.stored
     body: dict[str, Any] = {
         "id": state.id, "status": state.status, "progress": state.progress, "stage": state.stage,
