@@ -34,7 +34,7 @@ def remember_completed(app: Celery, state: SearchState, document: dict[str, Any]
     """Store a just-completed search in every tier, then let waiting duplicates go."""
     cache = cache_of(app)
     cache.remember_search(state.request, document["corpus_version"], {
-        "search_id": state.id, "owner": state.owner, "document": document, "response": None})
+        "search_id": state.id, "owner": state.owner, "response": None}, document)
     cache.flights.release(state.id)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 from omics.cache.keys import normalise_text
@@ -28,6 +29,11 @@ class CacheEntry:
     stored_at: float
 
     def document(self) -> dict[str, Any]:
+        """The parsed payload, parsed once per entry object (an L1 entry is reused across hits)."""
+        return self._parsed
+
+    @cached_property
+    def _parsed(self) -> dict[str, Any]:
         return json.loads(self.payload)
 
     def to_json(self) -> str:

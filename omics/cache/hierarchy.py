@@ -63,6 +63,17 @@ class TieredCache:
     def put(self, entry: CacheEntry) -> None:
         self._write(self.tiers, entry, "store")
 
+    def put_into(self, names: Sequence[str], entry: CacheEntry) -> None:
+        self._write([tier for tier in self.tiers if tier.name in names], entry, "store")
+
+    def read_from(self, name: str, key: str) -> CacheEntry | None:
+        """One tier's entry, uncounted and not promoted (side data such as full documents)."""
+        try:
+            return self.tier(name).get(key)
+        except TierUnavailable:
+            self._stats.event(name, "error")
+            return None
+
     def _write(self, tiers: Sequence[Tier], entry: CacheEntry, event: str) -> None:
         for tier in tiers:
             try:

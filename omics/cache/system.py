@@ -28,6 +28,7 @@ from omics.redis_connection import connect
 from omics.search import SearchRequest
 
 DEFAULT_NAMESPACE = "omics:cache"
+DOCUMENT_SUFFIX = ":document"
 DEFAULT_FLIGHT_TTL = 600  # seconds; above the search task's hard time limit
 
 _shared: dict[tuple[str, str], CacheSystem] = {}
@@ -114,13 +115,23 @@ class CacheSystem:
         """
         return self.flights.claim(f"{cache_key(request, corpus_version)}|{owner or ''}", search_id)
 
-    def remember_search(self, request: SearchRequest, corpus_version: int, search: dict[str, Any]) -> None:
-        """Cache a completed search: ``{"search_id", "owner", "document", "response"}``.
+    def remember_search(self, request: SearchRequest, corpus_version: int, search: dict[str, Any],
+                        document: dict[str, Any] | None = None) -> None:
+        """Cache a completed search: ``{"search_id", "owner", "response"}`` in every tier.
 
-        ``document`` is the full completed result (every ranked hit), from which a search can be
-        rebuilt after Redis lost it; ``response`` is the rendered first page, sent as is.
+        ``response`` is the rendered first page, sent as is. ``document``, the full result (every
+        ranked hit, possibly megabytes), goes to L3 only, beside the entry: it is read only to
+        rebuild a search that Redis lost, and would make every hit slow if it rode along.
         """
-        self.store(request, corpus_version, json.dumps(search, separators=(",", ":")))
+        entry = self.store(request, corpus_version, json.dumps(search, separators=(",", ":")))
+        if document is not None:
+            self.cache.put_into(("l3",), CacheEntry(entry.key + DOCUMENT_SUFFIX, entry.query, corpus_version,
+                                                    json.dumps(document), entry.stored_at))
+
+    def full_document(self, key: str) -> dict[str, Any] | None:
+        """The full result kept in L3 for ``key`` (None when L3 no longer has it)."""
+        entry = self.cache.read_from("l3", key + DOCUMENT_SUFFIX)
+        return entry.document() if entry is not None else None
 
     def store(self, request: SearchRequest, corpus_version: int, document_json: str) -> CacheEntry:
         """Keep a completed search's document in every tier, under the key users will hit."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, g
 from flask_caching.backends.rediscache import RedisCache
 
 from omics.cache.hierarchy import Lookup
@@ -36,7 +36,16 @@ def init_search_cache(app: Flask, settings: Settings, redis_url: str) -> CacheSy
                          key_prefix=f"{DEFAULT_NAMESPACE}:entry:", default_timeout=settings.cache.l2_ttl)
     system = shared_cache(redis_url, settings, l2_backend=backend)
     app.extensions["omics_cache"] = system
+    app.after_request(_cache_header)
     return system
+
+
+def _cache_header(response: Response) -> Response:
+    """``X-Cache: l1|l2|l3|miss`` on search submissions, so clients and benchmarks can tell."""
+    tier = g.get("cache_tier")
+    if tier is not None:
+        response.headers["X-Cache"] = tier
+    return response
 
 
 def search_cache() -> CacheSystem:
@@ -48,8 +57,11 @@ def submit_cached(request: SearchRequest, identity: Identity) -> tuple[int, dict
     system, bound = search_cache(), services()
     version = corpus_version(bound.engine)
     found = system.lookup(request, version)
-    if found.entry is not None:
-        return 200, _answer_from(found, request, version, identity)
+    g.cache_tier = found.tier or "miss"
+    answer = _answer_from(found, request, version, identity) if found.entry is not None else None
+    if answer is not None:
+        return 200, answer
+    g.cache_tier = "miss"
     check_examples(request)
     search_id = uuid.uuid4().hex
     while True:
@@ -70,27 +82,31 @@ def submit_cached(request: SearchRequest, identity: Identity) -> tuple[int, dict
     return 202, {"id": followed, "status": status, "links": search_links(followed)}
 
 
-def _answer_from(found: Lookup, request: SearchRequest, version: int, identity: Identity) -> dict[str, Any]:
+def _answer_from(found: Lookup, request: SearchRequest, version: int,
+                 identity: Identity) -> dict[str, Any] | None:
     """The cached search as this caller may see it (rendered once, then sent as stored).
 
     L1 and L2 entries are younger than the search they name (their TTLs are shorter than the
     search store's), so their rendered page is sent without asking Redis; an L3 entry may
-    outlive its search, so its search is checked and rebuilt when gone.
+    outlive its search, so its search is checked and, when gone, rebuilt from the full result
+    kept in L3 (None if that is gone too: the caller computes the search again).
     """
     assert found.entry is not None
     cached = found.entry.document()
     if cached["response"] is not None and cached["owner"] == identity.subject and found.tier != "l3":
         return cached["response"]
-    bound = services()
+    system, bound = search_cache(), services()
     original = bound.store.get(cached["search_id"])
     state = original
     if state is None or state.status != "completed" or not owns(identity, state.owner):
-        state = bound.store.get(_rebuild(cached["document"], request, identity))
+        document = system.full_document(found.key)
+        if document is None:
+            return None
+        state = bound.store.get(_rebuild(document, request, identity))
     response = present(state, None, None)
     if original is None or state.owner == cached["owner"]:
-        search_cache().remember_search(request, version, {
-            "search_id": state.id, "owner": state.owner, "document": cached["document"],
-            "response": response})
+        system.remember_search(request, version, {
+            "search_id": state.id, "owner": state.owner, "response": response})
     return response
 
 
