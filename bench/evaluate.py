@@ -1,24 +1,35 @@
-"""Relevance evaluation of the engine against the development judgments.
+"""Relevance evaluation of the engine against external judgments, through the engine or a live server.
 
-Runs every benchmark query through ``SearchEngine`` directly (no server), writes a run file in
-the format ``releval.py`` reads (``task  query_id  rank  accession``), scores it with the
-shared ``releval.py`` next to GEO's own ranking and a plain BM25, prints the table and, with
-``--doc``, writes docs/EVALUATION.md.
+Every query of the judgment set is run through ``SearchEngine`` directly (run-file mode) in
+several configurations, so the report shows what each piece of the ranking adds:
 
-    python bench/evaluate.py                        # paths default to ../shared/...
-    python bench/evaluate.py --doc docs/EVALUATION.md
+* ``words``     the engine's fielded BM25 alone (vocabulary switched off);
+* ``synonyms``  plus other exact names and acronyms of the ontology concepts in the query;
+* ``engine``    plus subtypes of specific diseases: the configuration that is served.
 
-Text task protocol (releval.py --help): rank the query's text, filtered to human expression
-profiling series (array or high-throughput sequencing), up to 1000 results.
+Query by example ranks with the judgment set's example ("train") series as ``similar_to``.
+Each run is written in the format the shared ``releval.py`` reads and scored by it, next to
+NCBI GEO's own ranking and a plain BM25; with ``--api URL`` the same queries also go through
+a running server's v2 API (releval.py does those calls) and appear as ``api``. With
+``--doc FILE`` the tables and the exact command are written as Markdown.
+
+    python bench/evaluate.py --data ../shared/data/benchmark \\
+        --corpus ../shared/data/geo_series.jsonl.gz --releval ../shared/bench/releval.py \\
+        [--api http://127.0.0.1:5000] [--doc docs/EVALUATION.md]
+
+Nothing about the judgments lives here: queries, example sets and grades are read from the
+files given on the command line.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,15 +38,50 @@ sys.path.insert(0, str(REPO))
 from omics.config import Settings  # noqa: E402
 from omics.engine import MAX_HITS, SearchEngine  # noqa: E402
 from omics.search import SearchFilters, SearchRequest  # noqa: E402
+from omics.vocabulary import Vocabulary, vocabulary  # noqa: E402
 
+# The text task's protocol (releval.py --help): human expression profiling series only.
 TEXT_FILTERS = SearchFilters(
     organisms=("Homo sapiens",),
     series_types=("Expression profiling by array", "Expression profiling by high throughput sequencing"),
 )
+TEXT_METRICS = ("ndcg@10", "p@10", "rprec", "ap", "r@100", "judged@10")
+CONFIGURATIONS: dict[str, Callable[[Vocabulary], Vocabulary]] = {
+    "words": lambda v: v.with_relations(),
+    "synonyms": lambda v: v.with_relations("synonym", "acronym"),
+    "engine": lambda v: v,
+}
+LEGEND = {
+    "geo1": "NCBI GEO search, condition term",
+    "geo2": "NCBI GEO search, condition with synonyms",
+    "geo3": "NCBI GEO search, MeSH term",
+    "bm25": "plain Okapi BM25 (releval.py; no stemming, no fields, no synonyms)",
+    "words": "this engine, vocabulary off: fielded BM25, coverage, phrase/proximity bonus",
+    "synonyms": "+ ontology synonyms and acronyms of the query's concepts",
+    "engine": "+ subtypes of specific diseases (what is served)",
+    "api": "a live server's v2 API (same engine, through Celery and HTTP)",
+}
+
+Row = tuple[str, str, int, str]
 
 
-def text_run(engine: SearchEngine, queries: list[dict]) -> list[tuple[str, str, int, str]]:
-    rows = []
+def read_queries(data: Path) -> list[dict]:
+    with open(data / "queries.jsonl", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def read_examples(data: Path) -> dict[str, list[str]]:
+    """Query id -> its example series (the "train" split of qrels_gemma.tsv)."""
+    examples: dict[str, list[str]] = {}
+    with open(data / "qrels_gemma.tsv", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            if row["split"] == "train":
+                examples.setdefault(row["query_id"], []).append(row["accession"])
+    return examples
+
+
+def text_rows(engine: SearchEngine, queries: list[dict]) -> list[Row]:
+    rows: list[Row] = []
     for query in queries:
         outcome = engine.search(SearchRequest(query=query["text"], filters=TEXT_FILTERS, page_size=100))
         rows.extend(("text", query["query_id"], rank, hit.accession)
@@ -43,72 +89,123 @@ def text_run(engine: SearchEngine, queries: list[dict]) -> list[tuple[str, str, 
     return rows
 
 
-def write_run(path: Path, rows: list[tuple[str, str, int, str]]) -> None:
+def example_rows(engine: SearchEngine, examples: dict[str, list[str]]) -> list[Row]:
+    """Rank with the examples the corpus holds (examples it lacks are unknown to any engine)."""
+    rows: list[Row] = []
+    for query_id, accessions in examples.items():
+        known = tuple(a for a in accessions if engine.get(a) is not None)
+        outcome = engine.search(SearchRequest(similar_to=known, page_size=100))
+        rows.extend(("example", query_id, rank, hit.accession) for rank, hit in enumerate(outcome.hits, 1))
+    return rows
+
+
+def write_run(path: Path, rows: list[Row]) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("task\tquery_id\trank\taccession\n")
         for row in rows:
             handle.write("\t".join(str(v) for v in row) + "\n")
 
 
-def score(releval: Path, data: Path, corpus: Path, run: Path, task: str) -> str:
-    command = [sys.executable, str(releval), "--data", str(data), "--corpus", str(corpus),
-               "--run", str(run), "--task", task]
-    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+def releval(args: argparse.Namespace, *options: str) -> dict:
+    command = [sys.executable, str(args.releval), "--data", str(args.data), "--corpus", str(args.corpus),
+               "--json", *options]
+    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+
+
+def evaluate(args: argparse.Namespace, workdir: Path) -> dict[str, dict[str, dict]]:
+    """task -> system -> query id -> metrics, for the baselines, each configuration and the API."""
+    queries, examples = read_queries(args.data), read_examples(args.data)
+    settings = Settings(data_dir=args.data_dir or workdir / "data", corpus_path=args.corpus)
+    full = vocabulary(Path(settings.data_dir))
+    report = releval(args, "--systems", "geo1,geo2,geo3,bm25")
+    for name, configure in CONFIGURATIONS.items():
+        engine = SearchEngine.open(settings, configure(full))
+        rows = text_rows(engine, queries)
+        if name == "engine":
+            rows += example_rows(engine, examples)
+        run = workdir / f"run-{name}.tsv"
+        write_run(run, rows)
+        scored = releval(args, "--systems", "", "--run", str(run))
+        for task in {row[0] for row in rows}:
+            report[task][name] = scored[task]["run"]
+    if args.api:
+        served = releval(args, "--systems", "", "--api", args.api)
+        for task in ("text", "example"):
+            report[task]["api"] = served[task]["api"]
+    return report
+
+
+def table(per_system: dict[str, dict], metric: str) -> str:
+    """One metric: a row per system, a column per query, and the mean (releval.py's layout)."""
+    query_ids = sorted({q for per in per_system.values() for q in per})
+    lines = [f"{metric:10s} " + " ".join(f"{q[:12]:>12s}" for q in query_ids) + "        mean"]
+    for system, per in per_system.items():
+        values = [per[q][metric] for q in query_ids if q in per]
+        cells = " ".join(f"{per[q][metric]:12.3f}" if q in per else " " * 12 for q in query_ids)
+        lines.append(f"  {system:9s}{cells} {sum(values) / max(1, len(values)):11.3f}")
+    return "\n".join(lines)
+
+
+def tables(report: dict[str, dict[str, dict]]) -> str:
+    out = ["== text task", *(table(report["text"], m) for m in TEXT_METRICS)]
+    if report["example"]:
+        out += ["== example task", table(report["example"], "ap")]
+    return "\n".join(out)
+
+
+def command_line() -> str:
+    return "python bench/evaluate.py " + " ".join(sys.argv[1:])
+
+
+def markdown(report: dict[str, dict[str, dict]]) -> str:
+    legend = "\n".join(f"| `{k}` | {v} |" for k, v in LEGEND.items()
+                       if k in report["text"] or k in report["example"])
+    return f"""# Relevance evaluation
+
+Judgments: the GEO_NLP study's development split (Brown et al., "Using semantic search to find
+publicly available gene-expression datasets", Bioinformatics 2026; data MIT,
+github.com/srp33/GEO_NLP). Scored by the shared `releval.py`: text queries filtered to human
+expression profiling series; nDCG@10 and P@10 on the condensed list (unjudged series
+dropped), R-precision, AP (depth 1000) and R@100 on the raw list (unjudged = not relevant);
+`judged@10` is the share of the top 10 that was judged at all. Query by example ranks the
+study's pool with its example ("train") series as `similar_to`; AP over the pool, the held-out
+("test") series as positives.
+
+Command (from the repository root), which writes this file:
+
+    {command_line()}
+
+Each engine configuration writes a run file and is scored with
+`releval.py --data DATA --corpus CORPUS --run RUN --json`; `--api URL` adds a live server
+(`releval.py --api URL`, v2 searches through Celery and HTTP).
+
+| system | what it is |
+|---|---|
+{legend}
+
+## Tables
+
+```
+{tables(report)}
+```
+"""
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    shared = REPO.parent / "shared"
-    parser.add_argument("--data", type=Path, default=shared / "data" / "benchmark")
-    parser.add_argument("--corpus", type=Path, default=shared / "data" / "geo_series.jsonl.gz")
-    parser.add_argument("--releval", type=Path, default=shared / "bench" / "releval.py")
-    parser.add_argument("--run", type=Path, default=None, help="run file to write (default: a temp file)")
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="judgment directory (queries.jsonl, ...)")
+    parser.add_argument("--corpus", type=Path, required=True, help="corpus JSONL.gz the judgments refer to")
+    parser.add_argument("--releval", type=Path, required=True, help="path of the shared releval.py")
+    parser.add_argument("--api", default=None, help="also evaluate a running server at this base URL")
     parser.add_argument("--data-dir", type=Path, default=None, help="engine data directory (default: temp)")
-    parser.add_argument("--doc", type=Path, default=None, help="write the evaluation report here")
+    parser.add_argument("--doc", type=Path, default=None, help="write the Markdown report here")
     args = parser.parse_args()
-
-    queries = [json.loads(line) for line in open(args.data / "queries.jsonl", encoding="utf-8") if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=args.data_dir or Path(tmp), corpus_path=args.corpus)
-        engine = SearchEngine.open(settings)
-        run = args.run or Path(tmp) / "run.tsv"
-        write_run(run, text_run(engine, queries))
-        table = score(args.releval, args.data, args.corpus, run, "text")
-    print(table)
+        report = evaluate(args, Path(tmp))
+    print(tables(report))
     if args.doc:
-        args.doc.write_text(report(table, args))
-
-
-def report(table: str, args: argparse.Namespace) -> str:
-    return f"""# Relevance evaluation
-
-Development judgments of the GEO_NLP study (Brown et al., Bioinformatics 2026; data MIT,
-github.com/srp33/GEO_NLP): three medical conditions as free-text queries, ranked by the
-engine with the study's filter (human, expression profiling by array or by high-throughput
-sequencing), scored by the shared `releval.py` against NCBI GEO's own ranking (`geo1`..`geo3`:
-the study's three GEO search variants) and a plain Okapi BM25 over title+summary+design
-(`bm25`). `run` is this engine. Metrics: nDCG@10 and P@10 on the condensed list (unjudged
-series dropped), R-precision, AP (depth 1000) and R@100 on the raw list (unjudged = not
-relevant); `judged@10` is the share of the top 10 that was judged at all.
-
-Command (from the repository root):
-
-    python bench/evaluate.py --doc docs/EVALUATION.md
-
-which writes a run file from `SearchEngine` and runs
-
-    python3 ../shared/bench/releval.py --data ../shared/data/benchmark \\
-        --corpus ../shared/data/geo_series.jsonl.gz --run RUN --task text
-
-The query-by-example task (`--task example`) is evaluated by the quality work
-(omics/similarity.py), not here.
-
-## Text task
-
-```
-{table.rstrip()}
-```
-"""
+        args.doc.write_text(markdown(report))
 
 
 if __name__ == "__main__":

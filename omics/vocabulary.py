@@ -205,7 +205,9 @@ def _cache_path(cache_dir: Path) -> Path:
 class Vocabulary:
     """Recognises ontology concepts in text and proposes weighted alternative phrases for them."""
 
-    def __init__(self, lexicon: dict) -> None:
+    def __init__(self, lexicon: dict, relations: tuple[str, ...] = RELATION_ORDER) -> None:
+        self._lexicon = lexicon
+        self._relations = relations
         self._terms: dict[str, list] = lexicon["terms"]
         self._keys: dict[str, list[str]] = lexicon["keys"]
         self._children: dict[str, list[str]] = lexicon["children"]
@@ -226,6 +228,10 @@ class Vocabulary:
         partial.write_bytes(gzip.compress(packed, compresslevel=5))
         partial.replace(path)
         return cls(lexicon)
+
+    def with_relations(self, *relations: str) -> Vocabulary:
+        """The same lexicon expanding only with ``relations`` (for measuring what each one adds)."""
+        return Vocabulary(self._lexicon, tuple(r for r in RELATION_ORDER if r in relations))
 
     def label(self, term_id: str) -> str | None:
         entry = self._terms.get(term_id)
@@ -298,7 +304,8 @@ class Vocabulary:
                 current = best.get(key)
                 if current is None or expansion.weight > current.weight:
                     best[key] = expansion
-        ordered = sorted(best.values(), key=lambda e: (RELATION_ORDER.index(e.relation), -e.weight))
+        kept = [e for e in best.values() if e.relation in self._relations]
+        ordered = sorted(kept, key=lambda e: (RELATION_ORDER.index(e.relation), -e.weight))
         return ordered[:MAX_EXPANSIONS]
 
     def _alternatives(self, concept: Concept, factor: float) -> Iterator[Expansion]:
