@@ -7,7 +7,6 @@ for the session. Expensive things (engine index, worker, server) are session-sco
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 
 from omics.config import SecuritySettings, ServiceSettings, Settings
+from tests.live_server import LiveServer
 
 
 @pytest.fixture(scope="session")
@@ -88,24 +88,6 @@ def app(settings: Settings, celery_app: Any) -> Any:
 @pytest.fixture
 def client(app: Any) -> Any:
     return app.test_client()
-
-
-class LiveServer:
-    """A real threaded HTTP server for one app, in a background thread."""
-
-    def __init__(self, app: Any) -> None:
-        from werkzeug.serving import make_server
-
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self.ws_url = f"ws://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(10)
 
 
 @pytest.fixture(scope="session")

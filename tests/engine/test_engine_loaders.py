@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from conftest import FIXTURES, SOFT
-
 from omics.loaders import parse_esummary, parse_soft, read_jsonl, write_jsonl
 from omics.series import Series
+from tests.engine.conftest import FIXTURES, SOFT
 
 
 def test_corpus_has_every_series_with_its_metadata(corpus: list[Series]) -> None:

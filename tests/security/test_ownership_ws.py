@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token
 
 from omics.search import SearchRequest
-from tests.conftest import LiveServer
+from tests.live_server import LiveServer
 from tests.security.conftest import PASSWORD, bearer, login
 
 

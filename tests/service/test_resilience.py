@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from conftest import LiveServer
 from service_clients import assert_contiguous, connect, read_events, submit, wait_for
 
 from omics.config import Settings
+from tests.live_server import LiveServer
 
 
 def test_a_search_outlives_the_web_process_that_started_it(settings: Settings, celery_app: Any,
