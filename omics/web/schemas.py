@@ -12,10 +12,10 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from omics.search import SearchFilters, SearchRequest
+from omics.similarity import MAX_EXAMPLES  # one limit for the API and the engine's example profiles
 
 ACCESSION = re.compile(r"^GSE\d{1,9}$")
 MAX_QUERY_LENGTH = 1000
-MAX_EXAMPLES = 50
 MAX_FILTER_VALUES = 20
 
 
