@@ -31,6 +31,7 @@ from omics.ranking import (
     FIELD_WEIGHTS,
     RERANK_POOL,
     TermScores,
+    holding_phrase,
     proximity_bonus,
     query_stems,
     score_expansions,
@@ -281,32 +282,24 @@ class SearchEngine:
             match[:] = True  # filters (or a platform) alone: browse everything that passes
         match[pinned] = True
         for phrase in parsed.phrases:
-            match &= self._phrase_mask(phrase, match, scored, snap)
+            match &= self._phrase_mask(phrase, match, snap, empty=True)
         for excluded in parsed.excluded:
-            match &= ~self._phrase_mask(excluded, match, None, snap)
+            match &= ~self._phrase_mask(excluded, match, snap, empty=False)
         platforms = [a for a in parsed.accessions if a.startswith("GPL")]
         if platforms:
             match &= snap.columns.platform_mask(platforms)
         return match & snap.live & snap.columns.filter_mask(filters)
 
-    def _phrase_mask(self, phrase: str, within: np.ndarray, scored: TermScores | None,
-                     snap: _Snapshot) -> np.ndarray:
-        """Documents (among ``within``) whose text holds ``phrase``; a single word needs no text check."""
+    def _phrase_mask(self, phrase: str, within: np.ndarray, snap: _Snapshot, empty: bool) -> np.ndarray:
+        """Documents (among ``within``) whose text holds ``phrase``; ``empty`` if it has no words."""
         stems = query_stems(phrase)
         if not stems:
-            return np.ones(snap.size, dtype=bool) if scored is not None else np.zeros(snap.size, dtype=bool)
-        present = scored.present if scored is not None and all(s in scored.present for s in stems) else (
-            score_terms(snap.index, stems, snap.size).present
-        )
-        mask = within & np.logical_and.reduce([present[s] for s in stems])
+            return np.full(snap.size, empty)
+        own = score_terms(snap.index, stems, snap.size)
+        mask = within & np.logical_and.reduce([own.present[s] for s in stems])
         if len(stems) == 1:
             return mask
-        pattern = QueryTerms((), (phrase,)).phrase_matcher(phrase)
-        for doc in np.flatnonzero(mask):
-            record = self.store.records[doc]
-            if not any(pattern.search(getattr(record, f)) for f in FIELDS):
-                mask[doc] = False
-        return mask
+        return holding_phrase(phrase, mask, self.store.records.__getitem__, own.scores)
 
     def _rank(self, request: SearchRequest, scored: TermScores, match: np.ndarray, snap: _Snapshot,
               terms: QueryTerms) -> list[int]:

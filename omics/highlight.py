@@ -108,11 +108,11 @@ def reasons(record: Series, terms: QueryTerms, limit: int = 4) -> list[str]:
             if pattern and pattern.search(text):
                 found.append(f'phrase "{phrase}" in the {label}')
                 break
-    stems = stem_words(terms.words)
+    patterns = [(word, re.compile(rf"(?<!\w){_word_pattern(word, stem)}", re.IGNORECASE))
+                for word, stem in zip(terms.words, stem_words(terms.words), strict=True)]
     for label, text in (("title", record.title), ("summary", record.summary),
                         ("overall design", record.overall_design)):
-        present = set(stem_words(_WORD.findall(text.lower())))
-        hits = [w for w, s in zip(terms.words, stems, strict=True) if s in present]
+        hits = [word for word, pattern in patterns if pattern.search(text)]
         if hits:
             found.append(f"{label} mentions {', '.join(hits)}")
     return found[:limit]
