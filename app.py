@@ -154,8 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--host", default=argparse.SUPPRESS)
     web.add_argument("--port", type=int, default=argparse.SUPPRESS)
     web.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
-    web.add_argument("--worker-class", default=os.environ.get("OMICS_WEB_WORKER_CLASS", "gthread"),
-                     help="gunicorn worker class: gthread (one thread per socket) or gevent")
+    web.add_argument("--worker-class", default=os.environ.get("OMICS_WEB_WORKER_CLASS", "gevent"),
+                     help="gunicorn worker class: gevent (many sockets per process; the default, see "
+                          "docs/PERFORMANCE.md) or gthread (one thread per socket)")
     web.add_argument("--threads", type=int, default=int(os.environ.get("OMICS_WEB_THREADS", "64")))
     web.set_defaults(func=run_web)
     roles.add_parser("worker", help="a Celery worker on the search and maintenance queues").set_defaults(
