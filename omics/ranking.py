@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from omics.highlight import QueryTerms
+from omics.highlight import PhraseTest, QueryTerms
 from omics.index import FIELDS, SegmentedIndex, stem_words, tokenize
 from omics.series import Series
 from omics.vocabulary import Expansion
@@ -123,13 +123,13 @@ def holding_phrase(phrase: str, candidates: np.ndarray, record: Callable[[int], 
     score for the phrase's words) are read. The rest, far down any ranking, keep the cheaper
     test they already passed: every word of the phrase is present.
     """
-    pattern = QueryTerms((), (phrase,)).phrase_matcher(phrase)
+    holds = PhraseTest(phrase)
     docs = np.flatnonzero(candidates)
     if len(docs) > PHRASE_CHECK_BUDGET:
         docs = docs[np.argpartition(-priority[docs], PHRASE_CHECK_BUDGET - 1)[:PHRASE_CHECK_BUDGET]]
     found = candidates.copy()
     for doc in docs:
-        found[doc] = any(pattern.search(getattr(record(doc), f)) for f in FIELDS)
+        found[doc] = any(holds(getattr(record(doc), f)) for f in FIELDS)
     return found
 
 
@@ -139,8 +139,8 @@ def proximity_bonus(records: list[Series], terms: QueryTerms) -> np.ndarray:
     if len(terms.words) < 2:
         return bonus
     phrase_text = " ".join(terms.words)
-    exact = terms.phrase_matcher(phrase_text)
-    near = terms.phrase_matcher(phrase_text, gap_words=PROXIMITY_GAP)
+    exact = PhraseTest(phrase_text)
+    near = PhraseTest(phrase_text, gap_words=PROXIMITY_GAP)
     query_stems_in_order = tuple(stem_words(terms.words))
     titles = tokenize([record.title for record in records])
     for i, record in enumerate(records):
@@ -148,9 +148,9 @@ def proximity_bonus(records: list[Series], terms: QueryTerms) -> np.ndarray:
             bonus[i] += TITLE_MATCH_BONUS  # the query *is* this title: a pasted known item
         for field_name, weight in PHRASE_BONUS.items():
             text = getattr(record, field_name)
-            if exact is not None and exact.search(text):
+            if exact(text):
                 bonus[i] += weight
-            elif near is not None and near.search(text):
+            elif near(text):
                 bonus[i] += PROXIMITY_BONUS
     return bonus
 
