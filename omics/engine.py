@@ -229,7 +229,10 @@ class SearchEngine:
         scored = score_terms(snap.index, stems, snap.size)
         understood: dict[str, Any] = {}
         text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()
-        expansions = self.vocabulary.expand(text) if text else []
+        # A name made only of the query's own words ("cancer of breast" for "breast cancer") finds
+        # nothing the words did not: it would only cost a phrase check over every such record.
+        expansions = [e for e in (self.vocabulary.expand(text) if text else [])
+                      if not set(query_stems(e.phrase)) <= set(stems)]
         if expansions:
             extra = score_expansions(snap.index, expansions, snap.size, self.store.records.__getitem__)
             scored.scores += extra
