@@ -321,13 +321,12 @@ class SearchEngine:
         return pool.tolist() + top[RERANK_POOL:].tolist()
 
     def _hits(self, order: list[int], scores: np.ndarray, pinned: list[int], terms: QueryTerms) -> list[Hit]:
-        top_score = float(scores[order].max()) if order else 0.0
-        hits = []
-        for doc in order:
-            score = top_score + 1.0 if doc in pinned else float(scores[doc])
-            hits.append(Hit(self.store.records[doc].accession, round(score, 4),
-                            terms=list(terms.words), phrases=list(terms.phrases)))
-        return hits
+        values = np.round(scores[order].astype(np.float64), 4).tolist()
+        top_score = max(values, default=0.0)
+        words, phrases, records = list(terms.words), list(terms.phrases), self.store.records
+        return [Hit(records[doc].accession, top_score + 1.0 if doc in pinned else value,
+                    terms=words, phrases=phrases)
+                for doc, value in zip(order, values, strict=True)]
 
     def _explain(self, hit: Hit) -> None:
         record = self.store.get(hit.accession)

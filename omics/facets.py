@@ -27,6 +27,7 @@ SAMPLE_BANDS: tuple[tuple[str, int, int], ...] = (
     ("1000+", 1000, np.iinfo(np.int32).max),
 )
 UNKNOWN = -1
+MASK_CACHE = 32  # filter masks kept per corpus version (one byte per series each)
 TOP_VALUES = 25  # facet values shown per field (platforms run into the thousands)
 
 
@@ -75,6 +76,7 @@ class MetadataColumns:
     def __init__(self) -> None:
         self.columns = {name: ValueColumn() for name in MULTI_FIELDS}
         self.sample_count = np.zeros(0, dtype=np.int32)
+        self._masks: dict[SearchFilters, np.ndarray] = {}  # the same few filters recur in most searches
 
     @property
     def size(self) -> int:
@@ -84,11 +86,22 @@ class MetadataColumns:
         first = self.size
         for name, column in self.columns.items():
             column.extend(first, [getattr(r, name) for r in records])
+        self._masks = {}
         counts = [r.sample_count if r.sample_count is not None else UNKNOWN for r in records]
         self.sample_count = np.concatenate([self.sample_count, np.asarray(counts, dtype=np.int32)])
 
     def filter_mask(self, filters: SearchFilters) -> np.ndarray:
-        """Exact server-side filters; unknown sample counts fail any sample-size bound."""
+        """Exact server-side filters (read-only result, cached per filter set); unknown sample
+        counts fail any sample-size bound."""
+        mask = self._masks.get(filters)
+        if mask is None:
+            if len(self._masks) >= MASK_CACHE:
+                self._masks = {}  # rebinding (not evicting in place) is safe with concurrent readers
+            mask = self._masks[filters] = self._compute_mask(filters)
+            mask.flags.writeable = False
+        return mask
+
+    def _compute_mask(self, filters: SearchFilters) -> np.ndarray:
         mask = np.ones(self.size, dtype=bool)
         if filters.organisms:
             mask &= self.columns["organisms"].mask_any(filters.organisms, self.size)
