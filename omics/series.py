@@ -8,13 +8,14 @@ a source reports is silently lost when a record is stored and served again.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 _LIST_FIELDS = ("organisms", "series_types", "platforms", "gds")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Series:
     """One GEO series (GSE) with the metadata used for search, filters and display."""
 
@@ -49,7 +50,8 @@ class Series:
             if key not in known:
                 extra[key] = value
             elif key in _LIST_FIELDS:
-                values[key] = tuple(str(v) for v in (value or ()))
+                # A handful of organisms, types and platforms repeat across 250k records: intern them.
+                values[key] = tuple(sys.intern(str(v)) for v in (value or ()))
             elif key == "sample_count":
                 values[key] = int(value) if value not in (None, "") else None
             else:
