@@ -106,13 +106,18 @@ class Segment:
 
         bm25s scores are idf x tf-part with the segment's own idf; rescaling by the ratio makes
         a small delta segment score like the main one instead of by its own tiny statistics.
+        The stem's precomputed scores are read straight from bm25s's sparse (CSC) score matrix,
+        one column slice, so the cost follows the stem's document frequency, not the corpus size.
         """
         local_df = self.doc_freq(stem, field_name)
         if not local_df:
             return
-        local_idf = lucene_idf(self.count, local_df)
-        scores = self.models[field_name].get_scores([stem])
-        out[self.start : self.start + self.count] += (global_idf / local_idf) * scores
+        model = self.models[field_name]
+        token = model.vocab_dict[stem]
+        first, last = model.scores["indptr"][token], model.scores["indptr"][token + 1]
+        docs = model.scores["indices"][first:last]  # distinct within a column
+        ratio = global_idf / lucene_idf(self.count, local_df)
+        out[self.start + docs] += ratio * model.scores["data"][first:last]
 
 
 def lucene_idf(docs: int, df: int) -> float:
