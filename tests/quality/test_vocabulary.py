@@ -85,3 +85,9 @@ def test_lexicon_is_cached_in_the_data_directory(vocab: Vocabulary, quality_data
     assert len(cached) == 1
     reloaded = Vocabulary.load(quality_data_dir)
     assert reloaded.expand("hepatoma") == vocab.expand("hepatoma")
+
+
+def test_relations_can_be_switched_off_one_by_one(vocab: Vocabulary) -> None:
+    assert vocab.with_relations().expand("hepatocellular carcinoma") == []
+    relations = {e.relation for e in vocab.with_relations("synonym", "acronym").expand("hepatocellular carcinoma")}
+    assert relations == {"synonym", "acronym"}
