@@ -89,5 +89,6 @@ def test_lexicon_is_cached_in_the_data_directory(vocab: Vocabulary, quality_data
 
 def test_relations_can_be_switched_off_one_by_one(vocab: Vocabulary) -> None:
     assert vocab.with_relations().expand("hepatocellular carcinoma") == []
-    relations = {e.relation for e in vocab.with_relations("synonym", "acronym").expand("hepatocellular carcinoma")}
+    names_only = vocab.with_relations("synonym", "acronym")
+    relations = {e.relation for e in names_only.expand("hepatocellular carcinoma")}
     assert relations == {"synonym", "acronym"}
