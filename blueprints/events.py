@@ -10,7 +10,9 @@ Who may watch is decided before the upgrade, in ``before_request`` (a decorator 
 
 from __future__ import annotations
 
+import contextlib
 import queue
+import socket
 from typing import Any
 
 from flask import Blueprint, g, request
@@ -18,6 +20,7 @@ from flask import Blueprint, g, request
 from omics.events import is_terminal
 from omics.web.extensions import relay, sock
 from omics.web.identity import current_identity
+from omics.web.metrics import WEBSOCKETS_OPENED
 from omics.web.relay import REDIS_LOST, RESYNC
 from omics.web.schemas import EventsQuerySchema, load_query
 from omics.web.searches import owned_search
@@ -75,6 +78,7 @@ class _Forwarder:
 def watch(ws: Any, search_id: str) -> None:
     hub = relay.hub
     inbox = hub.watch(search_id)
+    WEBSOCKETS_OPENED.inc()
     try:
         forward = _Forwarder(ws, search_id, g.events_after)
         forward.catch_up()
@@ -102,3 +106,17 @@ def watch(ws: Any, search_id: str) -> None:
             ws.close(NORMAL_CLOSURE, "search finished")
     finally:
         hub.unwatch(search_id, inbox)
+        _end_tcp_after_close(ws)
+
+
+def _end_tcp_after_close(ws: Any) -> None:
+    """Under werkzeug's server (``python app.py``) send FIN once the close frame is out.
+
+    Werkzeug does not know the connection became a WebSocket and writes an HTTP response into
+    it after the handler returns; browsers report that as "Invalid frame header" (flask-sock
+    #20, #77). Shutting the write side first makes that write fail harmlessly, while the client
+    can still send its close reply. Gunicorn workers never write that response.
+    """
+    if ws.mode == "werkzeug":
+        with contextlib.suppress(OSError):
+            ws.sock.shutdown(socket.SHUT_WR)

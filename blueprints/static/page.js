@@ -59,9 +59,10 @@ async function submit(event) {
     const {status, body} = await api("/api/v2/searches", {
       method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(buildRequest()),
     });
-    current = {id: body.id, links: body.links, nextCursor: null, done: false};
-    if (status === 200 && body.status === "completed") return showCompleted(body);
-    follow(current);
+    const search = {id: body.id, links: body.links, nextCursor: null, done: false};
+    current = search;
+    if (status === 200 && body.status === "completed") return showCompleted(search, body);
+    follow(search);
   } catch (error) {
     fail(error.message);
   }
@@ -96,7 +97,7 @@ async function poll(search) {
     try {
       const {body} = await api(search.links.self);
       setProgress(body.progress, `${body.stage} (${body.progress}%)`);
-      if (body.status === "completed" || body.status === "failed") return showCompleted(body);
+      if (body.status === "completed" || body.status === "failed") return showCompleted(search, body);
     } catch (error) {
       return fail(error.message);
     }
@@ -108,22 +109,23 @@ async function finish(search) {
   if (search.done) return;
   try {
     const {body} = await api(search.links.self);
-    showCompleted(body);
+    showCompleted(search, body);
   } catch (error) {
     fail(error.message);
   }
 }
 
-function showCompleted(body) {
-  if (current) current.done = true;
+// Renders a finished search, unless the user has started another one meanwhile.
+function showCompleted(search, body) {
+  if (search.done || search !== current) return;
+  search.done = true;
   $("submit").disabled = false;
   if (body.status === "failed") return fail(`The search failed: ${body.error ? body.error.message : "unknown error"}`);
   setProgress(100, "completed");
   $("summary").textContent = `${body.total} series match` + (body.query ? ` “${body.query}”` : "");
   renderFacets(body.facets || {});
   appendResults(body.results || []);
-  current = current || {id: body.id, links: body.links};
-  current.nextCursor = body.next_cursor;
+  search.nextCursor = body.next_cursor;
   $("more").hidden = !body.next_cursor;
 }
 
@@ -153,7 +155,8 @@ function appendResults(results) {
   }
 }
 
-const FILTER_FOR_FACET = {organisms: "organism", series_types: "series-type"};
+// Facet values that a click turns into a filter: the select to set (sample sizes set the minimum).
+const FILTER_FOR_FACET = {organism: "organism", series_type: "series-type", sample_size: "min-samples"};
 
 function renderFacets(facets) {
   const box = $("facets");
@@ -178,24 +181,44 @@ function renderFacets(facets) {
   }
 }
 
-function applyFacet(selectId, value) {
-  const select = $(selectId);
-  if (![...select.options].some((option) => option.value === value)) select.add(new Option(value, value));
-  select.value = value;
+function applyFacet(controlId, value) {
+  const control = $(controlId);
+  if (controlId === "min-samples") {
+    const lower = parseInt(value, 10);
+    if (Number.isNaN(lower)) return;
+    control.value = lower;
+  } else {
+    if (![...control.options].some((option) => option.value === value)) control.add(new Option(value, value));
+    control.value = value;
+  }
   $("search-form").requestSubmit();
 }
 
 async function loadMore() {
-  if (!current || !current.nextCursor) return;
+  const search = current;
+  if (!search || !search.nextCursor) return;
   try {
-    const {body} = await api(`${current.links.self}?cursor=${encodeURIComponent(current.nextCursor)}`);
+    const {body} = await api(`${search.links.self}?cursor=${encodeURIComponent(search.nextCursor)}`);
+    if (search !== current) return;
     appendResults(body.results || []);
-    current.nextCursor = body.next_cursor;
+    search.nextCursor = body.next_cursor;
     $("more").hidden = !body.next_cursor;
   } catch (error) {
     fail(error.message);
   }
 }
 
+// A search is shareable as /?q=...: the address is kept in step and a link runs its search.
+function syncAddress() {
+  const query = $("query").value.trim();
+  history.replaceState(null, "", query ? `?q=${encodeURIComponent(query)}` : location.pathname);
+}
+
+$("search-form").addEventListener("submit", syncAddress);
 $("search-form").addEventListener("submit", submit);
 $("more").addEventListener("click", loadMore);
+const initial = new URLSearchParams(location.search).get("q");
+if (initial) {
+  $("query").value = initial;
+  $("search-form").requestSubmit();
+}

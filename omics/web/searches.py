@@ -15,6 +15,7 @@ from omics.search import Hit, SearchRequest
 from omics.search_store import SearchState, completed_document
 from omics.web.errors import ApiError
 from omics.web.identity import Identity, owns
+from omics.web.metrics import SEARCHES_SUBMITTED
 from omics.web.services import services
 
 
@@ -40,6 +41,7 @@ def submit_search(request: SearchRequest, identity: Identity,
     bound = services()
     search_id = bound.store.create(request, identity.subject, search_id)
     bound.celery.send_task("omics.search", args=[search_id], queue="search")
+    SEARCHES_SUBMITTED.inc()
     return 202, {"id": search_id, "status": "queued", "links": search_links(search_id)}
 
 
