@@ -90,3 +90,34 @@ def test_losing_redis_closes_sockets_with_1012_and_reports_not_ready(
         assert json.loads(requests.get(f"{server.url}/health/live", timeout=5).text) == {"status": "ok"}
     finally:
         server.stop()
+
+
+def test_an_engine_failure_ends_the_search_with_a_failed_event(live_server: Any, celery_app: Any,
+                                                                app: Any) -> None:
+    """A request the engine refuses (an example the web check would have stopped) fails cleanly."""
+    from omics.search import SearchRequest
+
+    store = app.extensions["omics"].store
+    search_id = store.create(SearchRequest(similar_to=("GSE999999999",)), None)
+    assert celery_app.send_task("omics.search", args=[search_id]).get(timeout=30) == "failed"
+    events, close_code = read_events(connect(live_server.ws_url, f"/api/v2/searches/{search_id}/events"))
+    assert events[-1]["type"] == "failed" and close_code == 1000
+    assert_contiguous(events)
+    body = requests.get(f"{live_server.url}/api/v2/searches/{search_id}", timeout=10).json()
+    assert body["status"] == "failed" and body["error"]["code"] == "engine_error"
+
+
+def test_the_reaper_fails_searches_that_can_no_longer_finish(live_server: Any, celery_app: Any, app: Any,
+                                                             redis_client: Any) -> None:
+    from omics.search import SearchRequest
+    from omics.search_store import ACTIVE_INDEX
+
+    store = app.extensions["omics"].store
+    lost = store.create(SearchRequest(query="a search whose message was lost"), None)
+    redis_client.zadd(ACTIVE_INDEX, {lost: time.time() - 3600})  # created an hour ago, never run
+    assert celery_app.send_task("omics.maintenance.reap_stale_searches").get(timeout=30) >= 1
+    body = requests.get(f"{live_server.url}/api/v2/searches/{lost}", timeout=10).json()
+    assert body["status"] == "failed" and body["error"]["code"] == "stale"
+    events, close_code = read_events(connect(live_server.ws_url, f"/api/v2/searches/{lost}/events"))
+    assert [event["type"] for event in events] == ["failed"] and close_code == 1000
+    assert redis_client.zscore(ACTIVE_INDEX, lost) is None
