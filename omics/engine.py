@@ -299,7 +299,9 @@ class SearchEngine:
         if not stems:
             return np.full(snap.size, empty)
         own = score_terms(snap.index, stems, snap.size)
-        mask = within & np.logical_and.reduce([own.present[s] for s in stems])
+        mask = within.copy()
+        for stem in stems:
+            mask &= own.present[stem]
         if len(stems) == 1:
             return mask
         return holding_phrase(phrase, mask, self.store.records.__getitem__, own.scores)

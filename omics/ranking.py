@@ -11,6 +11,7 @@ few words) in the title or summary; that check reads text, so it runs on a bound
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -32,7 +33,8 @@ PROXIMITY_BONUS = 0.05
 TITLE_MATCH_BONUS = 1.0
 PROXIMITY_GAP = 3
 RERANK_POOL = 200
-PHRASE_CHECK_BUDGET = 2000
+PHRASE_CHECK_BUDGET = 2000  # records read to verify a phrase the user typed
+EXPANSION_CHECK_BUDGET = 300  # ... and an expansion phrase, which only adds credit (one per concept name)
 
 
 @dataclass
@@ -50,12 +52,20 @@ class TermScores:
         if not self.present:
             base = np.zeros(len(self.scores), dtype=bool)
         else:
-            base = np.logical_or.reduce(list(self.present.values()))
+            base = np.zeros(len(self.scores), dtype=bool)
+            for mask in self.present.values():
+                base |= mask  # in place: reduce() over a list would first stack the masks
         return base if self.also is None else base | self.also
 
 
 def query_stems(text: str) -> list[str]:
-    return list(dict.fromkeys(tokenize([text])[0])) if text.strip() else []
+    """Distinct stems of a query text, in order (cached: the same phrases recur in every search)."""
+    return list(_query_stems(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _query_stems(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(tokenize([text])[0])) if text.strip() else ()
 
 
 def stem_score(index: SegmentedIndex, stem: str, size: int) -> np.ndarray:
@@ -77,8 +87,10 @@ def score_terms(index: SegmentedIndex, stems: list[str], size: int,
         present[stem] = term > 0
         scores += (weights or {}).get(stem, 1.0) * term
     if len(stems) > 1:
-        coverage = np.add.reduce([m.astype(np.float32) for m in present.values()]) / len(stems)
-        scores *= coverage**COVERAGE_EXPONENT
+        covered = np.zeros(size, dtype=np.uint8)
+        for mask in present.values():
+            covered += mask
+        scores *= (covered / np.float32(len(stems))) ** COVERAGE_EXPONENT
     return TermScores(stems, scores, present)
 
 
@@ -105,28 +117,36 @@ def score_expansions(index: SegmentedIndex, expansions: Sequence[Expansion], siz
         if not stems:
             continue
         arrays = [cache[s] if s in cache else cache.setdefault(s, stem_score(index, s, size)) for s in stems]
-        everywhere = np.logical_and.reduce([a > 0 for a in arrays])
+        everywhere = arrays[0] > 0
+        summed = arrays[0].copy()
+        for array in arrays[1:]:
+            everywhere &= array > 0
+            summed += array
         if len(stems) > 1:
-            everywhere = holding_phrase(expansion.phrase, everywhere, record, np.add.reduce(arrays))
-        score = np.float32(expansion.weight) * np.add.reduce(arrays) * everywhere
+            everywhere = holding_phrase(expansion.phrase, everywhere, record, summed,
+                                        budget=EXPANSION_CHECK_BUDGET)
+        score = np.float32(expansion.weight) * summed * everywhere
         current = best.get(expansion.matched)
         best[expansion.matched] = score if current is None else np.maximum(current, score)
-    return np.add.reduce(list(best.values())) if best else np.zeros(size, dtype=np.float32)
+    total = np.zeros(size, dtype=np.float32)
+    for credit in best.values():
+        total += credit
+    return total
 
 
 def holding_phrase(phrase: str, candidates: np.ndarray, record: Callable[[int], Series],
-                   priority: np.ndarray) -> np.ndarray:
+                   priority: np.ndarray, budget: int = PHRASE_CHECK_BUDGET) -> np.ndarray:
     """The candidates whose title, summary or design contains ``phrase`` (words in order, by stem).
 
     Reading text costs microseconds per record, which a common phrase at GEO scale turns into
-    seconds; so only the PHRASE_CHECK_BUDGET candidates with the highest ``priority`` (their
+    seconds; so only the ``budget`` candidates with the highest ``priority`` (their
     score for the phrase's words) are read. The rest, far down any ranking, keep the cheaper
     test they already passed: every word of the phrase is present.
     """
     holds = PhraseTest(phrase)
     docs = np.flatnonzero(candidates)
-    if len(docs) > PHRASE_CHECK_BUDGET:
-        docs = docs[np.argpartition(-priority[docs], PHRASE_CHECK_BUDGET - 1)[:PHRASE_CHECK_BUDGET]]
+    if len(docs) > budget:
+        docs = docs[np.argpartition(-priority[docs], budget - 1)[:budget]]
     found = candidates.copy()
     for doc in docs:
         found[doc] = any(holds(getattr(record(doc), f)) for f in FIELDS)
@@ -142,9 +162,9 @@ def proximity_bonus(records: list[Series], terms: QueryTerms) -> np.ndarray:
     exact = PhraseTest(phrase_text)
     near = PhraseTest(phrase_text, gap_words=PROXIMITY_GAP)
     query_stems_in_order = tuple(stem_words(terms.words))
-    titles = tokenize([record.title for record in records])
+    known_item = len(query_stems_in_order) >= 3
     for i, record in enumerate(records):
-        if len(query_stems_in_order) >= 3 and tuple(dict.fromkeys(titles[i])) == query_stems_in_order:
+        if known_item and _query_stems(record.title) == query_stems_in_order:
             bonus[i] += TITLE_MATCH_BONUS  # the query *is* this title: a pasted known item
         for field_name, weight in PHRASE_BONUS.items():
             text = getattr(record, field_name)
