@@ -47,7 +47,7 @@ ACRONYM_QUERY_FACTOR = 0.5  # the query itself was an acronym: the concept is a 
 MAX_SUBTYPES = 30  # a concept with more descendants is a category, not a disease to widen
 MAX_KEY_TOKENS = 8
 RELATION_ORDER = ("synonym", "acronym", "subtype")  # what survives the cap: other names before subtypes
-MAX_EXPANSIONS = 24  # each phrase costs the engine a look-up; beyond this they add noise, not recall
+MAX_EXPANSIONS = 12  # each name costs a phrase check; 8, 12 and 24 measured alike in quality
 MIN_ACRONYM_EMIT = 3
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
