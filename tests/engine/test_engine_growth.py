@@ -7,8 +7,9 @@ import threading
 
 import pytest
 
+from omics import engine as engine_module
 from omics import index as index_module
-from omics.search import SearchRequest
+from omics.search import SearchFilters, SearchRequest
 from omics.series import Series
 
 NEW = Series(
@@ -33,13 +34,10 @@ def test_add_bumps_version_and_is_searchable_at_once(fresh_engine) -> None:
     assert engine.add([NEW]) == before + 1 == engine.version
     assert top(engine, "axolotl blastema")[0] == "GSE990000001"
     assert engine.get("GSE990000001") == NEW
-    outcome = engine.search(SearchRequest(query="regeneration", filters=NEW_FILTER))
+    only_axolotl = SearchFilters(organisms=("Ambystoma mexicanum",))
+    outcome = engine.search(SearchRequest(query="regeneration", filters=only_axolotl))
     assert [h.accession for h in outcome.hits] == ["GSE990000001"]
     assert outcome.corpus_version == engine.version
-
-
-NEW_FILTER = __import__("omics.search", fromlist=["SearchFilters"]).SearchFilters(
-    organisms=("Ambystoma mexicanum",))
 
 
 def test_index_reloads_from_disk_instead_of_rebuilding(fresh_engine, monkeypatch) -> None:
@@ -101,3 +99,12 @@ def test_concurrent_searches_while_adding(fresh_engine) -> None:
         thread.join()
     assert not errors, errors
     assert engine.version == 4
+
+
+def test_another_process_additions_are_noticed(fresh_engine, monkeypatch) -> None:
+    """A web process sees what a worker process added to the same data directory."""
+    monkeypatch.setattr(engine_module, "REFRESH_SECONDS", 0.0)
+    web, worker = fresh_engine(), fresh_engine()
+    worker.add([NEW])
+    assert top(web, "axolotl blastema")[0] == "GSE990000001"
+    assert web.version == worker.version == 2
