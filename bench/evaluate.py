@@ -87,6 +87,20 @@ Tried and not kept (measured with this command on the development judgments):
   instead of the centroid, in a scratch re-implementation over the same corpus: mean AP
   0.62-0.67 against 0.80-0.89 for centroid variants (field weights, 20-50 terms); the centroid
   was kept, with a middle-of-the-range 30 terms rather than the best-scoring setting.
+- Sentence-embedding reranking with all-MiniLM-L6-v2 (`requirements-semantic.txt`), measured by
+  `python bench/semantic_eval.py --data DATA --corpus CORPUS --releval RELEVAL --data-dir DIR`
+  over the engine's top 1000: text mean AP 0.607 (engine) -> 0.500 (cosine alone), 0.558
+  (reciprocal-rank fusion), 0.596 / 0.586 (engine score + 0.5 / 1.0 x cosine); query by example
+  0.852 -> 0.698, 0.803, 0.857, 0.848. No fusion helps the text task and the best example-task
+  gain (+0.005) is within noise, while embedding the 8,091 series took 37 minutes of this
+  2-core machine (GEO's 250k series would take hours). Not kept; the engine has no torch
+  dependency.
+- Vocabulary expansion cap: 8, 12 and 24 expansions per query give the same mean AP (0.609,
+  0.607, 0.607); 12 is kept because each expansion costs a phrase check at GEO scale.
+
+The live server for `--api` was started as
+`OMICS_DATA_DIR=/tmp/apidata OMICS_RATE_LIMIT_ANONYMOUS=100000/minute python app.py --port 5077`
+(releval.py polls each search anonymously, far above the default anonymous rate limit).
 """
 
 
