@@ -37,8 +37,10 @@ from importlib import metadata
 from pathlib import Path
 
 ONTOLOGIES: tuple[str, ...] = ("MONDO", "UBERON", "CL", "EFO")
-EXCLUDED_BRANCHES = frozenset({"EFO:0001444"})  # EFO "measurement": thousands of lab-test names
-LEXICON_FORMAT = 2
+# EFO "measurement" (thousands of lab-test names) and "experimental process" (assays: the query
+# parser already turns assay words into filters, and assay subtypes are not what was asked for)
+EXCLUDED_BRANCHES = frozenset({"EFO:0001444", "EFO:0002694"})
+LEXICON_FORMAT = 3
 
 SYNONYM_WEIGHT = 0.7  # another exact name of the same concept: nearly as good as the query's own words
 ACRONYM_WEIGHT = 0.3  # an acronym in a record is often something else
@@ -275,12 +277,20 @@ class Vocabulary:
             too_common = length == 1 and (len(key) < 3 or key in ENGLISH_STOPWORDS)
             ids = None if too_common else self._keys.get(key)
             if ids:
-                return length, ids, False
+                return length, self._preferring_labels(key, ids), False
             if length == 1 and is_acronym(span[0][0]):
                 ids = self._keys.get("A:" + span[0][0].lower())
                 if ids:
                     return 1, ids, True
         return None
+
+    def _preferring_labels(self, key: str, ids: list[str]) -> list[str]:
+        """Of several concepts sharing a name, those whose own label it is ("blood" is anatomy,
+        although MONDO also lists it as a synonym of leukemia); all of them when none is."""
+        if len(ids) == 1:
+            return ids
+        labelled = [t for t in ids if normalise(self._terms[t][0]) == key]
+        return labelled or ids
 
     def expand(self, text: str) -> list[Expansion]:
         """Weighted alternative phrases for every concept in ``text`` (the text's own wording excluded).

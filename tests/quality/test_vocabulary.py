@@ -92,3 +92,13 @@ def test_relations_can_be_switched_off_one_by_one(vocab: Vocabulary) -> None:
     names_only = vocab.with_relations("synonym", "acronym")
     relations = {e.relation for e in names_only.expand("hepatocellular carcinoma")}
     assert relations == {"synonym", "acronym"}
+
+
+def test_a_name_that_is_one_concepts_label_means_that_concept(vocab: Vocabulary) -> None:
+    # MONDO also lists "blood" as a synonym of leukemia; the anatomy term is called "blood"
+    assert [c.label for c in vocab.concepts("blood")] == ["blood"]
+    assert "leukemia" not in {e.phrase.lower() for e in vocab.expand("covid-19 blood")}
+
+
+def test_assay_words_are_left_to_the_query_parser(vocab: Vocabulary) -> None:
+    assert vocab.expand("RNA-seq") == []
