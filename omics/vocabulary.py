@@ -49,7 +49,7 @@ ACRONYM_QUERY_FACTOR = 0.5  # the query itself was an acronym: the concept is a 
 MAX_SUBTYPES = 30  # a concept with more descendants is a category, not a disease to widen
 MAX_KEY_TOKENS = 8
 RELATION_ORDER = ("synonym", "acronym", "subtype")  # what survives the cap: other names before subtypes
-MAX_EXPANSIONS = 12  # each name costs a phrase check; 8, 12 and 24 measured alike in quality
+MAX_EXPANSIONS = 12  # each name costs a phrase check at scale; 8, 12 and 24 measure alike in quality
 MIN_ACRONYM_EMIT = 3
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
@@ -314,9 +314,11 @@ class Vocabulary:
                 current = best.get(key)
                 if current is None or expansion.weight > current.weight:
                     best[key] = expansion
-        kept = [e for e in best.values() if e.relation in self._relations]
-        ordered = sorted(kept, key=lambda e: (RELATION_ORDER.index(e.relation), -e.weight))
-        return ordered[:MAX_EXPANSIONS]
+        wanted = [(key, e) for key, e in best.items() if e.relation in self._relations]
+        # other names shortest first (the broadest match); subtypes stay nearest first
+        wanted.sort(key=lambda p: (RELATION_ORDER.index(p[1].relation), -p[1].weight,
+                                   len(p[0]) if p[1].relation == "synonym" else 0))
+        return _without_longer_forms(wanted)[:MAX_EXPANSIONS]
 
     def _alternatives(self, concept: Concept, factor: float) -> Iterator[Expansion]:
         for name in self._terms[concept.term_id][1]:
@@ -350,6 +352,18 @@ class Vocabulary:
                 return []
             queue.extend(self._children.get(child, ()))
         return found
+
+
+def _without_longer_forms(ordered: list[tuple[str, Expansion]]) -> list[Expansion]:
+    """Drop names that contain an earlier kept name of at least their weight ("carcinoma of liver
+    cells" after "carcinoma of liver"): every record holding the longer one holds the shorter one,
+    which already credits it as much, so the longer one would find nothing new."""
+    kept: list[tuple[str, Expansion]] = []
+    for key, expansion in ordered:
+        if not any(f" {shorter} " in f" {key} " and earlier.weight >= expansion.weight
+                   for shorter, earlier in kept):
+            kept.append((key, expansion))
+    return [expansion for _, expansion in kept]
 
 
 _loaded: dict[Path | None, Vocabulary] = {}
