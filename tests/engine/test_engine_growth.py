@@ -108,3 +108,15 @@ def test_another_process_additions_are_noticed(fresh_engine, monkeypatch) -> Non
     worker.add([NEW])
     assert top(web, "axolotl blastema")[0] == "GSE990000001"
     assert web.version == worker.version == 2
+
+
+def test_a_grown_delta_is_merged_into_the_main_segment(fresh_engine, monkeypatch) -> None:
+    monkeypatch.setattr(index_module, "MERGE_MIN_DOCS", 1)
+    monkeypatch.setattr(index_module, "MERGE_RATIO", 0.0)
+    engine = fresh_engine()
+    engine.add([NEW])  # one new record: a delta segment
+    assert len(engine._snapshot.index.segments) == 2
+    engine.add([Series(accession="GSE990000003", title="Axolotl tail regeneration", sample_count=4)])
+    segments = engine._snapshot.index.segments  # two delta records exceed the limit: merged
+    assert [(s.start, s.count) for s in segments] == [(0, 8093)]
+    assert set(top(engine, "axolotl regeneration")[:2]) == {"GSE990000001", "GSE990000003"}
