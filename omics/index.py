@@ -150,12 +150,16 @@ class SegmentedIndex:
     def field_scores(self, stem: str, field_name: str, size: int) -> np.ndarray:
         """BM25 scores of one stem in one field for every document (0 where absent)."""
         out = np.zeros(size, dtype=np.float32)
+        self.add_field_scores(stem, field_name, out)
+        return out
+
+    def add_field_scores(self, stem: str, field_name: str, out: np.ndarray, weight: float = 1.0) -> None:
+        """Add ``weight`` x one stem's BM25 scores in one field into ``out``, touching only its documents."""
         df = sum(segment.doc_freq(stem, field_name) for segment in self.segments)
         if df:
             idf = lucene_idf(sum(segment.count for segment in self.segments), df)
             for segment in self.segments:
-                segment.add_term_scores(stem, field_name, out, idf)
-        return out
+                segment.add_term_scores(stem, field_name, out, weight * idf)
 
     @classmethod
     def build(cls, root: Path, texts: dict[str, list[str]], fingerprint: str) -> SegmentedIndex:

@@ -72,7 +72,7 @@ def stem_score(index: SegmentedIndex, stem: str, size: int) -> np.ndarray:
     """Field-weighted BM25 of one stem for every document."""
     term = np.zeros(size, dtype=np.float32)
     for field_name in FIELDS:
-        term += FIELD_WEIGHTS[field_name] * index.field_scores(stem, field_name, size)
+        index.add_field_scores(stem, field_name, term, FIELD_WEIGHTS[field_name])
     return term
 
 
@@ -114,8 +114,8 @@ def score_expansions(index: SegmentedIndex, expansions: Sequence[Expansion], siz
     best: dict[str, np.ndarray] = {}
     for expansion in expansions:
         stems = query_stems(expansion.phrase)
-        if not stems:
-            continue
+        if not stems or not all(index.doc_freq(s) for s in stems):
+            continue  # a word no record holds: nothing to score (a look-up, not a pass over the corpus)
         arrays = [cache[s] if s in cache else cache.setdefault(s, stem_score(index, s, size)) for s in stems]
         everywhere = arrays[0] > 0
         summed = arrays[0].copy()
