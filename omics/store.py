@@ -37,14 +37,23 @@ class CorpusStore:
         state = self._read_state()
         self.version: int = int(state.get("version", 1))
         added_lines = int(state.get("added_lines", 0))
-        if added_lines:
-            added = list(read_jsonl(self.directory / ADDED))[:added_lines]
-            self.records.extend(added)
+        self.records.extend(self._committed_additions(added_lines))
         self._added_lines = added_lines
         self.current: dict[str, int] = {}
         self._by_gds: dict[str, list[int]] = {}
         for doc_id, record in enumerate(self.records):
             self._register(doc_id, record)
+
+    def _committed_additions(self, count: int) -> list[Series]:
+        """The first ``count`` added records; lines past them (an add that crashed before its
+        state was written) are dropped from the file so later appends stay aligned."""
+        path = self.directory / ADDED
+        if not path.exists():
+            return []
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        if len(lines) > count:
+            path.write_text("".join(lines[:count]), encoding="utf-8")
+        return [Series.from_dict(json.loads(line)) for line in lines[:count]]
 
     def _register(self, doc_id: int, record: Series) -> None:
         self.current[record.accession] = doc_id

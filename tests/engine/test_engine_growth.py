@@ -120,3 +120,15 @@ def test_a_grown_delta_is_merged_into_the_main_segment(fresh_engine, monkeypatch
     segments = engine._snapshot.index.segments  # two delta records exceed the limit: merged
     assert [(s.start, s.count) for s in segments] == [(0, 8093)]
     assert set(top(engine, "axolotl regeneration")[:2]) == {"GSE990000001", "GSE990000003"}
+
+
+def test_an_add_that_crashed_midway_is_ignored_on_restart(fresh_engine) -> None:
+    engine = fresh_engine()
+    engine.add([NEW])
+    added = engine.store.directory / "added.jsonl"
+    with open(added, "a", encoding="utf-8") as handle:
+        handle.write('{"accession": "GSE990000009", "title": "half-writ')  # no state update: never committed
+    again = fresh_engine()
+    assert again.version == 2 and again.get("GSE990000009") is None
+    again.add([Series(accession="GSE990000004", title="Planarian neoblast atlas", sample_count=9)])
+    assert fresh_engine().get("GSE990000004").title == "Planarian neoblast atlas"
