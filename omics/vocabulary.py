@@ -29,6 +29,8 @@ import gzip
 import json
 import os
 import re
+import subprocess
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -157,15 +159,19 @@ def _usable_names(label: str, synonyms: Iterable[str]) -> Iterator[str]:
 def _read_ontology_terms() -> Iterator[tuple[str, dict]]:
     """Yield (term id, metadata) for every live term of the shipped ontologies we expand with."""
     from cellxgene_ontology_guide.ontology_parser import OntologyParser
+    from cellxgene_ontology_guide.supported_versions import clear_ontology_file_cache
 
     schema = OntologyParser().cxg_schema
-    for name in ONTOLOGIES:
-        for term_id, meta in schema.ontology(name).items():
-            if meta.get("deprecated") or not term_id.startswith(f"{name}:"):
-                continue
-            if EXCLUDED_BRANCHES.intersection(meta.get("ancestors", {})) or term_id in EXCLUDED_BRANCHES:
-                continue
-            yield term_id, meta
+    try:
+        for name in ONTOLOGIES:
+            for term_id, meta in schema.ontology(name).items():
+                if meta.get("deprecated") or not term_id.startswith(f"{name}:"):
+                    continue
+                if EXCLUDED_BRANCHES.intersection(meta.get("ancestors", {})) or term_id in EXCLUDED_BRANCHES:
+                    continue
+                yield term_id, meta
+    finally:
+        clear_ontology_file_cache()  # the package keeps every parsed release otherwise (~100 MB)
 
 
 def build_lexicon() -> dict:
@@ -217,19 +223,19 @@ class Vocabulary:
 
     @classmethod
     def load(cls, cache_dir: Path | None = None) -> Vocabulary:
-        """Read the cached lexicon from ``cache_dir``, deriving and writing it there on first use."""
+        """Read the cached lexicon from ``cache_dir``, deriving and writing it there on first use.
+
+        The derivation parses whole ontology releases (about 100 MB of Python objects that the
+        allocator does not hand back), so it runs in a child process and a serving process only
+        ever holds the compact lexicon.
+        """
         if cache_dir is None:
             return cls(build_lexicon())
         path = _cache_path(cache_dir)
-        if path.exists():
-            return cls(json.loads(gzip.decompress(path.read_bytes())))
-        lexicon = build_lexicon()
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # concurrent builders never collide
-        packed = json.dumps(lexicon, separators=(",", ":")).encode()
-        partial.write_bytes(gzip.compress(packed, compresslevel=5))
-        partial.replace(path)
-        return cls(lexicon)
+        if not path.exists():
+            subprocess.run([sys.executable, "-m", "omics.vocabulary", str(cache_dir)], check=True,
+                           cwd=Path(__file__).resolve().parent.parent)
+        return cls(json.loads(gzip.decompress(path.read_bytes())))
 
     def with_relations(self, *relations: str) -> Vocabulary:
         """The same lexicon expanding only with ``relations`` (for measuring what each one adds)."""
@@ -366,6 +372,17 @@ def _without_longer_forms(ordered: list[tuple[str, Expansion]]) -> list[Expansio
     return [expansion for _, expansion in kept]
 
 
+def write_lexicon(cache_dir: Path) -> Path:
+    """Derive the lexicon and store it atomically in ``cache_dir`` (``python -m omics.vocabulary DIR``)."""
+    path = _cache_path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # concurrent builders never collide
+    packed = json.dumps(build_lexicon(), separators=(",", ":")).encode()
+    partial.write_bytes(gzip.compress(packed, compresslevel=5))
+    partial.replace(path)
+    return path
+
+
 _loaded: dict[Path | None, Vocabulary] = {}
 _lock = threading.Lock()
 
@@ -376,3 +393,7 @@ def vocabulary(cache_dir: Path | None = None) -> Vocabulary:
         if cache_dir not in _loaded:
             _loaded[cache_dir] = Vocabulary.load(cache_dir)
         return _loaded[cache_dir]
+
+
+if __name__ == "__main__":
+    write_lexicon(Path(sys.argv[1]))
