@@ -167,7 +167,11 @@ def parse_query(text: str) -> ParsedQuery:
         elif token.startswith("-") and len(token) > 1 and not token[1].isdigit():
             parsed.excluded.append(token[1:])
         elif ACCESSION.match(token.strip(",;")):
-            parsed.accessions.append(token.strip(",;").upper())
+            accession = token.strip(",;").upper()
+            parsed.accessions.append(accession)
+            if accession.startswith("GSM"):
+                parsed.notes.append(f"{accession} is a sample; only series (GSE), their GEO DataSets (GDS) "
+                                    "and platforms (GPL) are looked up")
         elif token not in ("AND", "OR"):
             words.append(token)
     rest = _parse_vocabulary(parsed, " ".join(words))

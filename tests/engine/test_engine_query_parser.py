@@ -25,6 +25,7 @@ def test_accessions_are_recognised_in_any_case() -> None:
     parsed = parse_query("gse53, GDS88 GPL570 GSM1")
     assert parsed.accessions == ["GSE53", "GDS88", "GPL570", "GSM1"]
     assert parsed.free_text == ""
+    assert any("GSM1 is a sample" in note for note in parsed.notes)
 
 
 def test_organism_and_assay_words_become_filters() -> None:
