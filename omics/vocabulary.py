@@ -11,7 +11,7 @@ Why it looks the way it does:
 
 * Matching is on normalised phrases: case, possessives ("Alzheimer's"), plurals ("tumours"),
   hyphens ("T-cell") and bracketed qualifiers ("melanoma (disease)") do not matter.
-* Short acronyms (JIA, HCC) are ambiguous (PD is Parkinson disease and a neuron type), so they
+* Short acronyms (SLE, HCC) are ambiguous (PD is Parkinson disease and a neuron type), so they
   are recognised in a query only when typed in capitals, weigh less as expansions, and the
   shortest (two letters) and English words ("ALL") are never emitted as expansions.
 * A specific disease (one with few subtypes) widens to its subtypes at a lower weight; broad
@@ -39,10 +39,13 @@ from importlib import metadata
 from pathlib import Path
 
 ONTOLOGIES: tuple[str, ...] = ("MONDO", "UBERON", "CL", "EFO")
-# EFO "measurement" (thousands of lab-test names) and "experimental process" (assays: the query
-# parser already turns assay words into filters, and assay subtypes are not what was asked for)
-EXCLUDED_BRANCHES = frozenset({"EFO:0001444", "EFO:0002694"})
-LEXICON_FORMAT = 3
+# MONDO "disease characteristic" ("common", "localized") and "disease susceptibility" qualify
+# diseases rather than name them. From EFO only cell lines are taken: its other branches are
+# study-design words ("control", "block", "diet") whose synonyms would rewrite ordinary prose.
+EXCLUDED_BRANCHES = frozenset({"MONDO:0021125", "MONDO:0042489"})
+EFO_KEPT_CLASS = "cell line"
+MIN_WORD_NAME = 5  # one-word names shorter than this ("dish", "In") count only as capitalised acronyms
+LEXICON_FORMAT = 4
 
 SYNONYM_WEIGHT = 0.7  # another exact name of the same concept: nearly as good as the query's own words
 ACRONYM_WEIGHT = 0.3  # an acronym in a record is often something else
@@ -124,7 +127,7 @@ def _key_words(words: Iterable[str]) -> list[str]:
 
 
 def is_acronym(name: str) -> bool:
-    """True for short all-capital names such as "JIA", "HCC" or "PD"."""
+    """True for short all-capital names such as "SLE", "HCC" or "PD"."""
     return bool(_ACRONYM.match(name.strip()))
 
 
@@ -136,7 +139,7 @@ def is_short(name: str) -> bool:
 def _usable_names(label: str, synonyms: Iterable[str]) -> Iterator[str]:
     """Yield display names of a term, skipping annotated or enumerated synonyms that never occur in prose.
 
-    A single comma usually marks a MeSH-style inversion ("Arthritis, Juvenile Rheumatoid"), which is
+    A single comma usually marks a MeSH-style inversion ("Carcinoma, Hepatocellular"), which is
     turned back into word order; more commas, numbered types and "susceptibility to" are database
     entries, not names people write.
     """
@@ -153,7 +156,10 @@ def _usable_names(label: str, synonyms: Iterable[str]) -> Iterator[str]:
             if len(head.split()) > 3:
                 continue
             name = f"{tail} {head.strip()}"
-        yield name if is_acronym(name) or not name.isupper() else name.lower()
+        if is_acronym(name):
+            yield name
+        elif len(name) >= MIN_WORD_NAME or len(_TOKEN.findall(name)) > 1:
+            yield name.lower() if name.isupper() else name
 
 
 def _read_ontology_terms() -> Iterator[tuple[str, dict]]:
@@ -164,14 +170,24 @@ def _read_ontology_terms() -> Iterator[tuple[str, dict]]:
     schema = OntologyParser().cxg_schema
     try:
         for name in ONTOLOGIES:
-            for term_id, meta in schema.ontology(name).items():
+            terms = schema.ontology(name)
+            kept = _efo_cell_line_classes(terms) if name == "EFO" else None
+            for term_id, meta in terms.items():
+                ancestors = meta.get("ancestors", {})
                 if meta.get("deprecated") or not term_id.startswith(f"{name}:"):
                     continue
-                if EXCLUDED_BRANCHES.intersection(meta.get("ancestors", {})) or term_id in EXCLUDED_BRANCHES:
+                if EXCLUDED_BRANCHES.intersection(ancestors) or term_id in EXCLUDED_BRANCHES:
+                    continue
+                if kept is not None and term_id not in kept and not kept.intersection(ancestors):
                     continue
                 yield term_id, meta
     finally:
         clear_ontology_file_cache()  # the package keeps every parsed release otherwise (~100 MB)
+
+
+def _efo_cell_line_classes(terms: dict[str, dict]) -> set[str]:
+    """EFO classes named "... cell line": the only EFO branch used (cell-line names and synonyms)."""
+    return {t for t, meta in terms.items() if meta.get("label", "").lower().endswith(EFO_KEPT_CLASS)}
 
 
 def build_lexicon() -> dict:
@@ -280,7 +296,7 @@ class Vocabulary:
         for length in range(min(MAX_KEY_TOKENS, len(words) - i), 0, -1):
             span = words[i : i + length]
             key = " ".join(_key_words(w for w, _, _ in span))
-            too_common = length == 1 and (len(key) < 3 or key in ENGLISH_STOPWORDS)
+            too_common = " " not in key and (len(key) < 3 or key in ENGLISH_STOPWORDS)  # "in the" -> "in"
             ids = None if too_common else self._keys.get(key)
             if ids:
                 return length, self._preferring_labels(key, ids), False
