@@ -45,7 +45,7 @@ ONTOLOGIES: tuple[str, ...] = ("MONDO", "UBERON", "CL", "EFO")
 EXCLUDED_BRANCHES = frozenset({"MONDO:0021125", "MONDO:0042489"})
 EFO_KEPT_CLASS = "cell line"
 MIN_WORD_NAME = 5  # one-word names shorter than this ("dish", "In") count only as capitalised acronyms
-LEXICON_FORMAT = 4
+LEXICON_FORMAT = 5
 
 SYNONYM_WEIGHT = 0.7  # another exact name of the same concept: nearly as good as the query's own words
 ACRONYM_WEIGHT = 0.3  # an acronym in a record is often something else
@@ -127,8 +127,14 @@ def _key_words(words: Iterable[str]) -> list[str]:
 
 
 def is_acronym(name: str) -> bool:
-    """True for short all-capital names such as "SLE", "HCC" or "PD"."""
-    return bool(_ACRONYM.match(name.strip()))
+    """True for abbreviations: "SLE", "HCC", "PD", and mixed-case ones like "chILD" or "HepG2"
+    (one word, at least half its letters capitals), which collide with words when lower-cased."""
+    name = name.strip()
+    if _ACRONYM.match(name):
+        return True
+    letters = [c for c in name if c.isalpha()]
+    capitals = sum(c.isupper() for c in letters)
+    return name.isalnum() and len(name) <= 8 and capitals >= 2 and 2 * capitals >= len(letters)
 
 
 def is_short(name: str) -> bool:
