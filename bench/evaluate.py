@@ -80,9 +80,9 @@ How the pieces work (details in the module docstrings):
 
 Tried and not kept (measured with this command on the development judgments):
 
-- EFO disease-specific cell lines as expansions ("neuroblastoma cell line" -> SK-N-SH,
-  IMR-32...): text mean AP 0.607 -> 0.587 (the disease's own studies lost ground to cell-line
-  studies); removed.
+- EFO disease-specific cell lines as expansions (a disease's "<disease> cell line" class ->
+  the lines under it): text mean AP 0.607 -> 0.587 (the disease's own studies lost ground to
+  cell-line studies); removed.
 - Query by example with the study's protocol (mean of per-example normalised BM25 scores)
   instead of the centroid, in a scratch re-implementation over the same corpus: mean AP
   0.62-0.67 against 0.80-0.89 for centroid variants (field weights, 20-50 terms); the centroid
