@@ -100,8 +100,8 @@ Tried and not kept (measured with this command on the development judgments):
 
 Cost at GEO scale (`python bench/scale.py --sizes 250000 --queries 300`, 2-core machine,
 synthetic 250k-series corpus, query mix with filters, facets and first-page explanations):
-p50 25.9 ms, p99 70.3 ms, RSS 765 MB with ontology expansion; p50 18.9 ms, p99 53.7 ms,
-RSS 656 MB for the same engine without it. Expansion stays within the engine's goal
+p50 23.3 ms, p99 55.7 ms, RSS 765 MB with ontology expansion; p50 14.5 ms, p99 33.3 ms,
+RSS 664 MB for the same engine without it. Expansion stays within the engine's goal
 (p50 <= 30 ms, <= 1 GB at 250k series). The lexicon (about 80 MB in memory) is derived once per
 data directory in a child process and cached there as compressed JSON.
 
