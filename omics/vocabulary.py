@@ -4,8 +4,7 @@ Researchers and submitters name the same thing differently ("Parkinson's disease
 "paralysis agitans", "hepatoma" and "hepatocellular carcinoma", "T cell" and "T lymphocyte"),
 so a series that only uses the other name is invisible to plain keyword search. This module
 recognises ontology concepts in free text (MONDO diseases, UBERON anatomy, CL cell types, EFO
-cell lines and assays) and proposes the concept's other names as weighted extra phrases for
-the engine.
+cell lines) and proposes the concept's other names as weighted extra phrases for the engine.
 
 Why it looks the way it does:
 
@@ -16,8 +15,10 @@ Why it looks the way it does:
   shortest (two letters) and English words ("ALL") are never emitted as expansions.
 * A specific disease (one with few subtypes) widens to its subtypes at a lower weight; broad
   categories ("cancer", "T cell") do not, because dozens of subtypes would drown the query.
-* The lexicon is derived once from the package and cached as compressed JSON (in the data
-  directory when one is given), then held per process, so a search only does dictionary look-ups.
+* A name shared by several concepts means the one it labels ("blood" is anatomy, although
+  MONDO also lists it under leukemia); a longer name that contains a kept one finds nothing new.
+* The lexicon is derived once from the package (in a child process) and cached as compressed
+  JSON in the data directory, then held per process, so a search only does dictionary look-ups.
 
 Ontology data: MONDO (CC BY 4.0), UBERON (CC BY 3.0), Cell Ontology (CC BY 4.0), EFO
 (Apache-2.0), as packaged by cellxgene-ontology-guide (MIT).
