@@ -264,14 +264,6 @@ class Vocabulary:
         """The same lexicon expanding only with ``relations`` (for measuring what each one adds)."""
         return Vocabulary(self._lexicon, tuple(r for r in RELATION_ORDER if r in relations))
 
-    def label(self, term_id: str) -> str | None:
-        entry = self._terms.get(term_id)
-        return entry[0] if entry else None
-
-    def names(self, term_id: str) -> list[str]:
-        entry = self._terms.get(term_id)
-        return list(entry[1]) if entry else []
-
     def concepts(self, text: str) -> list[Concept]:
         """Find concepts in ``text`` by longest match, left to right, over normalised word spans.
 
