@@ -71,6 +71,8 @@ def start_worker_thread(celery: Celery, concurrency: int) -> Any:
     """Run a Celery worker (threads pool, both queues) in a daemon thread of this process."""
     from celery.worker import WorkController
 
+    celery.set_current()
+    celery.set_default()
     worker = WorkController(app=celery, pool="threads", concurrency=concurrency, queues=list(QUEUES),
                             without_mingle=True, without_gossip=True, loglevel="INFO")
     threading.Thread(target=worker.start, name="celery-worker", daemon=True).start()

@@ -35,15 +35,19 @@ class TaskContext:
 
 
 def create_celery(settings: Settings) -> Celery:
-    """A Celery app on the configured (or embedded) Redis, made the current app."""
+    """A Celery app on the configured (or embedded) Redis.
+
+    It is not made the process's current app: a worker in this process (``start_worker``,
+    ``worker_main``, the all-in-one run) makes its own app current, and creating another app
+    later (a second role, a test) must not move the tasks of that worker onto it.
+    """
     redis_url = resolve_redis_url(settings.redis_url, settings.data_dir)
-    app = Celery("omics", set_as_current=True)
+    app = Celery("omics", set_as_current=False)
     app.config_from_object("celeryconfig")
     app.conf.update(broker_url=redis_url, result_backend=redis_url,
                     beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"))
     app.omics_settings = settings  # type: ignore[attr-defined]
     app.omics_redis_url = redis_url  # type: ignore[attr-defined]
-    app.set_default()
     for module in TASK_MODULES:
         __import__(module)
     return app

@@ -70,8 +70,6 @@ def test_losing_redis_closes_sockets_with_1012_and_reports_not_ready(
     # Its own embedded Redis (even when REDIS_URL is set), the session's data and engine.
     doomed = replace(settings, redis_url=start_embedded_redis(tmp_path))
     lonely_celery = create_celery(doomed)  # no worker listens here: the search stays queued
-    celery_app.set_current()
-    celery_app.set_default()
     server = LiveServer(create_app(doomed, lonely_celery))
     try:
         created = submit(server.url, {"query": "asthma"})
