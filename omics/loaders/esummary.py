@@ -1,7 +1,7 @@
 """NCBI E-utilities ``esummary.fcgi?db=gds&retmode=json`` documents as series records.
 
 The accession always comes from the document's ``accession`` field: the numeric uid is an
-Entrez id (``200000053`` for GSE53 today) and guessing an accession from it has shown users
+Entrez id (``200000061`` for GSE61 today) and guessing an accession from it has shown users
 the wrong study before. Entries that are not series (GDS, GPL, GSM) are skipped, as are
 per-uid errors, which esummary reports inline.
 """

@@ -53,28 +53,28 @@ def test_index_reloads_from_disk_instead_of_rebuilding(fresh_engine, monkeypatch
     again = fresh_engine()
     assert again.version == first.version
     assert top(again, "axolotl blastema")[0] == "GSE990000001"
-    assert top(again, "Human mammary epithelium and breast cancer")[0] == "GSE53"
+    assert top(again, "Molecular portraits of human breast tumors")[0] == "GSE61"
 
 
 def test_replacing_a_record_serves_the_new_version_only(fresh_engine) -> None:
     engine = fresh_engine()
-    old = engine.get("GSE53")
+    old = engine.get("GSE61")
     engine.add([Series(**{**old.to_dict(), "title": "Quokka mammary epithelium", "extra": {}})])
-    assert engine.get("GSE53").title == "Quokka mammary epithelium"
+    assert engine.get("GSE61").title == "Quokka mammary epithelium"
     hits = top(engine, "mammary epithelium")
-    assert hits.count("GSE53") == 1
-    assert top(engine, "quokka")[:1] == ["GSE53"]
+    assert hits.count("GSE61") == 1
+    assert top(engine, "quokka")[:1] == ["GSE61"]
 
 
 def test_delta_scores_use_corpus_wide_statistics(fresh_engine) -> None:
     """A new record about a common topic ranks by its text, not by its tiny delta segment."""
     engine = fresh_engine()
-    twin = engine.get("GSE53")
+    twin = engine.get("GSE61")
     engine.add([Series(accession="GSE990000002", title=twin.title, summary=twin.summary,
                        organisms=twin.organisms, sample_count=twin.sample_count)])
     hits = engine.search(SearchRequest(query=twin.title)).hits
     scores = {h.accession: h.score for h in hits[:5]}
-    assert scores["GSE990000002"] == pytest.approx(scores["GSE53"], rel=0.3)
+    assert scores["GSE990000002"] == pytest.approx(scores["GSE61"], rel=0.3)
 
 
 def test_concurrent_searches_while_adding(fresh_engine) -> None:

@@ -22,8 +22,8 @@ def test_hyphenated_words_are_not_exclusions() -> None:
 
 
 def test_accessions_are_recognised_in_any_case() -> None:
-    parsed = parse_query("gse53, GDS88 GPL570 GSM1")
-    assert parsed.accessions == ["GSE53", "GDS88", "GPL570", "GSM1"]
+    parsed = parse_query("gse61, GDS88 GPL570 GSM1")
+    assert parsed.accessions == ["GSE61", "GDS88", "GPL570", "GSM1"]
     assert parsed.free_text == ""
     assert any("GSM1 is a sample" in note for note in parsed.notes)
 

@@ -113,7 +113,7 @@ def test_same_search_same_order(run) -> None:
 
 
 def test_accession_fast_path(run) -> None:
-    assert [h.accession for h in run("gse53").hits] == ["GSE53"]
+    assert [h.accession for h in run("gse61").hits] == ["GSE61"]
     assert run("GDS88").hits[0].accession == "GSE59"  # GSE59 is the series GDS88 was curated from
     assert run("GSE0000001").total == 0
 
