@@ -18,7 +18,7 @@ import threading
 import time
 
 import websocket
-from service_stack import median_ms, percentile_ms, stack
+from service_stack import median_ms, percentile_ms, stack, web_memory_mb
 
 from omics.events import EventLog
 from omics.redis_connection import connect
@@ -61,6 +61,7 @@ def main() -> None:
         for watcher in watchers:
             watcher.start()
         time.sleep(1.0)  # every socket has registered with the web process's relay
+        memory = web_memory_mb(roles["web_pid"])
         for progress, stage in enumerate(STAGES):
             for search_id in ids:
                 events.emit(search_id, stage, {"type": "progress", "stage": stage, "progress": progress * 15})
@@ -75,7 +76,8 @@ def main() -> None:
         [event["seq"] for event, _ in watcher.received] == list(range(1, len(STAGES) + 2))
         and watcher.received[-1][0]["type"] == "completed" for watcher in watchers)
     print(f"web worker class: {args.worker_class} (threads {threads}); watchers: {args.watchers} "
-          f"over {args.searches} searches; connected in {connected:.2f} s")
+          f"over {args.searches} searches; connected in {connected:.2f} s; "
+          f"web role memory with them open: {memory:.0f} MB")
     print(f"deliveries: {len(latencies)}; watchers with contiguous 1..{len(STAGES) + 1} ending completed: "
           f"{complete}/{args.watchers}")
     print(f"fan-out latency median: {median_ms(latencies):.2f} ms; "

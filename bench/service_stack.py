@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psutil
 import requests
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -64,7 +65,7 @@ def stack(worker_class: str = "gevent", threads: int = 64,
     try:
         _wait_ready(url)
         yield {"url": url, "ws_url": f"ws://127.0.0.1:{port}", "redis_url": redis_url,
-               "data_dir": str(data_dir)}
+               "data_dir": str(data_dir), "web_pid": str(roles[1].pid)}
     finally:
         for role in roles:
             role.terminate()
@@ -86,3 +87,9 @@ def median_ms(samples: list[float]) -> float:
 def percentile_ms(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+
+def web_memory_mb(web_pid: str) -> float:
+    """Resident memory of the web role: the gunicorn master and its workers, in MB."""
+    master = psutil.Process(int(web_pid))
+    return sum(process.memory_info().rss for process in [master, *master.children(recursive=True)]) / 2**20
