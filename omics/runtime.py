@@ -9,12 +9,15 @@ and data directory, the Redis URL) and created once under a lock.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Self
 
 import redis
 
 from omics.config import Settings
+from omics.events import EventLog
 from omics.redis_connection import connect
+from omics.search_store import SearchStore
 
 _lock = threading.Lock()
 _engines: dict[tuple[str, str], Any] = {}
@@ -42,3 +45,29 @@ def shared_redis(url: str) -> redis.Redis:
             client = connect(url)
             _clients[url] = client
         return client
+
+
+@dataclass
+class SearchServices:
+    """What serving searches needs on one Redis: the store, the event log and the engine.
+
+    Web handlers (``omics.web.services``) and tasks (``tasks.celery_app.context``) build it
+    the same way, so both sides always read and write the same keys with the same lifetimes.
+    """
+
+    settings: Settings
+    redis_url: str
+    redis: redis.Redis
+    store: SearchStore
+    events: EventLog
+
+    @property
+    def engine(self) -> Any:
+        return shared_engine(self.settings)
+
+    @classmethod
+    def build(cls, settings: Settings, redis_url: str, **extra: Any) -> Self:
+        client = shared_redis(redis_url)
+        ttl = settings.service.search_ttl
+        return cls(settings=settings, redis_url=redis_url, redis=client, store=SearchStore(client, ttl),
+                   events=EventLog(client, ttl), **extra)

@@ -7,31 +7,13 @@ Tasks reach the settings, the engine, the store and the event log through :func:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from celery import Celery
 
 from omics.config import Settings
-from omics.events import EventLog
 from omics.redis_connection import resolve_redis_url
-from omics.runtime import shared_engine, shared_redis
-from omics.search_store import SearchStore
+from omics.runtime import SearchServices
 
 TASK_MODULES = ("tasks.search", "tasks.maintenance", "tasks.warming")
-
-
-@dataclass
-class TaskContext:
-    """What a task needs, bound to the process settings of its Celery app."""
-
-    settings: Settings
-    store: SearchStore
-    events: EventLog
-
-    @property
-    def engine(self) -> Any:
-        return shared_engine(self.settings)
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -53,9 +35,6 @@ def create_celery(settings: Settings) -> Celery:
     return app
 
 
-def context(app: Celery) -> TaskContext:
-    """The task context of ``app`` (built from its settings; clients are shared per process)."""
-    settings: Settings = app.omics_settings  # type: ignore[attr-defined]
-    client = shared_redis(app.omics_redis_url)  # type: ignore[attr-defined]
-    ttl = settings.service.search_ttl
-    return TaskContext(settings=settings, store=SearchStore(client, ttl), events=EventLog(client, ttl))
+def context(app: Celery) -> SearchServices:
+    """The search services of ``app`` (built from its settings; clients are shared per process)."""
+    return SearchServices.build(app.omics_settings, app.omics_redis_url)  # type: ignore[attr-defined]

@@ -16,14 +16,15 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 import celeryconfig
 from omics.events import TERMINAL_KEY
+from omics.runtime import SearchServices
 from omics.search_store import completed_document
-from tasks.celery_app import TaskContext, context
+from tasks.celery_app import context
 from tasks.warming import remember_completed
 
 log = logging.getLogger(__name__)
 
 
-def fail_search(ctx: TaskContext, search_id: str, code: str, message: str) -> None:
+def fail_search(ctx: SearchServices, search_id: str, code: str, message: str) -> None:
     """Mark a search failed and emit its terminal event (once)."""
     state = ctx.store.get(search_id)
     ctx.store.fail(search_id, code, message)
@@ -33,7 +34,7 @@ def fail_search(ctx: TaskContext, search_id: str, code: str, message: str) -> No
     })
 
 
-def _reporter(ctx: TaskContext, search_id: str) -> Any:
+def _reporter(ctx: SearchServices, search_id: str) -> Any:
     def report(stage: str, progress: int, detail: dict[str, Any]) -> None:
         ctx.store.advance(search_id, stage, progress)
         ctx.events.emit(search_id, f"stage:{stage}", {
@@ -43,7 +44,7 @@ def _reporter(ctx: TaskContext, search_id: str) -> Any:
     return report
 
 
-def _announce_terminal(ctx: TaskContext, search_id: str, status: str, total: int | None) -> None:
+def _announce_terminal(ctx: SearchServices, search_id: str, status: str, total: int | None) -> None:
     """Emit the terminal event of an already finished search (a no-op if it was emitted)."""
     if status == "completed":
         ctx.events.emit(search_id, TERMINAL_KEY, {
