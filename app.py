@@ -45,7 +45,6 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.service.max_body_bytes,
         SOCK_SERVER_OPTIONS={"ping_interval": settings.service.ws_ping_interval},
-        JSON_SORT_KEYS=False,
     )
     bound = bind_services(app, settings, celery)
     sock.init_app(app)
