@@ -129,7 +129,7 @@ def run_web(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def run_worker(settings: Settings, args: argparse.Namespace) -> None:
-    create_celery(settings).worker_main(["worker", "--pool", "threads", "--concurrency",
+    create_celery(settings).worker_main(["worker", "--pool", args.pool, "--concurrency",
                                          str(settings.service.worker_concurrency), "-Q", ",".join(QUEUES),
                                          "--loglevel", "INFO"])
 
@@ -160,8 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
                           "docs/PERFORMANCE.md) or gthread (one thread per socket)")
     web.add_argument("--threads", type=int, default=int(os.environ.get("OMICS_WEB_THREADS", "64")))
     web.set_defaults(func=run_web)
-    roles.add_parser("worker", help="a Celery worker on the search and maintenance queues").set_defaults(
-        func=run_worker)
+    worker = roles.add_parser("worker", help="a Celery worker on the search and maintenance queues")
+    worker.add_argument("--pool", choices=("prefork", "threads"),
+                        default=os.environ.get("OMICS_WORKER_POOL", "prefork"),
+                        help="prefork (default: enforces the time limits, a crashing search loses one child) "
+                             "or threads (one index in memory; time limits are not enforced)")
+    worker.set_defaults(func=run_worker)
     roles.add_parser("beat", help="the Celery beat scheduler (run exactly one)").set_defaults(func=run_beat)
     flower = roles.add_parser("flower", help="Flower, the Celery monitor")
     flower.add_argument("--host", default=argparse.SUPPRESS)
