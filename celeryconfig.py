@@ -15,6 +15,8 @@ from omics.config import CacheSettings
 MAX_DELIVERIES = 3
 
 # A search runs in well under a second; the limits stop a runaway query, not a slow one.
+# Only the prefork pool (`python app.py worker`) enforces them; under the threads pool of
+# the all-in-one run, the reaper in tasks/maintenance.py is the backstop.
 task_soft_time_limit = 60
 task_time_limit = 90
 
