@@ -14,6 +14,8 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from omics.search import SearchFilters, SearchRequest
+from omics.security.roles import Permission
+from omics.web.auth import require
 from omics.web.openapi import openapi_document
 from omics.web.schemas import LegacySearchSchema, load_query
 from omics.web.searches import run_now
@@ -52,6 +54,7 @@ def deprecation_headers(response: Response) -> Response:
 
 
 @bp.get("/search")
+@require(Permission.SEARCH)
 def search() -> Response:
     args = load_query(_schema, request.args)
     document = run_now(to_v2(args), args["offset"], args["limit"])

@@ -7,6 +7,8 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import BadRequest
 
+from omics.security.roles import Permission
+from omics.web.auth import require
 from omics.web.errors import ApiError
 from omics.web.identity import current_identity
 from omics.web.openapi import openapi_document
@@ -32,6 +34,7 @@ def json_body() -> Any:
 
 
 @bp.post("/searches")
+@require(Permission.SEARCH)
 def create_search() -> tuple[Response, int]:
     search_request = _search_schema.load(json_body())
     status, body = submit_cached(search_request, current_identity())
@@ -39,6 +42,7 @@ def create_search() -> tuple[Response, int]:
 
 
 @bp.get("/searches/<search_id>")
+@require(Permission.SEARCH)
 def get_search(search_id: str) -> Response:
     query = load_query(_page_schema, request.args)
     state = owned_search(search_id, current_identity())
@@ -46,6 +50,7 @@ def get_search(search_id: str) -> Response:
 
 
 @bp.get("/datasets/<accession>")
+@require(Permission.DATASETS_READ)
 def get_dataset(accession: str) -> Response:
     series = services().engine.get(accession.strip().upper())
     if series is None:

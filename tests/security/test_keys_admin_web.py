@@ -157,3 +157,13 @@ def login_from_other_address(client: FlaskClient) -> str:
         return login(client, "carol")["access_token"]
     finally:
         client.environ_base["REMOTE_ADDR"] = address
+
+
+def test_key_scopes_bound_what_it_may_do(client: FlaskClient) -> None:
+    """A key made for reading datasets cannot start or read searches, though anonymous callers can."""
+    token = login(client, "alice")["access_token"]
+    reader = {"X-API-Key": _new_key(client, token, scopes=["datasets:read"])["key"]}
+    assert client.get("/api/v2/datasets/GSE61", headers=reader).status_code == 200
+    refused = client.post("/api/v2/searches", json={"query": "asthma"}, headers=reader)
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
+    assert client.get("/api/v1/search?q=asthma", headers=reader).status_code == 403
