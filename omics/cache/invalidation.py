@@ -17,6 +17,7 @@ import redis
 
 from omics.cache.entry import Selector
 from omics.cache.hierarchy import TieredCache
+from omics.subscription import ResilientSubscription
 
 log = logging.getLogger(__name__)
 
@@ -57,31 +58,21 @@ class Invalidator:
         self._stopped.set()
 
     def _listen_forever(self) -> None:
-        first = True
-        while not self._stopped.is_set():
-            try:
-                self._listen(clear_first=not first)
-            except (redis.RedisError, OSError) as error:
-                log.warning("cache invalidation listener lost Redis (%s); retrying", error)
-                self.ready.clear()
-                self._stopped.wait(1.0)
-            first = False
+        ResilientSubscription(
+            client=self._client, channel=self.channel, on_message=self._apply,
+            on_subscribed=self._subscribed, on_lost=self._lost, stopped=self._stopped, retry_delay=1.0,
+        ).run()
 
-    def _listen(self, clear_first: bool) -> None:
-        pubsub = self._client.pubsub(ignore_subscribe_messages=True)
-        try:
-            pubsub.subscribe(self.channel)
-            if clear_first:
-                self._cache.remove(Selector("all"), LOCAL_TIERS)
-            self.ready.set()
-            while not self._stopped.is_set():
-                message = pubsub.get_message(timeout=1.0)
-                if message is not None and message["type"] == "message":
-                    self._apply(message["data"])
-        finally:
-            pubsub.close()
+    def _subscribed(self, resubscribed: bool) -> None:
+        if resubscribed:  # messages may have been missed while Redis was away
+            self._cache.remove(Selector("all"), LOCAL_TIERS)
+        self.ready.set()
 
-    def _apply(self, data: bytes) -> None:
+    def _lost(self, error: Exception) -> None:
+        log.warning("cache invalidation listener lost Redis (%s); retrying", error)
+        self.ready.clear()
+
+    def _apply(self, data: str) -> None:
         try:
             selector = Selector.from_json(data)
         except (ValueError, KeyError, TypeError):

@@ -16,11 +16,11 @@ import threading
 from collections import defaultdict
 from typing import Any
 
-import redis
 from flask import Flask, current_app
 
 from omics.events import CHANNEL, parse_published
 from omics.redis_connection import connect
+from omics.subscription import ResilientSubscription
 
 log = logging.getLogger(__name__)
 
@@ -88,32 +88,22 @@ class Hub:
             inbox.put((seq, text))
 
     def _run(self) -> None:
-        client = connect(self._redis_url, socket_timeout=None)
-        resubscribed = False
-        while not self._stopped.is_set():
-            try:
-                self._listen(client, announce_resync=resubscribed)
-            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
-                if self._healthy.is_set():
-                    log.warning("event relay lost Redis: %s", exc)
-                self._healthy.clear()
-                self._broadcast(REDIS_LOST)
-                resubscribed = True
-                self._stopped.wait(RECONNECT_DELAY)
+        ResilientSubscription(
+            client=connect(self._redis_url, socket_timeout=None), channel=CHANNEL,
+            on_message=self._dispatch, on_subscribed=self._subscribed, on_lost=self._lost,
+            stopped=self._stopped, retry_delay=RECONNECT_DELAY,
+        ).run()
 
-    def _listen(self, client: redis.Redis, announce_resync: bool) -> None:
-        pubsub = client.pubsub(ignore_subscribe_messages=True)
-        try:
-            pubsub.subscribe(CHANNEL)
-            self._healthy.set()
-            if announce_resync:
-                self._broadcast(RESYNC)
-            while not self._stopped.is_set():
-                message = pubsub.get_message(timeout=1.0)
-                if message is not None and message["type"] == "message":
-                    self._dispatch(message["data"])
-        finally:
-            pubsub.close()
+    def _subscribed(self, resubscribed: bool) -> None:
+        self._healthy.set()
+        if resubscribed:
+            self._broadcast(RESYNC)
+
+    def _lost(self, error: Exception) -> None:
+        if self._healthy.is_set():
+            log.warning("event relay lost Redis: %s", error)
+        self._healthy.clear()
+        self._broadcast(REDIS_LOST)
 
 
 class EventRelay:
