@@ -108,7 +108,8 @@ def score_expansions(index: SegmentedIndex, expansions: Sequence[Expansion], siz
 
     A name counts where its words occur as a phrase (checked in the text of the records holding
     all of them); per query concept only the best-scoring name counts, so a record listing five
-    synonyms of one disease is not five times as relevant.
+    synonyms of one disease is not five times as relevant. Other names corroborate the user's
+    words rather than outweigh them (:func:`corroborate`).
     """
     cache: dict[str, np.ndarray] = {}
     best: dict[str, np.ndarray] = {}
@@ -129,9 +130,23 @@ def score_expansions(index: SegmentedIndex, expansions: Sequence[Expansion], siz
         current = best.get(expansion.matched)
         best[expansion.matched] = score if current is None else np.maximum(current, score)
     total = np.zeros(size, dtype=np.float32)
-    for credit in best.values():
-        total += credit
+    for matched, credit in best.items():
+        literal = np.zeros(size, dtype=np.float32)
+        for stem in query_stems(matched):
+            literal += cache[stem] if stem in cache else stem_score(index, stem, size)
+        total += corroborate(literal, credit)
     return total
+
+
+def corroborate(literal: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """What other names of a concept add to a record whose own words for it scored ``literal``.
+
+    The user's words stay the main evidence: another name adds at most what those words earned,
+    so a passing mention of the query plus a synonym-heavy title cannot outrank records that
+    name the concept the user's way. It never costs a record to use the user's words, though:
+    the pair is worth at least what the other name alone earns (a record without the words).
+    """
+    return np.maximum(np.minimum(other, literal), other - literal)
 
 
 def holding_phrase(phrase: str, candidates: np.ndarray, record: Callable[[int], Series],

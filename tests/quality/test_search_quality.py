@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from omics.engine import SearchEngine
+from omics.ranking import corroborate
 from omics.search import SearchFilters, SearchRequest
 from omics.similarity import UnknownExampleError
 
@@ -103,3 +105,14 @@ def test_unknown_examples_raise_a_specific_error(engine: SearchEngine) -> None:
     with pytest.raises(UnknownExampleError) as raised:
         engine.search(SearchRequest(similar_to=(PSORIASIS[0], "GSE999999999")))
     assert raised.value.accessions == ["GSE999999999"]
+
+
+def test_other_names_corroborate_the_users_words_without_outweighing_them() -> None:
+    literal = np.array([0.0, 3.0, 3.0, 8.0], dtype=np.float32)  # the query's own words for the concept
+    other = np.array([11.0, 11.0, 5.0, 2.0], dtype=np.float32)  # its best other name (synonym)
+    total = literal + corroborate(literal, other)
+    # Without the user's words a synonym earns its full credit; with them in passing, a
+    # synonym-heavy record is worth what the synonym alone earns, not synonym plus words ...
+    assert total.tolist() == [11.0, 11.0, 6.0, 10.0]
+    # ... so it never gains by dropping the user's words, and full corroboration still adds up.
+    assert all(total[1:] >= other[1:])
