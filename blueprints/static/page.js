@@ -158,11 +158,19 @@ function appendResults(results) {
 // Facet values that a click turns into a filter: the select to set (sample sizes set the minimum).
 const FILTER_FOR_FACET = {organism: "organism", series_type: "series-type", sample_size: "min-samples"};
 
+// JSON objects arrive with sorted keys: show sample-size bands smallest first ("unknown" last),
+// every other facet by count, largest first.
+function orderFacet(name, entries) {
+  if (name !== "sample_size") return entries.sort((a, b) => b[1] - a[1]);
+  const lower = ([band]) => (band === "unknown" ? Infinity : parseInt(band, 10));
+  return entries.sort((a, b) => lower(a) - lower(b));
+}
+
 function renderFacets(facets) {
   const box = $("facets");
   box.innerHTML = "";
   for (const [name, counts] of Object.entries(facets)) {
-    const entries = Object.entries(counts).slice(0, 8);
+    const entries = orderFacet(name, Object.entries(counts)).slice(0, 8);
     if (!entries.length) continue;
     const title = document.createElement("h3");
     title.textContent = name.replace(/_/g, " ");
