@@ -74,8 +74,8 @@ How the pieces work (details in the module docstrings):
   Per query concept only the best-scoring name counts, and it corroborates the user's own
   words rather than outweighing them: where a record also has the words the query used for
   that concept, the other name adds at most what those words earned (but the record is never
-  worth less than the other name alone). Before this rule a series with "trisomy 21" in its
-  title and "Down syndrome" once in its summary took a top-10 place from series titled with
+  worth less than the other name alone). Before this rule a series titled with a synonym,
+  naming the condition only once in its summary, took a top-10 place from series titled with
   the user's words (text nDCG@10 0.982 -> 1.000, P@10 0.967 -> 1.000, R-precision 0.582 ->
   0.586, R@100 0.695 both, mean AP 0.607 -> 0.602; query by example unchanged at 0.852).
   Variants measured and not kept: scoring the user's words and the other names as

@@ -165,7 +165,7 @@ class SearchEngine:
 
         terms = QueryTerms.from_text(parsed.free_text, parsed.phrases)
         stems = query_stems(f"{parsed.free_text} {' '.join(parsed.phrases)}")
-        scored, understood, examples = self._score(request, parsed, stems, snap)
+        scored, understood, examples = self._score(self._examples(request, parsed), parsed, stems, snap)
         if not terms.words and "similar_to" in understood:
             terms = QueryTerms(tuple(understood["similar_to"]["terms"]))
         pinned = self._pinned(parsed, snap)
@@ -225,7 +225,21 @@ class SearchEngine:
             gc.freeze()  # the lexicon lives as long as the process: keep it out of collector passes
         return self._vocabulary
 
-    def _score(self, request: SearchRequest, parsed: ParsedQuery, stems: list[str],
+    def _examples(self, request: SearchRequest, parsed: ParsedQuery) -> tuple[str, ...]:
+        """The request's examples, then those the query text names ("more datasets like GSE…").
+
+        A series named in the text but missing from the corpus is left out with a note (the
+        text may be anything); the request's own list was validated before the search ran.
+        """
+        named = []
+        for accession in parsed.similar_to:
+            if self.store.get(accession) is None:
+                parsed.notes.append(f"{accession} is not in the corpus, so it is not used as an example")
+            else:
+                named.append(accession)
+        return tuple(dict.fromkeys((*request.similar_to, *named)))
+
+    def _score(self, examples: tuple[str, ...], parsed: ParsedQuery, stems: list[str],
                snap: _Snapshot) -> tuple[TermScores, dict[str, Any], list[int]]:
         """Score the query's words, other names of the concepts they name, and the examples' profile.
 
@@ -245,9 +259,9 @@ class SearchEngine:
             scored.scores += extra
             scored.also = extra > 0
             understood["expansions"] = [asdict(e) for e in expansions]
-        if not request.similar_to:
+        if not examples:
             return scored, understood, []
-        records = resolve_examples(request.similar_to, self.store.get)
+        records = resolve_examples(examples, self.store.get)
         profile = build_profile(records, snap.index.doc_freq, snap.size, FIELD_WEIGHTS, self.vocabulary)
         similar = score_weighted_stems(snap.index, profile.terms, snap.size)
         understood["similar_to"] = profile.describe()
@@ -287,7 +301,7 @@ class SearchEngine:
                    filters: SearchFilters, snap: _Snapshot) -> np.ndarray:
         has_text = bool(scored.stems) or scored.also is not None
         match = scored.matched.copy() if has_text else np.zeros(snap.size, dtype=bool)
-        named = [a for a in parsed.accessions if not a.startswith("GPL")]
+        named = [a for a in parsed.accessions if not a.startswith("GPL")] + parsed.similar_to
         if not has_text and not pinned and not named:
             match[:] = True  # filters (or a platform) alone: browse everything that passes
         match[pinned] = True

@@ -3,7 +3,8 @@
 Understood, in this order: quoted phrases (``"breast cancer"``), exclusions (``-mouse``,
 ``NOT "cell line"``), sample-size phrases ("at least 20 samples", ">= 20 samples", "more
 than 10 samples", "fewer than 50 samples", "between 10 and 40 samples"), exact GEO
-accessions (GSE/GDS/GPL/GSM), organism words ("human", "mice", "zebrafish") and assay
+accessions (GSE/GDS/GPL/GSM), "more datasets like GSE63741" (the named series become
+examples for query by example), organism words ("human", "mice", "zebrafish") and assay
 words ("RNA-seq", "microarray", "ChIP-seq", "methylation", "single-cell"). What is left is
 free text. The result is returned to the user (``SearchOutcome.parsed``) so they see how the
 query was read; nothing is silently dropped: unrecognised words stay free text.
@@ -82,6 +83,12 @@ SAMPLE_PHRASES: tuple[tuple[re.Pattern[str], Any], ...] = (
 )
 
 _PHRASE = re.compile(r'(?:(?<=\s)|^)(-|NOT\s+)?"([^"]+)"', re.I)
+# "more datasets like GSE1, GSE2", "series similar to GSE3": the named series are examples.
+_LIKE = re.compile(
+    r"(?:\b(?:more|other|find|show)\s+)?(?:\b(?:data\s*sets?|datasets?|series|studies|experiments)\s+)?"
+    r"\b(?:like|similar\s+to|resembling)\s+((?:GSE\d+(?:\s*,\s*|\s+and\s+|\s+)?)+)",
+    re.I,
+)
 
 
 @dataclass
@@ -93,6 +100,7 @@ class ParsedQuery:
     phrases: list[str] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
     accessions: list[str] = field(default_factory=list)
+    similar_to: list[str] = field(default_factory=list)
     organisms: list[str] = field(default_factory=list)
     series_types: list[str] = field(default_factory=list)
     min_samples: int | None = None
@@ -119,6 +127,16 @@ def _parse_samples(parsed: ParsedQuery, text: str) -> str:
             if high is not None:
                 parsed.max_samples = high if parsed.max_samples is None else min(parsed.max_samples, high)
             parsed.notes.append(f'"{match.group(0).strip()}" read as a sample-size filter')
+    return text
+
+
+def _parse_examples(parsed: ParsedQuery, text: str) -> str:
+    """Series named after "like" / "similar to" are examples to rank by, not items to look up."""
+    found, text = _take(_LIKE, text)
+    for match in found:
+        named = [a.upper() for a in re.findall(r"GSE\d+", match.group(1), re.I)]
+        parsed.similar_to.extend(a for a in named if a not in parsed.similar_to)
+        parsed.notes.append(f'"{match.group(0).strip()}" read as: series like {", ".join(named)}')
     return text
 
 
@@ -154,6 +172,7 @@ def parse_query(text: str) -> ParsedQuery:
             (parsed.excluded if match.group(1) else parsed.phrases).append(phrase)
     rest = _PHRASE.sub(" ", rest).replace('"', " ")
     rest = _parse_samples(parsed, rest)
+    rest = _parse_examples(parsed, rest)
     words: list[str] = []
     tokens = rest.split()
     skip_next = False

@@ -116,3 +116,23 @@ def test_other_names_corroborate_the_users_words_without_outweighing_them() -> N
     assert total.tolist() == [11.0, 11.0, 6.0, 10.0]
     # ... so it never gains by dropping the user's words, and full corroboration still adds up.
     assert all(total[1:] >= other[1:])
+
+
+def test_more_datasets_like_an_accession_in_the_query_text_is_query_by_example(engine) -> None:
+    """"more datasets like GSE63741" ranks series like it (never itself); other words still apply."""
+    example = engine.get("GSE63741")
+    assert example is not None and "skin" in example.title.lower()
+    outcome = engine.search(SearchRequest(query="more datasets like GSE63741"))
+    assert outcome.parsed["similar_to"]["examples"] == ["GSE63741"]
+    assert "GSE63741" not in [hit.accession for hit in outcome.hits]
+    for hit in outcome.hits[:5]:
+        text = f"{engine.get(hit.accession).title} {engine.get(hit.accession).summary}".lower()
+        assert any(word in text for word in ("psoria", "dermatitis", "skin")), hit.accession
+    in_mouse = engine.search(SearchRequest(query="datasets like GSE63741 in mouse"))
+    assert in_mouse.total and all("Mus musculus" in engine.get(h.accession).organisms for h in in_mouse.hits)
+
+
+def test_unknown_series_named_in_the_text_matches_nothing_and_says_why(engine) -> None:
+    outcome = engine.search(SearchRequest(query="series like GSE99999999"))
+    assert outcome.total == 0
+    assert any("GSE99999999 is not in the corpus" in note for note in outcome.parsed["notes"])
