@@ -25,7 +25,7 @@ import numpy as np
 
 from omics.config import Settings
 from omics.facets import MetadataColumns
-from omics.highlight import QueryTerms, highlights, reasons
+from omics.highlight import QueryTerms, highlights, other_names_found, reasons
 from omics.index import FIELDS, SegmentedIndex
 from omics.query_parser import ParsedQuery, parse_query
 from omics.ranking import (
@@ -178,7 +178,8 @@ class SearchEngine:
         pinned_hits = [d for d in pinned if match[d]]
         rest = [d for d in order if d not in pinned_hits]
         order = pinned_hits + rest[: MAX_HITS - len(pinned_hits)]
-        hits = self._hits(order, scored.scores, pinned_hits, terms)
+        also = [expansion["phrase"] for expansion in understood.get("expansions", [])]
+        hits = self._hits(order, scored.scores, pinned_hits, terms, also)
         report("rank", 70, {"ranked": len(hits)})
 
         facets = snap.columns.facets(match)
@@ -343,12 +344,13 @@ class SearchEngine:
             pool = pool[np.lexsort((pool, -boosted))]
         return pool.tolist() + top[RERANK_POOL:].tolist()
 
-    def _hits(self, order: list[int], scores: np.ndarray, pinned: list[int], terms: QueryTerms) -> list[Hit]:
+    def _hits(self, order: list[int], scores: np.ndarray, pinned: list[int], terms: QueryTerms,
+              also: list[str]) -> list[Hit]:
         values = np.round(scores[order].astype(np.float64), 4).tolist()
         top_score = max(values, default=0.0)
         words, phrases, records = list(terms.words), list(terms.phrases), self.store.records
         return [Hit(records[doc].accession, top_score + 1.0 if doc in pinned else value,
-                    terms=words, phrases=phrases)
+                    terms=words, phrases=phrases, also=also)
                 for doc, value in zip(order, values, strict=True)]
 
     def _explain(self, hit: Hit) -> None:
@@ -356,7 +358,10 @@ class SearchEngine:
         if record is None:
             return
         terms = QueryTerms(tuple(hit.terms), tuple(hit.phrases))
-        hit.highlights = highlights(record, terms)
-        hit.reasons = reasons(record, terms)
+        named = other_names_found(record, hit.also)
+        shown = QueryTerms(terms.words + tuple(w for name in named for w in QueryTerms.from_text(name).words),
+                           terms.phrases)
+        hit.highlights = highlights(record, shown)
+        hit.reasons = reasons(record, terms) + [f'also known as "{name}"' for name in named]
         if not hit.reasons and not hit.terms:
             hit.reasons = ["matches the filters"]

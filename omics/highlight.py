@@ -139,3 +139,15 @@ def reasons(record: Series, terms: QueryTerms, limit: int = 4) -> list[str]:
         if hits:
             found.append(f"{label} mentions {', '.join(hits)}")
     return found[:limit]
+
+
+def other_names_found(record: Series, names: Sequence[str], limit: int = 2) -> list[str]:
+    """Which of the searched other names (ontology synonyms) this record's title or summary holds."""
+    found = []
+    for name in names:
+        holds = PhraseTest(name)
+        if holds(record.title) or holds(record.summary):
+            found.append(name)
+            if len(found) == limit:
+                break
+    return found

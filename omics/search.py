@@ -48,6 +48,9 @@ class Hit:
     # computed later for any page (SearchEngine.result) without re-parsing the query.
     terms: list[str] = field(default_factory=list)
     phrases: list[str] = field(default_factory=list)
+    # Other names of the query's concepts (ontology synonyms) that were searched too, so a
+    # series found through "paralysis agitans" for "Parkinson's disease" can say so.
+    also: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -68,7 +68,7 @@ def completed_document(engine: Any, request: SearchRequest, outcome: SearchOutco
     hits = outcome.hits[offset:] if limit is None else outcome.hits[offset:offset + limit]
     head = hits if limit is not None else hits[:request.page_size]
     compact = [{"hit": {"accession": hit.accession, "score": hit.score, "terms": list(hit.terms),
-                        "phrases": list(hit.phrases)}} for hit in hits[len(head):]]
+                        "phrases": list(hit.phrases), "also": list(hit.also)}} for hit in hits[len(head):]]
     return {
         "query": request.query,
         "similar_to": list(request.similar_to),

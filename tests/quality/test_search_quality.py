@@ -136,3 +136,15 @@ def test_unknown_series_named_in_the_text_matches_nothing_and_says_why(engine) -
     outcome = engine.search(SearchRequest(query="series like GSE99999999"))
     assert outcome.total == 0
     assert any("GSE99999999 is not in the corpus" in note for note in outcome.parsed["notes"])
+
+
+def test_a_series_found_through_another_name_says_so_and_highlights_it(engine) -> None:
+    """Searching "hepatoma" finds series that only say "hepatocellular carcinoma", and tells why."""
+    outcome = engine.search(SearchRequest(query="hepatoma", page_size=10))
+    for hit in outcome.hits[:10]:
+        result = engine.result(hit)
+        if "hepatoma" not in f"{result['title']} {result['summary']}".lower():
+            assert 'also known as "hepatocellular carcinoma"' in result["reasons"]
+            assert "<mark>" in result["highlights"]["title"] + result["highlights"]["summary"]
+            return
+    raise AssertionError("no synonym-only series in the first page")
