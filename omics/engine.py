@@ -25,7 +25,7 @@ import numpy as np
 
 from omics.config import Settings
 from omics.facets import MetadataColumns
-from omics.highlight import QueryTerms, highlights, other_names_found, reasons
+from omics.highlight import QueryTerms, highlights, other_names_found, reasons, words_of
 from omics.index import FIELDS, SegmentedIndex
 from omics.query_parser import ParsedQuery, parse_query
 from omics.ranking import (
@@ -359,8 +359,7 @@ class SearchEngine:
             return
         terms = QueryTerms(tuple(hit.terms), tuple(hit.phrases))
         named = other_names_found(record, hit.also)
-        shown = QueryTerms(terms.words + tuple(w for name in named for w in QueryTerms.from_text(name).words),
-                           terms.phrases)
+        shown = QueryTerms(terms.words + tuple(w for name in named for w in words_of(name)), terms.phrases)
         hit.highlights = highlights(record, shown)
         hit.reasons = reasons(record, terms) + [f'also known as "{name}"' for name in named]
         if not hit.reasons and not hit.terms:

@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from omics.index import stem_words, tokenize
 from omics.series import Series
@@ -141,13 +142,25 @@ def reasons(record: Series, terms: QueryTerms, limit: int = 4) -> list[str]:
     return found[:limit]
 
 
+@lru_cache(maxsize=4096)
+def _phrase_test(phrase: str) -> PhraseTest:
+    """Building a phrase test costs more than running it; every hit of a page asks for the same."""
+    return PhraseTest(phrase)
+
+
 def other_names_found(record: Series, names: Sequence[str], limit: int = 2) -> list[str]:
     """Which of the searched other names (ontology synonyms) this record's title or summary holds."""
     found = []
     for name in names:
-        holds = PhraseTest(name)
+        holds = _phrase_test(name)
         if holds(record.title) or holds(record.summary):
             found.append(name)
             if len(found) == limit:
                 break
     return found
+
+
+@lru_cache(maxsize=4096)
+def words_of(name: str) -> tuple[str, ...]:
+    """The highlightable words of another name (cached: every hit of a page asks for the same)."""
+    return QueryTerms.from_text(name).words
