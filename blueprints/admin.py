@@ -14,13 +14,12 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
 
 from blueprints.api_v2 import json_body
 from blueprints.health import readiness
 from omics.security import accounts, audit, tokens
 from omics.security.database import Database
-from omics.security.models import RefreshFamily, User
+from omics.security.models import User
 from omics.security.roles import ACCOUNT_ROLES, Permission
 from omics.web.auth import audit_request, require, security
 from omics.web.errors import ApiError
@@ -90,15 +89,6 @@ def audit_log() -> Response:
     return jsonify({"entries": entries, "next_after": entries[-1]["seq"] if full_page else None})
 
 
-def _revoke_sessions(session: Session, user: User) -> list[str]:
-    """Revoke every live refresh family of ``user``: tokens carrying the old role stop working."""
-    families = list(session.scalars(select(RefreshFamily.id).where(
-        RefreshFamily.user_id == user.id, RefreshFamily.revoked_at.is_(None))))
-    for family in families:
-        tokens.revoke_family(session, family, "role_change")
-    return families
-
-
 @bp.put("/users/<username>/role")
 @require(Permission.USERS_MANAGE)
 def change_role(username: str) -> Response:
@@ -108,10 +98,9 @@ def change_role(username: str) -> Response:
             user, previous = accounts.set_role(session, username, body["role"])
         except accounts.AccountError:
             raise ApiError(404, "no such user") from None
-        families = _revoke_sessions(session, user)
-    lifetime = int(security().access_lifetime.total_seconds())
-    for family in families:
-        security().blocklist.block_family(family, lifetime)
+        # tokens carrying the old role stop working
+        families = tokens.revoke_user_families(session, user.id, "role_change")
+    security().block_families(families)
     audit_request("role_change", "success", target=username,
                   details={"from": previous.value, "to": body["role"], "sessions_revoked": len(families)})
     return jsonify({"username": username, "role": body["role"], "previous_role": previous.value})

@@ -67,7 +67,7 @@ def _token_pair(user: User, family: str, refresh_jti: str, cookie: bool) -> Resp
     claims = {"role": user.role, "fam": family}
     access = create_access_token(identity=user.username, additional_claims=claims)
     refresh = create_refresh_token(identity=user.username, additional_claims={**claims, "jti": refresh_jti})
-    expires_in = int(security().access_lifetime.total_seconds())
+    expires_in = security().access_seconds
     if cookie:
         response = jsonify({"token_type": "cookie", "expires_in": expires_in,
                             "csrf_token": get_csrf_token(access)})
@@ -113,7 +113,7 @@ def refresh() -> Response:
         user = accounts.find_user(session, claims["sub"])
     caller = Identity(subject=claims["sub"], role=claims.get("role", "anonymous"))
     if outcome is tokens.Rotation.REUSED:
-        security().blocklist.block_family(family, int(security().access_lifetime.total_seconds()))
+        security().block_families([family])
         audit_request("refresh_reuse", "denied", identity=caller, details={"family": family})
         raise ApiError(401, "this refresh token was already used; the session is revoked",
                        "refresh_token_reused")
@@ -155,8 +155,7 @@ def logout() -> Response:
     with state.database.transaction() as session:
         for family in families:
             tokens.revoke_family(session, family, "logout")
-    for family in families:
-        state.blocklist.block_family(family, int(state.access_lifetime.total_seconds()))
+    state.block_families(families)
     caller = Identity(subject=presented[0]["sub"], role=presented[0].get("role", "anonymous"))
     audit_request("logout", "success", identity=caller, details={"families": sorted(families)})
     response = jsonify({"status": "logged_out"})

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from omics.security.models import ApiKey, User, utcnow
 from omics.security.roles import KEY_SCOPES, Permission, permissions_for
@@ -78,7 +78,8 @@ def authenticate_key(session: Session, presented: str, ip: str | None) -> ApiKey
     """The usable key matching ``presented`` (its last use recorded), or KeyRejected."""
     if not presented.startswith(KEY_PREFIX):
         raise KeyRejected("unknown")
-    record = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(presented)))
+    record = session.scalar(select(ApiKey).options(joinedload(ApiKey.user))  # the owner is read next
+                            .where(ApiKey.key_hash == hash_key(presented)))
     if record is None:
         raise KeyRejected("unknown")
     now = utcnow()

@@ -52,7 +52,6 @@ class Database:
     """An engine plus a session factory; one per process, shared by every request."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
         self.engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
         if self.engine.dialect.name == "sqlite":
             _configure_sqlite(self.engine)

@@ -63,6 +63,16 @@ def revoke_family(session: Session, family_id: str, reason: str) -> bool:
     ).rowcount)
 
 
+def revoke_user_families(session: Session, user_id: int, reason: str) -> list[str]:
+    """Revoke every live refresh family of a user; returns their ids (to block their tokens)."""
+    families = list(session.scalars(select(RefreshFamily.id).where(
+        RefreshFamily.user_id == user_id, RefreshFamily.revoked_at.is_(None))))
+    if families:
+        session.execute(update(RefreshFamily).where(RefreshFamily.id.in_(families))
+                        .values(revoked_at=utcnow(), revoked_reason=reason))
+    return families
+
+
 class Blocklist:
     """Revoked token ids and families in Redis, each kept exactly as long as it could be used."""
 

@@ -10,8 +10,7 @@ WebSocket subprotocol, or the access-token cookie (CSRF double submit for writes
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
@@ -37,7 +36,6 @@ from omics.security.tokens import Blocklist
 from omics.web.errors import ApiError
 from omics.web.identity import ANONYMOUS, Identity, current_identity
 
-log = logging.getLogger(__name__)
 View = TypeVar("View", bound=Callable[..., Any])
 _OWN_AUTH = "_omics_handles_own_auth"
 _UNAUTHENTICATED_PREFIXES = ("/health", "/metrics", "/static")
@@ -53,8 +51,13 @@ class SecurityState:
     settings: Settings
 
     @property
-    def access_lifetime(self) -> timedelta:
-        return timedelta(minutes=self.settings.security.access_token_minutes)
+    def access_seconds(self) -> int:
+        return self.settings.security.access_token_minutes * 60
+
+    def block_families(self, families: Iterable[str]) -> None:
+        """Block every access token of these refresh families for as long as one could live."""
+        for family in families:
+            self.blocklist.block_family(family, self.access_seconds)
 
 
 def security() -> SecurityState:
@@ -73,7 +76,7 @@ def client_ip() -> str | None:
 def audit_request(action: str, outcome: str, *, identity: Identity | None = None,
                   target: str | None = None, details: dict[str, Any] | None = None) -> None:
     """Audit an event of the current request: who (default: the caller), from where, outcome."""
-    who = identity or g.get("omics_identity") or ANONYMOUS
+    who = identity or current_identity()
     audit.record(security().database, audit.AuditEvent(
         action=action, outcome=outcome, actor=who.subject or "anonymous", actor_role=who.role,
         target=target, ip=client_ip(), details={"method": request.method, "path": request.path,

@@ -9,11 +9,11 @@ is audited (not every blocked request, or a flood would turn into a flood of aud
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask
 from flask_limiter import Limiter, RequestLimit
 
-from omics.web.auth import audit_request, security
-from omics.web.identity import ANONYMOUS, Identity
+from omics.web.auth import audit_request, client_ip, security
+from omics.web.identity import current_identity
 from omics.web.services import services
 
 # (rule, method) of each limited route: searching (both API versions) and password login.
@@ -25,23 +25,19 @@ LIMITED_ROUTES: frozenset[tuple[str, str]] = frozenset({
 _BREACH_AUDIT_SECONDS = 60
 
 
-def _caller() -> Identity:
-    return g.get("omics_identity") or ANONYMOUS
-
-
 def rate_key() -> str:
     """Whom to count: the API key, else the user, else the client address."""
-    identity = _caller()
+    identity = current_identity()
     if identity.key_id:
         return f"key:{identity.key_id}"
     if identity.subject:
         return f"user:{identity.subject}"
-    return f"ip:{request.remote_addr}"
+    return f"ip:{client_ip()}"
 
 
 def _limit_for_caller() -> str:
     limits = security().settings.security
-    return limits.rate_limit_anonymous if _caller().subject is None else limits.rate_limit_user
+    return limits.rate_limit_anonymous if current_identity().subject is None else limits.rate_limit_user
 
 
 def _audit_breach(limit: RequestLimit) -> None:
