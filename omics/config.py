@@ -12,6 +12,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CORPUS = REPOSITORY_ROOT / "data" / "geo_series.jsonl.gz"
@@ -20,6 +21,15 @@ SHIPPED_CORPUS = REPOSITORY_ROOT / "data" / "geo_series.jsonl.gz"
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     return int(raw) if raw not in (None, "") else default
+
+
+T = TypeVar("T")
+
+
+def _int_fields_from_env(cls: type[T], prefix: str) -> T:
+    """A settings dataclass of integers, each field overridable as ``<prefix><FIELD NAME>``."""
+    defaults = vars(cls())
+    return cls(**{name: _env_int(f"{prefix}{name.upper()}", default) for name, default in defaults.items()})
 
 
 def _persistent_secret(data_dir: Path, name: str) -> str:
@@ -52,10 +62,7 @@ class CacheSettings:
 
     @classmethod
     def from_env(cls) -> CacheSettings:
-        return cls(**{
-            name: _env_int(f"OMICS_CACHE_{name.upper()}", default)
-            for name, default in vars(cls()).items()
-        })
+        return _int_fields_from_env(cls, "OMICS_CACHE_")
 
 
 @dataclass
@@ -108,13 +115,7 @@ class ServiceSettings:
 
     @classmethod
     def from_env(cls) -> ServiceSettings:
-        default = cls()
-        return cls(
-            search_ttl=_env_int("OMICS_SEARCH_TTL", default.search_ttl),
-            max_body_bytes=_env_int("OMICS_MAX_BODY_BYTES", default.max_body_bytes),
-            worker_concurrency=_env_int("OMICS_WORKER_CONCURRENCY", default.worker_concurrency),
-            ws_ping_interval=_env_int("OMICS_WS_PING_INTERVAL", default.ws_ping_interval),
-        )
+        return _int_fields_from_env(cls, "OMICS_")
 
 
 @dataclass
@@ -141,5 +142,4 @@ class Settings:
             host=os.environ.get("OMICS_HOST", "127.0.0.1"),
             port=_env_int("PORT", 5000),
             secret_key=os.environ.get("OMICS_SECRET_KEY") or _persistent_secret(data_dir, "secret_key"),
-            cache=CacheSettings.from_env(),
         )

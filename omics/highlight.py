@@ -127,7 +127,7 @@ def reasons(record: Series, terms: QueryTerms, limit: int = 4) -> list[str]:
     """A few plain-language reasons this record matched, strongest evidence first."""
     found: list[str] = []
     for phrase in terms.phrases or ((" ".join(terms.words),) if len(terms.words) > 1 else ()):
-        holds = PhraseTest(phrase)
+        holds = _phrase_test(phrase)
         for label, text in (("title", record.title), ("summary", record.summary)):
             if holds(text):
                 found.append(f'phrase "{phrase}" in the {label}')

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import bm25s
 import numpy as np
@@ -39,11 +40,14 @@ _STEMMER = Stemmer.Stemmer("english")
 _STEMMER_LOCK = threading.Lock()  # PyStemmer objects are not safe to share across threads
 
 
-def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-case, split, drop English stop words and stem: the one tokenisation for docs and queries."""
+def tokenize(texts: Sequence[str], return_ids: bool = False) -> Any:
+    """Lower-case, split, drop English stop words and stem: the one tokenisation for docs and queries.
+
+    Returns lists of stems, or with ``return_ids`` bm25s's id-encoded tokens for indexing.
+    """
     with _STEMMER_LOCK:
         return bm25s.tokenize(
-            list(texts), stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False
+            list(texts), stopwords="en", stemmer=_STEMMER, return_ids=return_ids, show_progress=False
         )
 
 
@@ -67,11 +71,7 @@ class Segment:
         count = len(texts[FIELDS[0]])
         models = {}
         for field_name in FIELDS:
-            with _STEMMER_LOCK:
-                tokens = bm25s.tokenize(
-                    [t or "" for t in texts[field_name]], stopwords="en", stemmer=_STEMMER,
-                    show_progress=False,
-                )
+            tokens = tokenize([t or "" for t in texts[field_name]], return_ids=True)
             if not tokens.vocab:
                 continue  # bm25s cannot index a field no document uses (e.g. a delta with no designs)
             model = bm25s.BM25()
@@ -133,11 +133,6 @@ class SegmentedIndex:
         self.segments = segments
         self.fingerprint = fingerprint
 
-    @property
-    def size(self) -> int:
-        last = self.segments[-1] if self.segments else None
-        return last.start + last.count if last else 0
-
     def doc_freq(self, stem: str) -> int:
         """Documents containing ``stem`` in their largest field count (a lower bound on any field).
 
@@ -146,12 +141,6 @@ class SegmentedIndex:
         return max(
             sum(segment.doc_freq(stem, field_name) for segment in self.segments) for field_name in FIELDS
         )
-
-    def field_scores(self, stem: str, field_name: str, size: int) -> np.ndarray:
-        """BM25 scores of one stem in one field for every document (0 where absent)."""
-        out = np.zeros(size, dtype=np.float32)
-        self.add_field_scores(stem, field_name, out)
-        return out
 
     def add_field_scores(self, stem: str, field_name: str, out: np.ndarray, weight: float = 1.0) -> None:
         """Add ``weight`` x one stem's BM25 scores in one field into ``out``, touching only its documents."""

@@ -140,18 +140,26 @@ def _parse_examples(parsed: ParsedQuery, text: str) -> str:
     return text
 
 
+def _standalone(pattern: str) -> re.Pattern[str]:
+    """``pattern`` standing alone (not inside a longer word or hyphenated compound), any case."""
+    return re.compile(r"(?<![\w-])(?:" + pattern + r")(?![\w-])", re.I)
+
+
+# Longest organism phrases first, so "mus musculus" is taken before any shorter word in it.
+_ORGANISM_PATTERNS = [(_standalone(re.escape(phrase)), ORGANISM_WORDS[phrase])
+                      for phrase in sorted(ORGANISM_WORDS, key=len, reverse=True)]
+_ASSAY_PATTERNS = [(_standalone(assay.pattern), assay) for assay in ASSAY_WORDS]
+
+
 def _parse_vocabulary(parsed: ParsedQuery, text: str) -> str:
     """Organism and assay words become filters; topic-bearing assay words also stay in the text."""
-    for phrase in sorted(ORGANISM_WORDS, key=len, reverse=True):
-        pattern = re.compile(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", re.I)
+    for pattern, organism in _ORGANISM_PATTERNS:
         found, text = _take(pattern, text)
         if found:
-            organism = ORGANISM_WORDS[phrase]
             if organism not in parsed.organisms:
                 parsed.organisms.append(organism)
             parsed.notes.append(f'"{found[0].group(0)}" read as organism {organism}')
-    for assay in ASSAY_WORDS:
-        pattern = re.compile(r"(?<![\w-])(?:" + assay.pattern + r")(?![\w-])", re.I)
+    for pattern, assay in _ASSAY_PATTERNS:
         found = list(pattern.finditer(text))
         if not found:
             continue

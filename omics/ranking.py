@@ -49,12 +49,9 @@ class TermScores:
     @property
     def matched(self) -> np.ndarray:
         """Documents containing at least one query stem (or matched through ``also``)."""
-        if not self.present:
-            base = np.zeros(len(self.scores), dtype=bool)
-        else:
-            base = np.zeros(len(self.scores), dtype=bool)
-            for mask in self.present.values():
-                base |= mask  # in place: reduce() over a list would first stack the masks
+        base = np.zeros(len(self.scores), dtype=bool)
+        for mask in self.present.values():
+            base |= mask  # in place: reduce() over a list would first stack the masks
         return base if self.also is None else base | self.also
 
 

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from omics.index import FIELDS, stem_words, tokenize
+from omics.index import FIELDS, lucene_idf, stem_words, tokenize
 from omics.series import Series
 from omics.vocabulary import Vocabulary
 
@@ -125,8 +125,7 @@ def build_profile(examples: Sequence[Series], doc_freq: Callable[[str], int], n_
     """
 
     def idf(stem: str) -> float:
-        df = doc_freq(stem)
-        return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+        return lucene_idf(n_docs, doc_freq(stem))
 
     centroid: Counter[str] = Counter()
     for series in examples:

@@ -33,7 +33,6 @@ class CorpusStore:
         self.corpus_path = Path(corpus_path)
         self.directory = Path(data_dir) / "corpus"
         self.records: list[Series] = list(read_jsonl(self.corpus_path))
-        self.base_count = len(self.records)
         state = self._read_state()
         self.version: int = int(state.get("version", 1))
         added_lines = int(state.get("added_lines", 0))
@@ -70,7 +69,7 @@ class CorpusStore:
         return f"{self.corpus_path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|v{self.version}|n{len(self)}"
 
     def get(self, accession: str) -> Series | None:
-        doc_id = self.current.get(accession.strip().upper())
+        doc_id = self.doc_id(accession)
         return self.records[doc_id] if doc_id is not None else None
 
     def doc_id(self, accession: str) -> int | None:
