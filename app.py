@@ -19,6 +19,7 @@ from typing import Any
 from celery import Celery
 from flask import Flask
 
+import celeryconfig
 from blueprints import admin, admin_cache, api_keys, api_v1, api_v2, auth, events, health, page
 from omics.config import Settings
 from omics.security.cli import add_commands as add_security_commands
@@ -33,7 +34,7 @@ from tasks.celery_app import create_celery
 
 log = logging.getLogger("omics")
 
-QUEUES = ("search", "maintenance")
+QUEUES = tuple(queue.name for queue in celeryconfig.task_queues)
 
 
 def create_app(settings: Settings | None = None, celery: Celery | None = None) -> Flask:

@@ -54,7 +54,7 @@ class _Forwarder:
         self.last = after
         self.finished = False
 
-    def send(self, seq: int, text: str) -> None:
+    def send(self, seq: int, text: str, terminal: bool) -> None:
         if seq <= self.last or self.finished:
             return
         if seq > self.last + 1:
@@ -63,7 +63,7 @@ class _Forwarder:
                 return
         self.ws.send(text)
         self.last = seq
-        self.finished = is_terminal(text)
+        self.finished = terminal
 
     def catch_up(self) -> None:
         """Send every stored event after the last one sent (replay, gaps, resync)."""

@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from celery import Celery, shared_task
+from flask_caching.backends.rediscache import RedisCache
 
 from omics.cache.keys import cache_key, request_from_canonical
 from omics.cache.system import CacheSystem, corpus_version, shared_cache
@@ -27,7 +28,8 @@ WARM_TASK = "omics.maintenance.warm_cache"
 
 
 def cache_of(app: Celery) -> CacheSystem:
-    return shared_cache(app.omics_redis_url, app.omics_settings)  # type: ignore[attr-defined]
+    return shared_cache(app.omics_redis_url, app.omics_settings,  # type: ignore[attr-defined]
+                        l2_backend_class=RedisCache)
 
 
 def remember_completed(app: Celery, state: SearchState, document: dict[str, Any]) -> None:
@@ -36,11 +38,6 @@ def remember_completed(app: Celery, state: SearchState, document: dict[str, Any]
     cache.remember_search(state.request, document["corpus_version"], {
         "search_id": state.id, "owner": state.owner, "response": None}, document)
     cache.flights.release(state.id)
-
-
-def end_flight(app: Celery, search_id: str) -> None:
-    """A failed search ends its flight too, so the next identical search starts afresh."""
-    cache_of(app).flights.release(search_id)
 
 
 @shared_task(bind=True, name=WARM_TASK)

@@ -16,7 +16,8 @@ import json
 import unicodedata
 from typing import Any
 
-from omics.search import SearchFilters, SearchRequest
+from omics.search import SearchRequest
+from omics.search_store import request_from_dict
 
 KEY_FORMAT = 1  # bump when the canonical form or the cached document shape changes
 
@@ -54,20 +55,7 @@ def canonical_json(request: SearchRequest) -> str:
 
 def request_from_canonical(text: str) -> SearchRequest:
     """Rebuild the request a canonical JSON string stands for (used by warming)."""
-    data = json.loads(text)
-    filters = data["filters"]
-    return SearchRequest(
-        query=data["query"],
-        similar_to=tuple(data["similar_to"]),
-        filters=SearchFilters(
-            organisms=tuple(filters["organisms"]),
-            series_types=tuple(filters["series_types"]),
-            min_samples=filters["min_samples"],
-            max_samples=filters["max_samples"],
-        ),
-        sort=data["sort"],
-        page_size=data["page_size"],
-    )
+    return request_from_dict(json.loads(text))
 
 
 def cache_key(request: SearchRequest, corpus_version: int) -> str:

@@ -118,12 +118,6 @@ class CacheStats:
         """Bound the popularity set to the ``keep`` most requested searches."""
         self._client.zremrangebyrank(self._popular_key, 0, -keep - 1)
 
-    def reset(self) -> None:
-        with self._lock:
-            self._pending.clear()
-            self._pending_popular.clear()
-        self._client.delete(self._counters_key, self._popular_key)
-
     def snapshot(self, hottest: int = 10) -> dict[str, Any]:
         """Every process's counters (after flushing this one's), ratios and recommendations."""
         self.flush()

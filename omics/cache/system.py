@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
+from cachelib.redis import RedisCache as CachelibRedisCache
 
 from omics.cache.entry import CacheEntry, Selector
 from omics.cache.hierarchy import Lookup, TieredCache
@@ -44,7 +45,8 @@ def corpus_version(engine: Any) -> int:
     return max(engine.version, engine.store.disk_version())
 
 
-def shared_cache(redis_url: str, settings: Settings, l2_backend: Any = None) -> CacheSystem:
+def shared_cache(redis_url: str, settings: Settings,
+                 l2_backend_class: type = CachelibRedisCache) -> CacheSystem:
     """The process's cache system for this Redis and data directory, built and started once.
 
     Web handlers and the in-process worker of ``python app.py`` share it, so a search the worker
@@ -54,7 +56,8 @@ def shared_cache(redis_url: str, settings: Settings, l2_backend: Any = None) -> 
     with _shared_lock:
         system = _shared.get(identity)
         if system is None:
-            system = CacheSystem.build(redis_url, settings.data_dir, settings.cache, l2_backend=l2_backend)
+            system = CacheSystem.build(redis_url, settings.data_dir, settings.cache,
+                                       l2_backend_class=l2_backend_class)
             system.start()
             _shared[identity] = system
         return system
@@ -74,17 +77,16 @@ class CacheSystem:
 
     @classmethod
     def build(cls, redis_url: str, data_dir: Path, settings: CacheSettings, *,
-              namespace: str = DEFAULT_NAMESPACE, l2_backend: Any = None,
+              namespace: str = DEFAULT_NAMESPACE, l2_backend_class: type = CachelibRedisCache,
               flight_ttl: int = DEFAULT_FLIGHT_TTL) -> CacheSystem:
-        """Wire the three tiers; ``l2_backend`` is a Flask-Caching/cachelib Redis cache object.
+        """Wire the three tiers; ``l2_backend_class`` is cachelib's or Flask-Caching's RedisCache.
 
         The cache keeps its own byte-mode client: the Redis backend pickles values, which a
         client that decodes responses to ``str`` would corrupt.
         """
         client = connect(redis_url, decode_responses=False, socket_timeout=2)
         stats = CacheStats(client, namespace)
-        l2 = (RedisTier(l2_backend, client, namespace, settings.l2_ttl) if l2_backend is not None
-              else RedisTier.over(client, namespace, settings.l2_ttl))
+        l2 = RedisTier.over(client, namespace, settings.l2_ttl, l2_backend_class)
         tiers = [MemoryTier(settings.l1_size, settings.l1_ttl), l2,
                  SqliteTier(data_dir / "cache.sqlite3", settings.l3_ttl, settings.l3_max_entries)]
         cache = TieredCache(tiers, stats)

@@ -112,9 +112,10 @@ class RedisTier:
         self._closed_until = 0.0
 
     @classmethod
-    def over(cls, client: redis.Redis, namespace: str, ttl: int) -> RedisTier:
-        """A tier on cachelib's RedisCache (the class Flask-Caching's Redis backend extends)."""
-        backend = CachelibRedisCache(host=client, key_prefix=f"{namespace}:entry:", default_timeout=ttl)
+    def over(cls, client: redis.Redis, namespace: str, ttl: int,
+             backend_class: type = CachelibRedisCache) -> RedisTier:
+        """A tier on a cachelib-style Redis cache: cachelib's, or Flask-Caching's that extends it."""
+        backend = backend_class(host=client, key_prefix=f"{namespace}:entry:", default_timeout=ttl)
         return cls(backend, client, namespace, ttl)
 
     @contextmanager
@@ -156,16 +157,6 @@ class RedisTier:
             low = str(selector.value).encode()
             return self._client.zrangebylex(self._index, b"[" + low, b"[" + low + b"\xff")
         return self._client.zrangebylex(self._index, "-", "+")
-
-    def prune_index(self) -> int:
-        """Drop index members whose entry has expired; returns how many were dropped."""
-        with self._guard():
-            members = self._client.zrangebylex(self._index, "-", "+")
-            stale = [member for member in members
-                     if not self._backend.has(member.split(b"\0", 1)[1].decode())]
-            if stale:
-                self._client.zrem(self._index, *stale)
-        return len(stale)
 
 
 def _index_member(query: str, key: str) -> bytes:

@@ -46,16 +46,13 @@ class Hub:
                 self._thread = threading.Thread(target=self._run, name="omics-relay", daemon=True)
                 self._thread.start()
 
-    def stop(self) -> None:
-        self._stopped.set()
-
     def healthy(self, wait: float = 0.0) -> bool:
         """Whether the subscription is live (starting it, and waiting up to ``wait`` seconds)."""
         self.start()
         return self._healthy.wait(wait) if wait else self._healthy.is_set()
 
     def watch(self, search_id: str) -> queue.SimpleQueue[Any]:
-        """A queue that receives ``(seq, json)`` for every event of ``search_id`` from now on."""
+        """A queue that receives ``(seq, json, terminal)`` for every event of ``search_id`` from now on."""
         self.start()
         inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         with self._lock:
@@ -70,10 +67,6 @@ class Hub:
                 if not inboxes:
                     del self._watchers[search_id]
 
-    def watcher_count(self) -> int:
-        with self._lock:
-            return sum(len(inboxes) for inboxes in self._watchers.values())
-
     def _broadcast(self, signal: str) -> None:
         with self._lock:
             inboxes = [inbox for group in self._watchers.values() for inbox in group]
@@ -81,11 +74,11 @@ class Hub:
             inbox.put(signal)
 
     def _dispatch(self, message: str) -> None:
-        search_id, seq, text, _terminal = parse_published(message)
+        search_id, seq, text, terminal = parse_published(message)
         with self._lock:
             inboxes = list(self._watchers.get(search_id, ()))
         for inbox in inboxes:
-            inbox.put((seq, text))
+            inbox.put((seq, text, terminal))
 
     def _run(self) -> None:
         ResilientSubscription(

@@ -20,10 +20,9 @@ from flask import Flask, Response, current_app, g
 from flask_caching.backends.rediscache import RedisCache
 
 from omics.cache.hierarchy import Lookup
-from omics.cache.system import DEFAULT_NAMESPACE, CacheSystem, corpus_version, shared_cache
+from omics.cache.system import CacheSystem, corpus_version, shared_cache
 from omics.config import Settings
 from omics.events import TERMINAL_KEY
-from omics.redis_connection import connect
 from omics.search import SearchRequest
 from omics.web.identity import Identity, owns
 from omics.web.searches import check_examples, present, search_links, submit_search
@@ -32,9 +31,7 @@ from omics.web.services import services
 
 def init_search_cache(app: Flask, settings: Settings, redis_url: str) -> CacheSystem:
     """Bind this process's cache system (Flask-Caching's Redis backend as L2) to ``app``."""
-    backend = RedisCache(host=connect(redis_url, decode_responses=False),
-                         key_prefix=f"{DEFAULT_NAMESPACE}:entry:", default_timeout=settings.cache.l2_ttl)
-    system = shared_cache(redis_url, settings, l2_backend=backend)
+    system = shared_cache(redis_url, settings, l2_backend_class=RedisCache)
     app.extensions["omics_cache"] = system
     app.after_request(_cache_header)
     return system

@@ -36,11 +36,13 @@ def check_examples(request: SearchRequest) -> None:
 
 def submit_search(request: SearchRequest, identity: Identity,
                   search_id: str | None = None) -> tuple[int, dict[str, Any]]:
-    """Store a new search owned by ``identity`` and queue it on the search queue."""
-    check_examples(request)
+    """Store a new search owned by ``identity`` and queue it (``celeryconfig.task_routes``).
+
+    The caller has checked the request's examples (:func:`check_examples`).
+    """
     bound = services()
     search_id = bound.store.create(request, identity.subject, search_id)
-    bound.celery.send_task("omics.search", args=[search_id], queue="search")
+    bound.celery.send_task("omics.search", args=[search_id])
     SEARCHES_SUBMITTED.inc()
     return 202, {"id": search_id, "status": "queued", "links": search_links(search_id)}
 
