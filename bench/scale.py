@@ -38,6 +38,7 @@ sys.path.insert(0, str(REPO))
 
 import psutil  # noqa: E402
 
+from bench.evaluate import TEXT_FILTERS as HUMAN_EXPRESSION  # noqa: E402
 from omics.config import SHIPPED_CORPUS, Settings  # noqa: E402
 from omics.engine import SearchEngine  # noqa: E402
 from omics.loaders import read_jsonl, write_jsonl  # noqa: E402
@@ -47,10 +48,6 @@ from omics.vocabulary import Vocabulary  # noqa: E402
 
 NO_LEXICON = {"terms": {}, "keys": {}, "children": {}, "roots": []}  # the engine without ontology expansion
 
-HUMAN_EXPRESSION = SearchFilters(
-    organisms=("Homo sapiens",),
-    series_types=("Expression profiling by array", "Expression profiling by high throughput sequencing"),
-)
 # A mix of what researchers type: conditions, tissues, assays, organisms, sizes, phrases.
 QUERIES = (
     "breast cancer", "alzheimer disease hippocampus", "type 2 diabetes islets",

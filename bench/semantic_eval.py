@@ -18,9 +18,7 @@ and max-normalised engine score + alpha x cosine (alpha 0.5 and 1). Prints mean 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -33,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from evaluate import TEXT_FILTERS, Row, read_examples, read_queries, write_run  # noqa: E402
+from evaluate import TEXT_FILTERS, Row, read_examples, read_queries, releval, write_run  # noqa: E402
 
 from omics.config import Settings  # noqa: E402
 from omics.engine import SearchEngine  # noqa: E402
@@ -127,9 +125,7 @@ def main() -> None:
     for name, rows in runs.items():
         run = args.data_dir / f"run-{name}.tsv"
         write_run(run, rows)
-        command = [sys.executable, str(args.releval), "--data", str(args.data), "--corpus", str(args.corpus),
-                   "--run", str(run), "--systems", "", "--json"]
-        scored = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+        scored = releval(args, "--run", str(run), "--systems", "")
         means = [np.mean([m["ap"] for m in scored[task]["run"].values()]) for task in ("text", "example")]
         print(f"{name:10s} {means[0]:13.3f} {means[1]:16.3f}")
 
