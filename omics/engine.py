@@ -31,6 +31,7 @@ from omics.query_parser import ParsedQuery, parse_query
 from omics.ranking import (
     FIELD_WEIGHTS,
     RERANK_POOL,
+    StemCache,
     TermScores,
     holding_phrase,
     proximity_bonus,
@@ -165,11 +166,13 @@ class SearchEngine:
 
         terms = QueryTerms.from_text(parsed.free_text, parsed.phrases)
         stems = query_stems(f"{parsed.free_text} {' '.join(parsed.phrases)}")
-        scored, understood, examples = self._score(self._examples(request, parsed), parsed, stems, snap)
+        stem_cache: StemCache = {}
+        scored, understood, examples = self._score(self._examples(request, parsed), parsed, stems, snap,
+                                                   stem_cache)
         if not terms.words and "similar_to" in understood:
             terms = QueryTerms(tuple(understood["similar_to"]["terms"]))
         pinned = self._pinned(parsed, snap)
-        match = self._match_set(parsed, scored, pinned, filters, snap)
+        match = self._match_set(parsed, scored, pinned, filters, snap, stem_cache)
         match[examples] = False  # "more like these" never answers with the examples themselves
         total = int(match.sum())
         report("retrieve", 40, {"matched": total})
@@ -241,14 +244,14 @@ class SearchEngine:
         return tuple(dict.fromkeys((*request.similar_to, *named)))
 
     def _score(self, examples: tuple[str, ...], parsed: ParsedQuery, stems: list[str],
-               snap: _Snapshot) -> tuple[TermScores, dict[str, Any], list[int]]:
+               snap: _Snapshot, stem_cache: StemCache) -> tuple[TermScores, dict[str, Any], list[int]]:
         """Score the query's words, other names of the concepts they name, and the examples' profile.
 
         Returns the scores, what was understood beyond the parsed query (shown to the user), and
         the document ids of the examples. With both text and examples, each part is scaled to
         its best document so neither dominates by the mere size of its numbers.
         """
-        scored = score_terms(snap.index, stems, snap.size)
+        scored = score_terms(snap.index, stems, snap.size, cache=stem_cache)
         understood: dict[str, Any] = {}
         text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()
         # A name made only of the query's own words ("cancer of breast" for "breast cancer") finds
@@ -256,7 +259,8 @@ class SearchEngine:
         expansions = [e for e in (self.vocabulary.expand(text) if text else [])
                       if not set(query_stems(e.phrase)) <= set(stems)]
         if expansions:
-            extra = score_expansions(snap.index, expansions, snap.size, self.store.records.__getitem__)
+            extra = score_expansions(snap.index, expansions, snap.size, self.store.records.__getitem__,
+                                     stem_cache)
             scored.scores += extra
             scored.also = extra > 0
             understood["expansions"] = [asdict(e) for e in expansions]
@@ -299,7 +303,7 @@ class SearchEngine:
         return list(dict.fromkeys(pinned))
 
     def _match_set(self, parsed: ParsedQuery, scored: TermScores, pinned: list[int],
-                   filters: SearchFilters, snap: _Snapshot) -> np.ndarray:
+                   filters: SearchFilters, snap: _Snapshot, stem_cache: StemCache) -> np.ndarray:
         has_text = bool(scored.stems) or scored.also is not None
         match = scored.matched.copy() if has_text else np.zeros(snap.size, dtype=bool)
         named = [a for a in parsed.accessions if not a.startswith("GPL")] + parsed.similar_to
@@ -307,20 +311,21 @@ class SearchEngine:
             match[:] = True  # filters (or a platform) alone: browse everything that passes
         match[pinned] = True
         for phrase in parsed.phrases:
-            match &= self._phrase_mask(phrase, match, snap, empty=True)
+            match &= self._phrase_mask(phrase, match, snap, stem_cache, empty=True)
         for excluded in parsed.excluded:
-            match &= ~self._phrase_mask(excluded, match, snap, empty=False)
+            match &= ~self._phrase_mask(excluded, match, snap, stem_cache, empty=False)
         platforms = [a for a in parsed.accessions if a.startswith("GPL")]
         if platforms:
             match &= snap.columns.platform_mask(platforms)
         return match & snap.live & snap.columns.filter_mask(filters)
 
-    def _phrase_mask(self, phrase: str, within: np.ndarray, snap: _Snapshot, empty: bool) -> np.ndarray:
+    def _phrase_mask(self, phrase: str, within: np.ndarray, snap: _Snapshot, stem_cache: StemCache,
+                     empty: bool) -> np.ndarray:
         """Documents (among ``within``) whose text holds ``phrase``; ``empty`` if it has no words."""
         stems = query_stems(phrase)
         if not stems:
             return np.full(snap.size, empty)
-        own = score_terms(snap.index, stems, snap.size)
+        own = score_terms(snap.index, stems, snap.size, cache=stem_cache)
         mask = within.copy()
         for stem in stems:
             mask &= own.present[stem]

@@ -73,14 +73,29 @@ def stem_score(index: SegmentedIndex, stem: str, size: int) -> np.ndarray:
     return term
 
 
+StemCache = dict[str, np.ndarray]
+
+
+def cached_stem_score(index: SegmentedIndex, stem: str, size: int, cache: StemCache) -> np.ndarray:
+    """:func:`stem_score` computed once per search: words, phrases and concept names share stems.
+
+    The arrays in ``cache`` are read-only for their users (they copy before changing anything).
+    """
+    term = cache.get(stem)
+    if term is None:
+        term = cache[stem] = stem_score(index, stem, size)
+    return term
+
+
 def score_terms(index: SegmentedIndex, stems: list[str], size: int,
-                weights: dict[str, float] | None = None) -> TermScores:
+                weights: dict[str, float] | None = None, cache: StemCache | None = None) -> TermScores:
     """Weighted field BM25 per stem (times the stem's query weight, default 1), summed, then
     scaled by query-stem coverage."""
+    cache = {} if cache is None else cache
     scores = np.zeros(size, dtype=np.float32)
     present: dict[str, np.ndarray] = {}
     for stem in stems:
-        term = stem_score(index, stem, size)
+        term = cached_stem_score(index, stem, size, cache)
         present[stem] = term > 0
         scores += (weights or {}).get(stem, 1.0) * term
     if len(stems) > 1:
@@ -100,7 +115,7 @@ def score_weighted_stems(index: SegmentedIndex, weights: Mapping[str, float], si
 
 
 def score_expansions(index: SegmentedIndex, expansions: Sequence[Expansion], size: int,
-                     record: Callable[[int], Series]) -> np.ndarray:
+                     record: Callable[[int], Series], cache: StemCache | None = None) -> np.ndarray:
     """Credit for naming a query concept differently (omics.vocabulary): synonyms, acronyms, subtypes.
 
     A name counts where its words occur as a phrase (checked in the text of the records holding
@@ -108,13 +123,13 @@ def score_expansions(index: SegmentedIndex, expansions: Sequence[Expansion], siz
     synonyms of one disease is not five times as relevant. Other names corroborate the user's
     words rather than outweigh them (:func:`corroborate`).
     """
-    cache: dict[str, np.ndarray] = {}
+    cache = {} if cache is None else cache
     best: dict[str, np.ndarray] = {}
     for expansion in expansions:
         stems = query_stems(expansion.phrase)
         if not stems or not all(index.doc_freq(s) for s in stems):
             continue  # a word no record holds: nothing to score (a look-up, not a pass over the corpus)
-        arrays = [cache[s] if s in cache else cache.setdefault(s, stem_score(index, s, size)) for s in stems]
+        arrays = [cached_stem_score(index, s, size, cache) for s in stems]
         everywhere = arrays[0] > 0
         summed = arrays[0].copy()
         for array in arrays[1:]:
@@ -130,7 +145,7 @@ def score_expansions(index: SegmentedIndex, expansions: Sequence[Expansion], siz
     for matched, credit in best.items():
         literal = np.zeros(size, dtype=np.float32)
         for stem in query_stems(matched):
-            literal += cache[stem] if stem in cache else stem_score(index, stem, size)
+            literal += cached_stem_score(index, stem, size, cache)
         total += corroborate(literal, credit)
     return total
 
