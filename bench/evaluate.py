@@ -110,8 +110,8 @@ corroboration rule above, when the served engine's text mean AP was 0.607):
 
 Cost at GEO scale (`python bench/scale.py --sizes 250000 --queries 300`, 2-core machine,
 synthetic 250k-series corpus, query mix with filters, facets and first-page explanations):
-p50 25.9 ms, p99 55.1 ms, RSS 770 MB with ontology expansion (explanations of results found
-through another name included); p50 14.9 ms, p99 33.9 ms, RSS 675 MB for the same engine
+p50 22.8 ms, p99 47.7 ms, RSS 766 MB with ontology expansion (explanations of results found
+through another name included); p50 14.3 ms, p99 29.5 ms, RSS 662 MB for the same engine
 without it. Expansion stays within the engine's goal
 (p50 <= 30 ms, <= 1 GB at 250k series). The lexicon (about 80 MB in memory) is derived once per
 data directory in a child process and cached there as compressed JSON.
