@@ -19,25 +19,27 @@ from typing import Any
 from celery import Celery
 from flask import Flask
 
+import blueprints
 import celeryconfig
-from blueprints import admin, admin_cache, api_keys, api_v1, api_v2, auth, events, health, page
+from omics.cache.system import shared_cache
 from omics.config import Settings
+from omics.realtime.hub import Hub
+from omics.runtime.search_services import SearchServices
 from omics.security.cli import add_commands as add_security_commands
 from omics.security.cli import flower_basic_auth
-from omics.web.errors import register_error_handlers
-from omics.web.extensions import relay, sock
-from omics.web.metrics import init_metrics
-from omics.web.search_cache import init_search_cache
-from omics.web.security import init_security
-from omics.web.services import bind_services
-from tasks.celery_app import create_celery
+from omics.security.database import Database
+from omics.security.state import SecurityState
+from omics.security.tokens import Blocklist
+from omics.web import auth, errors, metrics, rate_limits, state, submission
+from omics.web.extensions import sock
+from tasks.celery_app import OmicsCelery, create_celery
 
 log = logging.getLogger("omics")
 
 QUEUES = tuple(queue.name for queue in celeryconfig.task_queues)
 
 
-def create_app(settings: Settings | None = None, celery: Celery | None = None) -> Flask:
+def create_app(settings: Settings | None = None, celery: OmicsCelery | None = None) -> Flask:
     """Build the web application for ``settings`` (from the environment when omitted)."""
     settings = settings or Settings.from_env()
     celery = celery or create_celery(settings)
@@ -45,25 +47,29 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.service.max_body_bytes,
-        SOCK_SERVER_OPTIONS={"ping_interval": settings.service.ws_ping_interval},
+        # Browsers send a token as the ``bearer`` WebSocket subprotocol.
+        SOCK_SERVER_OPTIONS={"ping_interval": settings.service.ws_ping_interval, "subprotocols": ["bearer"]},
     )
-    bound = bind_services(app, settings, celery)
+    services = SearchServices.build(settings, celery.redis_url)
+    limiter = rate_limits.create_limiter(celery.redis_url)
+    state.init_app(app, state.WebState(
+        settings=settings, services=services, celery=celery, cache=shared_cache(celery.redis_url, settings),
+        security=SecurityState(Database.from_settings(settings), Blocklist(services.redis), settings),
+        hub=Hub(celery.redis_url), limiter=limiter))
+    errors.init_app(app)
+    metrics.init_app(app)
     sock.init_app(app)
-    relay.init_app(app, bound.redis_url)
-    register_error_handlers(app)
-    init_metrics(app)
-    for blueprint in (health.bp, api_v2.bp, api_v1.bp, events.bp, page.bp, auth.bp, api_keys.bp, admin.bp):
-        app.register_blueprint(blueprint)
-    init_security(app, settings, bound)
-    init_search_cache(app, settings, bound.redis_url)
-    app.register_blueprint(admin_cache.bp)
+    auth.init_app(app, settings)  # identifies the caller, so before the rate limits count them
+    rate_limits.init_app(app, limiter)
+    app.after_request(submission.cache_header)
+    blueprints.init_app(app)
     return app
 
 
 def warm(app: Flask) -> Flask:
     """Load the index while the server starts accepting requests; the first search waits for it."""
-    bound = app.extensions["omics"]
-    threading.Thread(target=lambda: bound.engine, name="engine-warmup", daemon=True).start()
+    services = state.state_of(app).services
+    threading.Thread(target=lambda: services.engine, name="engine-warmup", daemon=True).start()
     return app
 
 

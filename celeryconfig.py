@@ -1,15 +1,15 @@
 """Celery reliability profile, shared by every process that sends or runs tasks.
 
 Searches are idempotent (state and events are keyed by search id and stage, see
-``omics/events.py``), so a message is acknowledged only after the task ran (``acks_late``)
+``omics/realtime/event_log.py``), so a message is acknowledged only after the task ran (``acks_late``)
 and is redelivered when a worker dies mid-task; the task counts its deliveries and fails a
 search that keeps killing workers instead of looping on it. Broker and result URLs are set
 by ``tasks.celery_app`` from the one ``REDIS_URL``.
 """
 
-from kombu import Exchange, Queue
+from typing import Any
 
-from omics.config import CacheSettings
+from kombu import Exchange, Queue
 
 # Deliveries of one search after which it is failed rather than retried (poison guard).
 MAX_DELIVERIES = 3
@@ -45,15 +45,19 @@ task_routes = {
     "omics.maintenance.*": {"queue": "maintenance", "routing_key": "maintenance"},
 }
 
-beat_schedule = {
-    "reap-stale-searches": {"task": "omics.maintenance.reap_stale_searches", "schedule": 60.0},
-    # Replay the most requested searches into the cache; and, every few seconds, do it at once
-    # when the corpus version moved (an ingest), before users ask again.
-    "warm-cache": {"task": "omics.maintenance.warm_cache",
-                   "schedule": float(CacheSettings.from_env().warm_interval)},
-    "warm-cache-after-ingest": {"task": "omics.maintenance.warm_cache", "schedule": 10.0,
-                                "kwargs": {"only_if_changed": True}},
-}
+
+
+def periodic_tasks(warm_interval: float) -> dict[str, dict[str, Any]]:
+    """The periodic maintenance; ``warm_interval`` (seconds) comes from the process settings."""
+    return {
+        "reap-stale-searches": {"task": "omics.maintenance.reap_stale_searches", "schedule": 60.0},
+        # Replay the most requested searches into the cache; and, every few seconds, do it at once
+        # when the corpus version moved (an ingest), before users ask again.
+        "warm-cache": {"task": "omics.maintenance.warm_cache", "schedule": float(warm_interval)},
+        "warm-cache-after-ingest": {"task": "omics.maintenance.warm_cache", "schedule": 10.0,
+                                    "kwargs": {"only_if_changed": True}},
+    }
+
 
 broker_connection_retry_on_startup = True
 worker_hijack_root_logger = False

@@ -36,9 +36,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from omics.config import Settings  # noqa: E402
-from omics.engine import MAX_HITS, SearchEngine  # noqa: E402
-from omics.search import SearchFilters, SearchRequest  # noqa: E402
-from omics.vocabulary import Vocabulary, vocabulary  # noqa: E402
+from omics.search.engine import MAX_HITS, SearchEngine  # noqa: E402
+from omics.search.request import SearchFilters, SearchRequest  # noqa: E402
+from omics.search.vocabulary import Vocabulary, vocabulary  # noqa: E402
 
 # The text task's protocol (releval.py --help): human expression profiling series only.
 TEXT_FILTERS = SearchFilters(

@@ -2,7 +2,7 @@
 
 Starts the roles (see ``service_stack.py``), stores searches directly in Redis (no task runs
 them), opens the watchers spread over those searches, then emits each search's events through
-the real event log (``omics.events.EventLog``, the same Lua script the task uses). Every
+the real event log (``omics.realtime.event_log.EventLog``, the same Lua script the task uses). Every
 event carries ``emitted_at``; each watcher notes when it received it. Prints the median and
 99th percentile delivery latency over all deliveries, and checks every watcher got a
 contiguous sequence ending in ``completed``.
@@ -20,10 +20,10 @@ import time
 import websocket
 from service_stack import median_ms, percentile_ms, stack, web_memory_mb
 
-from omics.events import EventLog
-from omics.redis_connection import connect
-from omics.search import SearchRequest
-from omics.search_store import SearchStore
+from omics.connections.redis import connect
+from omics.realtime.event_log import EventLog
+from omics.realtime.search_state import SearchStore
+from omics.search.request import SearchRequest
 
 STAGES = ("started", "parse", "retrieve", "rank", "facets", "finish")
 

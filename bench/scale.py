@@ -40,11 +40,12 @@ import psutil  # noqa: E402
 
 from bench.evaluate import TEXT_FILTERS as HUMAN_EXPRESSION  # noqa: E402
 from omics.config import SHIPPED_CORPUS, Settings  # noqa: E402
-from omics.engine import SearchEngine  # noqa: E402
-from omics.loaders import read_jsonl, write_jsonl  # noqa: E402
-from omics.search import SearchFilters, SearchRequest  # noqa: E402
-from omics.series import Series  # noqa: E402
-from omics.vocabulary import Vocabulary  # noqa: E402
+from omics.search.engine import SearchEngine  # noqa: E402
+from omics.search.loaders import read_jsonl, write_jsonl  # noqa: E402
+from omics.search.presentation import result_view  # noqa: E402
+from omics.search.request import SearchFilters, SearchRequest  # noqa: E402
+from omics.search.series import Series  # noqa: E402
+from omics.search.vocabulary import Vocabulary  # noqa: E402
 
 NO_LEXICON = {"terms": {}, "keys": {}, "children": {}, "roots": []}  # the engine without ontology expansion
 
@@ -104,7 +105,7 @@ def serve(corpus_path: Path, data_dir: Path, queries: int, core: bool) -> dict:
                                 SearchFilters(), page_size=20)
         t0, c0 = time.perf_counter(), time.process_time()
         outcome = engine.search(request)
-        [engine.result(hit) for hit in outcome.hits[:20]]
+        [result_view(engine, hit) for hit in outcome.hits[:20]]
         timings.append((time.perf_counter() - t0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)
     timings.sort()

@@ -34,8 +34,9 @@ sys.path.insert(0, str(REPO / "bench"))
 from evaluate import TEXT_FILTERS, Row, read_examples, read_queries, releval, write_run  # noqa: E402
 
 from omics.config import Settings  # noqa: E402
-from omics.engine import SearchEngine  # noqa: E402
-from omics.search import Hit, SearchRequest  # noqa: E402
+from omics.search.engine import SearchEngine  # noqa: E402
+from omics.search.outcome import Hit  # noqa: E402
+from omics.search.request import SearchRequest  # noqa: E402
 
 RRF_K = 60
 Fusion = Callable[[list[Hit], dict[str, float]], list[str]]

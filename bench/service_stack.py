@@ -23,7 +23,7 @@ import requests
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
-from omics.redis_connection import start_embedded_redis  # noqa: E402
+from omics.connections.redis import start_embedded_redis  # noqa: E402
 
 
 def free_port() -> int:

@@ -15,15 +15,15 @@ from flask import Blueprint, Response, jsonify, request
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import select, text
 
-from blueprints.api_v2 import json_body
-from blueprints.health import readiness
 from omics.security import accounts, audit, tokens
 from omics.security.database import Database
 from omics.security.models import User
 from omics.security.roles import ACCOUNT_ROLES, Permission
-from omics.web.auth import audit_request, require, security
+from omics.web.auth import audit_request, require
 from omics.web.errors import ApiError
-from omics.web.schemas import load_query
+from omics.web.readiness import readiness
+from omics.web.schemas import json_body, load_query
+from omics.web.state import current_state
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v2/admin")
 _EXPORT_BATCH = 500
@@ -81,9 +81,10 @@ def audit_log() -> Response:
     audit_request("audit_read", "success", details={"format": query["format"],
                                                     "filters": {k: str(v) for k, v in query.items()}})
     if query["format"] == "jsonl":
-        return Response(_jsonl(security().database, audit_filter), mimetype="application/x-ndjson",
+        database = current_state().security.database
+        return Response(_jsonl(database, audit_filter), mimetype="application/x-ndjson",
                         headers={"Content-Disposition": "attachment; filename=audit.jsonl"})
-    with security().database.transaction() as session:
+    with current_state().security.database.transaction() as session:
         entries = [audit.entry_to_dict(entry) for entry in audit.list_entries(session, audit_filter)]
     full_page = len(entries) == audit_filter.limit
     return jsonify({"entries": entries, "next_after": entries[-1]["seq"] if full_page else None})
@@ -93,14 +94,14 @@ def audit_log() -> Response:
 @require(Permission.USERS_MANAGE)
 def change_role(username: str) -> Response:
     body = _role_change.load(json_body())
-    with security().database.transaction() as session:
+    with current_state().security.database.transaction() as session:
         try:
             user, previous = accounts.set_role(session, username, body["role"])
         except accounts.AccountError:
             raise ApiError(404, "no such user") from None
         # tokens carrying the old role stop working
         families = tokens.revoke_user_families(session, user.id, "role_change")
-    security().block_families(families)
+    current_state().security.block_families(families)
     audit_request("role_change", "success", target=username,
                   details={"from": previous.value, "to": body["role"], "sessions_revoked": len(families)})
     return jsonify({"username": username, "role": body["role"], "previous_role": previous.value})
@@ -109,7 +110,7 @@ def change_role(username: str) -> Response:
 @bp.get("/users")
 @require(Permission.USERS_MANAGE)
 def list_users() -> Response:
-    with security().database.transaction() as session:
+    with current_state().security.database.transaction() as session:
         users = [{"username": user.username, "role": user.role, "disabled": user.disabled,
                   "created_at": user.created_at.isoformat() + "Z"}
                  for user in session.scalars(select(User).order_by(User.id))]
@@ -118,7 +119,7 @@ def list_users() -> Response:
 
 def _probe_database() -> str:
     try:
-        with security().database.transaction() as session:
+        with current_state().security.database.transaction() as session:
             session.execute(text("SELECT 1"))
         return "ok"
     except Exception as exc:  # reported to the admin, whatever the driver raised
@@ -131,4 +132,4 @@ def service_state() -> Response:
     verdict = readiness()
     verdict["checks"]["database"] = _probe_database()
     audit_request("services_read", "success")
-    return jsonify({**verdict, "database": security().database.engine.dialect.name})
+    return jsonify({**verdict, "database": current_state().security.database.engine.dialect.name})

@@ -14,12 +14,11 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from blueprints.api_v2 import json_body
 from omics.cache.entry import Selector
 from omics.security.roles import Permission
 from omics.web.auth import audit_request, require
-from omics.web.schemas import load_query
-from omics.web.search_cache import search_cache
+from omics.web.schemas import json_body, load_query
+from omics.web.state import current_state
 
 bp = Blueprint("admin_cache", __name__, url_prefix="/api/v2/admin/cache")
 
@@ -52,7 +51,7 @@ _invalidate = InvalidateSchema()
 @require(Permission.CACHE_ADMIN)
 def stats() -> Response:
     query = load_query(_stats_query, request.args)
-    return jsonify(search_cache().stats.snapshot(query["hottest"]))
+    return jsonify(current_state().cache.stats.snapshot(query["hottest"]))
 
 
 @bp.post("/invalidate")
@@ -60,7 +59,7 @@ def stats() -> Response:
 def invalidate() -> Response:
     body = _invalidate.load(json_body())
     selector = Selector.parse(body["scope"], body["value"])
-    removed = search_cache().invalidate(selector)
+    removed = current_state().cache.invalidate(selector)
     audit_request("cache_invalidate", "success", target=f"{selector.kind}:{selector.value}",
                   details={"removed": removed})
     return jsonify({"scope": selector.kind, "value": selector.value, "removed": removed})

@@ -11,13 +11,14 @@ from datetime import timedelta
 from flask import Blueprint, Response, jsonify
 from marshmallow import RAISE, Schema, fields, validate
 
-from blueprints.api_v2 import json_body
 from omics.security import accounts, api_keys
 from omics.security.models import User
 from omics.security.roles import Permission
-from omics.web.auth import audit_request, require, security
+from omics.web.auth import audit_request, require
 from omics.web.errors import ApiError
 from omics.web.identity import current_identity
+from omics.web.schemas import json_body
+from omics.web.state import current_state
 
 bp = Blueprint("api_keys", __name__, url_prefix="/api/v2/api-keys")
 
@@ -46,7 +47,7 @@ def _caller(session: object) -> User:
 @require(Permission.KEYS_MANAGE)
 def create_key() -> tuple[Response, int]:
     body = _create_schema.load(json_body())
-    with security().database.transaction() as session:
+    with current_state().security.database.transaction() as session:
         try:
             new = api_keys.create_key(session, _caller(session), body["name"], body.get("scopes"),
                                       timedelta(days=body["expires_in_days"]))
@@ -62,7 +63,7 @@ def create_key() -> tuple[Response, int]:
 @bp.get("")
 @require(Permission.KEYS_MANAGE)
 def list_keys() -> Response:
-    with security().database.transaction() as session:
+    with current_state().security.database.transaction() as session:
         keys = [api_keys.key_to_dict(record) for record in api_keys.list_keys(session, _caller(session).id)]
     return jsonify({"api_keys": keys})
 
@@ -70,7 +71,7 @@ def list_keys() -> Response:
 @bp.delete("/<key_id>")
 @require(Permission.KEYS_MANAGE)
 def revoke_key(key_id: str) -> tuple[str, int]:
-    with security().database.transaction() as session:
+    with current_state().security.database.transaction() as session:
         record = api_keys.revoke_key(session, _caller(session).id, key_id[:32])
     if record is None:
         audit_request("api_key_revoke", "failure", target=key_id[:32], details={"reason": "not_found"})

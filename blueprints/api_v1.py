@@ -13,12 +13,13 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from omics.search import SearchFilters, SearchRequest
+from omics.search.request import SearchFilters, SearchRequest
 from omics.security.roles import Permission
 from omics.web.auth import require
 from omics.web.openapi import openapi_document
+from omics.web.rate_limits import rate_limited
 from omics.web.schemas import LegacySearchSchema, load_query
-from omics.web.searches import run_now
+from omics.web.submission import run_now
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
@@ -54,6 +55,7 @@ def deprecation_headers(response: Response) -> Response:
 
 
 @bp.get("/search")
+@rate_limited
 @require(Permission.SEARCH)
 def search() -> Response:
     args = load_query(_schema, request.args)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, jsonify, request
-from werkzeug.exceptions import BadRequest
 
 from omics.security.roles import Permission
 from omics.web.auth import require
 from omics.web.errors import ApiError
 from omics.web.identity import current_identity
 from omics.web.openapi import openapi_document
-from omics.web.schemas import PageQuerySchema, SearchRequestSchema, load_query
-from omics.web.search_cache import submit_cached
-from omics.web.searches import owned_search, present
-from omics.web.services import services
+from omics.web.rate_limits import rate_limited
+from omics.web.schemas import PageQuerySchema, SearchRequestSchema, json_body, load_query
+from omics.web.state import current_state
+from omics.web.stored_searches import owned_search, present
+from omics.web.submission import submit
 
 bp = Blueprint("api_v2", __name__, url_prefix="/api/v2")
 
@@ -23,21 +21,12 @@ _search_schema = SearchRequestSchema()
 _page_schema = PageQuerySchema()
 
 
-def json_body() -> Any:
-    """The parsed JSON body: 415 unless declared JSON, 400 when it does not parse."""
-    if not request.is_json:
-        raise ApiError(415, "send the body as application/json")
-    try:
-        return request.get_json()
-    except BadRequest as exc:
-        raise ApiError(400, "the body is not valid JSON") from exc
-
-
 @bp.post("/searches")
+@rate_limited
 @require(Permission.SEARCH)
 def create_search() -> tuple[Response, int]:
     search_request = _search_schema.load(json_body())
-    status, body = submit_cached(search_request, current_identity())
+    status, body = submit(search_request, current_identity())
     return jsonify(body), status
 
 
@@ -52,7 +41,7 @@ def get_search(search_id: str) -> Response:
 @bp.get("/datasets/<accession>")
 @require(Permission.DATASETS_READ)
 def get_dataset(accession: str) -> Response:
-    series = services().engine.get(accession.strip().upper())
+    series = current_state().services.engine.get(accession.strip().upper())
     if series is None:
         raise ApiError(404, f"no series {accession} in the corpus")
     return jsonify(series.to_dict())

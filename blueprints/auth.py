@@ -28,12 +28,14 @@ from flask_jwt_extended import (
 from flask_jwt_extended.exceptions import JWTExtendedException
 from marshmallow import RAISE, Schema, fields, validate
 
-from blueprints.api_v2 import json_body
 from omics.security import accounts, tokens
 from omics.security.models import User
-from omics.web.auth import audit_request, handles_own_auth, reject_token, security
+from omics.web.auth import audit_request, handles_own_auth, reject_token
 from omics.web.errors import ApiError
 from omics.web.identity import Identity, current_identity
+from omics.web.rate_limits import rate_limited
+from omics.web.schemas import json_body
+from omics.web.state import current_state
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v2/auth")
 
@@ -67,7 +69,7 @@ def _token_pair(user: User, family: str, refresh_jti: str, cookie: bool) -> Resp
     claims = {"role": user.role, "fam": family}
     access = create_access_token(identity=user.username, additional_claims=claims)
     refresh = create_refresh_token(identity=user.username, additional_claims={**claims, "jti": refresh_jti})
-    expires_in = security().access_seconds
+    expires_in = current_state().security.access_seconds
     if cookie:
         response = jsonify({"token_type": "cookie", "expires_in": expires_in,
                             "csrf_token": get_csrf_token(access)})
@@ -81,11 +83,12 @@ def _token_pair(user: User, family: str, refresh_jti: str, cookie: bool) -> Resp
 
 
 @bp.post("/login")
+@rate_limited
 @handles_own_auth
 def login() -> Response:
     body = _login_schema.load(json_body())
     refresh_jti = str(uuid.uuid4())
-    with security().database.transaction() as session:
+    with current_state().security.database.transaction() as session:
         user = accounts.authenticate(session, body["username"], body["password"])
         family = tokens.start_family(session, user.id, refresh_jti) if user else None
     if user is None or family is None:
@@ -108,12 +111,12 @@ def _presented_refresh_claims() -> dict[str, Any]:
 def refresh() -> Response:
     claims = _presented_refresh_claims()
     family, new_jti = claims.get("fam", ""), str(uuid.uuid4())
-    with security().database.transaction() as session:
+    with current_state().security.database.transaction() as session:
         outcome = tokens.rotate(session, family, claims["jti"], new_jti)
         user = accounts.find_user(session, claims["sub"])
     caller = Identity(subject=claims["sub"], role=claims.get("role", "anonymous"))
     if outcome is tokens.Rotation.REUSED:
-        security().block_families([family])
+        current_state().security.block_families([family])
         audit_request("refresh_reuse", "denied", identity=caller, details={"family": family})
         raise ApiError(401, "this refresh token was already used; the session is revoked",
                        "refresh_token_reused")
@@ -148,7 +151,7 @@ def _presented_tokens() -> list[dict[str, Any]]:
 @handles_own_auth
 def logout() -> Response:
     presented = _presented_tokens()
-    state = security()
+    state = current_state().security
     families = {claims["fam"] for claims in presented if claims.get("fam")}
     for claims in presented:
         state.blocklist.block_token(claims["jti"], claims["exp"])

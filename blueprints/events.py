@@ -17,14 +17,14 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
-from omics.events import is_terminal
-from omics.web.extensions import relay, sock
+from omics.realtime.event_log import is_terminal
+from omics.realtime.hub import REDIS_LOST, RESYNC
+from omics.web.extensions import sock
 from omics.web.identity import current_identity
 from omics.web.metrics import WEBSOCKETS_OPENED
-from omics.web.relay import REDIS_LOST, RESYNC
 from omics.web.schemas import EventsQuerySchema, load_query
-from omics.web.searches import owned_search
-from omics.web.services import services
+from omics.web.state import current_state
+from omics.web.stored_searches import owned_search
 
 bp = Blueprint("events", __name__)
 
@@ -67,7 +67,7 @@ class _Forwarder:
 
     def catch_up(self) -> None:
         """Send every stored event after the last one sent (replay, gaps, resync)."""
-        for seq, text in services().events.replay(self.search_id, self.last):
+        for seq, text in current_state().services.events.replay(self.search_id, self.last):
             if seq == self.last + 1 and not self.finished:
                 self.ws.send(text)
                 self.last = seq
@@ -76,7 +76,7 @@ class _Forwarder:
 
 @sock.route("/api/v2/searches/<search_id>/events", bp=bp)
 def watch(ws: Any, search_id: str) -> None:
-    hub = relay.hub
+    hub = current_state().hub
     inbox = hub.watch(search_id)
     WEBSOCKETS_OPENED.inc()
     try:

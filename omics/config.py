@@ -32,7 +32,7 @@ def _int_fields_from_env(cls: type[T], prefix: str) -> T:
     return cls(**{name: _env_int(f"{prefix}{name.upper()}", default) for name, default in defaults.items()})
 
 
-def _persistent_secret(data_dir: Path, name: str) -> str:
+def persistent_secret(data_dir: Path, name: str) -> str:
     """Return a random secret stored in the data directory, creating it on first use."""
     path = data_dir / f".{name}"
     if path.exists():
@@ -141,5 +141,5 @@ class Settings:
             redis_url=os.environ.get("REDIS_URL") or None,
             host=os.environ.get("OMICS_HOST", "127.0.0.1"),
             port=_env_int("PORT", 5000),
-            secret_key=os.environ.get("OMICS_SECRET_KEY") or _persistent_secret(data_dir, "secret_key"),
+            secret_key=os.environ.get("OMICS_SECRET_KEY") or persistent_secret(data_dir, "secret_key"),
         )

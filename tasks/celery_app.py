@@ -2,21 +2,43 @@
 
 A Celery app is created per process by :func:`create_celery` (not at import time), because
 its broker URL may be an embedded Redis that only exists once the process has started it.
-Tasks reach the settings, the engine, the store and the event log through :func:`context`.
+Tasks reach the settings and the search services through :func:`omics_app`.
 """
 
 from __future__ import annotations
 
-from celery import Celery
+from functools import cached_property
+from typing import Any
 
+from celery import Celery, Task
+
+import celeryconfig
+from omics.cache.system import CacheSystem, shared_cache
 from omics.config import Settings
-from omics.redis_connection import resolve_redis_url
-from omics.runtime import SearchServices
+from omics.connections.redis import resolve_redis_url
+from omics.runtime.search_services import SearchServices
 
-TASK_MODULES = ("tasks.search", "tasks.maintenance", "tasks.warming")
+TASK_MODULES = ("tasks.searching", "tasks.maintenance", "tasks.warming")
 
 
-def create_celery(settings: Settings) -> Celery:
+class OmicsCelery(Celery):
+    """A Celery app that knows the settings and the Redis of the process that created it."""
+
+    def __init__(self, settings: Settings, redis_url: str) -> None:
+        super().__init__("omics", set_as_current=False)
+        self.omics_settings = settings
+        self.redis_url = redis_url
+
+    @cached_property
+    def services(self) -> SearchServices:
+        return SearchServices.build(self.omics_settings, self.redis_url)
+
+    @cached_property
+    def cache(self) -> CacheSystem:
+        return shared_cache(self.redis_url, self.omics_settings)
+
+
+def create_celery(settings: Settings) -> OmicsCelery:
     """A Celery app on the configured (or embedded) Redis.
 
     It is not made the process's current app: a worker in this process (``start_worker``,
@@ -24,17 +46,19 @@ def create_celery(settings: Settings) -> Celery:
     later (a second role, a test) must not move the tasks of that worker onto it.
     """
     redis_url = resolve_redis_url(settings.redis_url, settings.data_dir)
-    app = Celery("omics", set_as_current=False)
-    app.config_from_object("celeryconfig")
+    app = OmicsCelery(settings, redis_url)
+    app.config_from_object(celeryconfig)
     app.conf.update(broker_url=redis_url, result_backend=redis_url,
+                    beat_schedule=celeryconfig.periodic_tasks(settings.cache.warm_interval),
                     beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"))
-    app.omics_settings = settings  # type: ignore[attr-defined]
-    app.omics_redis_url = redis_url  # type: ignore[attr-defined]
     for module in TASK_MODULES:
         __import__(module)
     return app
 
 
-def context(app: Celery) -> SearchServices:
-    """The search services of ``app`` (built from its settings; clients are shared per process)."""
-    return SearchServices.build(app.omics_settings, app.omics_redis_url)  # type: ignore[attr-defined]
+def omics_app(task: Task[Any, Any]) -> OmicsCelery:
+    """The :class:`OmicsCelery` a bound task runs in."""
+    app = task.app
+    if not isinstance(app, OmicsCelery):
+        raise TypeError(f"task {task.name} runs in a Celery app not made by create_celery")
+    return app

@@ -1,6 +1,6 @@
 """Periodic maintenance on the ``maintenance`` queue (scheduled by beat).
 
-The reaper is the backstop of the search saga: a search whose worker vanished and whose
+The reaper is the backstop of the search lifecycle: a search whose worker vanished and whose
 message was lost (or that outlived every time limit) is failed with a terminal event, so no
 client watches a search that will never finish.
 """
@@ -13,8 +13,7 @@ from typing import Any
 from celery import shared_task
 
 import celeryconfig
-from tasks.celery_app import context
-from tasks.search import fail_search
+from tasks.celery_app import omics_app
 
 # A search still active this long after creation can no longer be running anywhere.
 STALE_AFTER_SECONDS = celeryconfig.task_time_limit * (celeryconfig.MAX_DELIVERIES + 1) + 60
@@ -23,12 +22,12 @@ STALE_AFTER_SECONDS = celeryconfig.task_time_limit * (celeryconfig.MAX_DELIVERIE
 @shared_task(bind=True, name="omics.maintenance.reap_stale_searches")
 def reap_stale_searches(self: Any, stale_after: float = STALE_AFTER_SECONDS) -> int:
     """Fail every search that stayed active longer than ``stale_after`` seconds; return how many."""
-    ctx = context(self.app)
+    services = omics_app(self).services
     reaped = 0
-    for search_id in ctx.store.stale(time.time() - stale_after):
-        state = ctx.store.get(search_id)
+    for search_id in services.store.stale(time.time() - stale_after):
+        state = services.store.get(search_id)
         if state is not None and not state.terminal:
-            fail_search(ctx, search_id, "stale", "the search did not finish in time")
+            services.lifecycle.fail(search_id, "stale", "the search did not finish in time")
             reaped += 1
-        ctx.store.forget_active(search_id)
+        services.store.forget_active(search_id)
     return reaped

@@ -38,7 +38,7 @@ def settings(data_dir: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def redis_url(settings: Settings) -> str:
-    from omics.redis_connection import resolve_redis_url
+    from omics.connections.redis import resolve_redis_url
 
     return resolve_redis_url(settings.redis_url, settings.data_dir)
 

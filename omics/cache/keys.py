@@ -16,8 +16,7 @@ import json
 import unicodedata
 from typing import Any
 
-from omics.search import SearchRequest
-from omics.search_store import request_from_dict
+from omics.search.request import SearchRequest, request_from_dict
 
 KEY_FORMAT = 1  # bump when the canonical form or the cached document shape changes
 

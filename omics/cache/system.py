@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from cachelib.redis import RedisCache as CachelibRedisCache
 
 from omics.cache.entry import CacheEntry, Selector
 from omics.cache.hierarchy import Lookup, TieredCache
@@ -25,8 +24,8 @@ from omics.cache.single_flight import SingleFlight
 from omics.cache.stats import CacheStats
 from omics.cache.tiers import MemoryTier, RedisTier, SqliteTier
 from omics.config import CacheSettings, Settings
-from omics.redis_connection import connect
-from omics.search import SearchRequest
+from omics.connections.redis import connect
+from omics.search.request import SearchRequest
 
 DEFAULT_NAMESPACE = "omics:cache"
 DOCUMENT_SUFFIX = ":document"
@@ -45,8 +44,7 @@ def corpus_version(engine: Any) -> int:
     return max(engine.version, engine.store.disk_version())
 
 
-def shared_cache(redis_url: str, settings: Settings,
-                 l2_backend_class: type = CachelibRedisCache) -> CacheSystem:
+def shared_cache(redis_url: str, settings: Settings) -> CacheSystem:
     """The process's cache system for this Redis and data directory, built and started once.
 
     Web handlers and the in-process worker of ``python app.py`` share it, so a search the worker
@@ -56,8 +54,7 @@ def shared_cache(redis_url: str, settings: Settings,
     with _shared_lock:
         system = _shared.get(identity)
         if system is None:
-            system = CacheSystem.build(redis_url, settings.data_dir, settings.cache,
-                                       l2_backend_class=l2_backend_class)
+            system = CacheSystem.build(redis_url, settings.data_dir, settings.cache)
             system.start()
             _shared[identity] = system
         return system
@@ -77,16 +74,15 @@ class CacheSystem:
 
     @classmethod
     def build(cls, redis_url: str, data_dir: Path, settings: CacheSettings, *,
-              namespace: str = DEFAULT_NAMESPACE, l2_backend_class: type = CachelibRedisCache,
-              flight_ttl: int = DEFAULT_FLIGHT_TTL) -> CacheSystem:
-        """Wire the three tiers; ``l2_backend_class`` is cachelib's or Flask-Caching's RedisCache.
+              namespace: str = DEFAULT_NAMESPACE, flight_ttl: int = DEFAULT_FLIGHT_TTL) -> CacheSystem:
+        """Wire the three tiers.
 
         The cache keeps its own byte-mode client: the Redis backend pickles values, which a
         client that decodes responses to ``str`` would corrupt.
         """
         client = connect(redis_url, decode_responses=False, socket_timeout=2)
         stats = CacheStats(client, namespace)
-        l2 = RedisTier.over(client, namespace, settings.l2_ttl, l2_backend_class)
+        l2 = RedisTier.over(client, namespace, settings.l2_ttl)
         tiers = [MemoryTier(settings.l1_size, settings.l1_ttl), l2,
                  SqliteTier(data_dir / "cache.sqlite3", settings.l3_ttl, settings.l3_max_entries)]
         cache = TieredCache(tiers, stats)
@@ -129,6 +125,13 @@ class CacheSystem:
         if document is not None:
             self.cache.put_into(("l3",), CacheEntry(entry.key + DOCUMENT_SUFFIX, entry.query, corpus_version,
                                                     json.dumps(document), entry.stored_at))
+
+    def remember_completed(self, request: SearchRequest, search_id: str, owner: str | None,
+                           document: dict[str, Any]) -> None:
+        """Store a just-completed search in every tier, then let waiting duplicates go."""
+        self.remember_search(request, document["corpus_version"], {
+            "search_id": search_id, "owner": owner, "response": None}, document)
+        self.flights.release(search_id)
 
     def full_document(self, key: str) -> dict[str, Any] | None:
         """The full result kept in L3 for ``key`` (None when L3 no longer has it)."""

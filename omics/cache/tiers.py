@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import redis
-from cachelib import RedisCache as CachelibRedisCache
 from cachetools import TTLCache
+
+# Flask-Caching's Redis backend: a cachelib cache, used here without any Flask app.
+from flask_caching.backends.rediscache import RedisCache
 
 from omics.cache.entry import CacheEntry, Selector
 
@@ -112,10 +114,9 @@ class RedisTier:
         self._closed_until = 0.0
 
     @classmethod
-    def over(cls, client: redis.Redis, namespace: str, ttl: int,
-             backend_class: type = CachelibRedisCache) -> RedisTier:
-        """A tier on a cachelib-style Redis cache: cachelib's, or Flask-Caching's that extends it."""
-        backend = backend_class(host=client, key_prefix=f"{namespace}:entry:", default_timeout=ttl)
+    def over(cls, client: redis.Redis, namespace: str, ttl: int) -> RedisTier:
+        """A tier on Flask-Caching's Redis backend over ``client`` (the one choice of L2 backend)."""
+        backend = RedisCache(host=client, key_prefix=f"{namespace}:entry:", default_timeout=ttl)
         return cls(backend, client, namespace, ttl)
 
     @contextmanager

@@ -10,63 +10,37 @@ WebSocket subprotocol, or the access-token cookie (CSRF double submit for writes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
 import jwt as pyjwt
 from flask import Flask, current_app, g, request
-from flask_jwt_extended import JWTManager, decode_token, get_jwt, verify_jwt_in_request
+from flask_jwt_extended import decode_token, get_jwt, verify_jwt_in_request
 from flask_jwt_extended.exceptions import (
     CSRFError,
     JWTExtendedException,
     RevokedTokenError,
     WrongTokenError,
 )
-from redis import Redis
 
-from omics.config import Settings
-from omics.config import _persistent_secret as persistent_secret
+from omics.config import Settings, persistent_secret
 from omics.security import api_keys, audit
-from omics.security.database import Database
 from omics.security.roles import Permission, Role, permissions_for
-from omics.security.tokens import Blocklist
 from omics.web.errors import ApiError
+from omics.web.extensions import jwt_manager
 from omics.web.identity import ANONYMOUS, Identity, current_identity
+from omics.web.state import current_state
 
 View = TypeVar("View", bound=Callable[..., Any])
 _OWN_AUTH = "_omics_handles_own_auth"
 _UNAUTHENTICATED_PREFIXES = ("/health", "/metrics", "/static")
-jwt_manager = JWTManager()
-
-
-@dataclass
-class SecurityState:
-    """What the auth layer needs per app: the database, the blocklist and the settings."""
-
-    database: Database
-    blocklist: Blocklist
-    settings: Settings
-
-    @property
-    def access_seconds(self) -> int:
-        return self.settings.security.access_token_minutes * 60
-
-    def block_families(self, families: Iterable[str]) -> None:
-        """Block every access token of these refresh families for as long as one could live."""
-        for family in families:
-            self.blocklist.block_family(family, self.access_seconds)
-
-
-def security() -> SecurityState:
-    return current_app.extensions["omics_security"]
 
 
 @jwt_manager.token_in_blocklist_loader
 def _is_revoked(_header: dict[str, Any], claims: dict[str, Any]) -> bool:
-    return security().blocklist.is_blocked(claims["jti"], claims.get("fam"))
+    return current_state().security.blocklist.is_blocked(claims["jti"], claims.get("fam"))
 
 
 def client_ip() -> str | None:
@@ -77,7 +51,7 @@ def audit_request(action: str, outcome: str, *, identity: Identity | None = None
                   target: str | None = None, details: dict[str, Any] | None = None) -> None:
     """Audit an event of the current request: who (default: the caller), from where, outcome."""
     who = identity or current_identity()
-    audit.record(security().database, audit.AuditEvent(
+    audit.record(current_state().security.database, audit.AuditEvent(
         action=action, outcome=outcome, actor=who.subject or "anonymous", actor_role=who.role,
         target=target, ip=client_ip(), details={"method": request.method, "path": request.path,
                                                 **(details or {})},
@@ -115,7 +89,7 @@ def _jwt_identity(claims: dict[str, Any], method: str) -> Identity:
 
 def _key_identity(presented: str) -> Identity:
     try:
-        with security().database.transaction() as session:
+        with current_state().security.database.transaction() as session:
             record = api_keys.authenticate_key(session, presented, client_ip())
             return Identity(subject=record.user.username, role=record.user.role, method="api_key",
                             permissions=frozenset(p.value for p in api_keys.effective_scopes(record)),
@@ -139,7 +113,7 @@ def _origin_allowed() -> bool:
     origin = request.headers.get("Origin")
     if origin is None:
         return False
-    allowed = security().settings.security.allowed_origins
+    allowed = current_state().security.settings.security.allowed_origins
     return origin in allowed or origin == request.host_url.rstrip("/")
 
 
@@ -154,7 +128,7 @@ def _token_identity() -> Identity:
         claims = decode_token(token)
         if claims.get("type") != "access":
             raise WrongTokenError("only access tokens are accepted")
-        if security().blocklist.is_blocked(claims["jti"], claims.get("fam")):
+        if current_state().security.blocklist.is_blocked(claims["jti"], claims.get("fam")):
             raise RevokedTokenError({}, claims)
         return _jwt_identity(claims, "subprotocol")
     has_header = "Authorization" in request.headers
@@ -218,11 +192,8 @@ def _configure_jwt(app: Flask, settings: Settings) -> None:
     )
 
 
-def init_auth(app: Flask, settings: Settings, redis_client: Redis, database: Database) -> SecurityState:
-    """Bind JWT handling, the blocklist and the identity hook to ``app``."""
+def init_app(app: Flask, settings: Settings) -> None:
+    """Bind JWT handling and the identity hook to ``app`` (its state holds the blocklist)."""
     _configure_jwt(app, settings)
-    state = SecurityState(database=database, blocklist=Blocklist(redis_client), settings=settings)
-    app.extensions["omics_security"] = state
     jwt_manager.init_app(app)
     app.before_request(authenticate_request)
-    return state

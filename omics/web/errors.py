@@ -61,7 +61,7 @@ def _unexpected(exc: Exception) -> Response:
     return error_response(500, "internal server error")
 
 
-def register_error_handlers(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, lambda exc: error_response(exc.status, exc.message, exc.code,
                                                                      exc.details))
     app.register_error_handler(ValidationError, lambda exc: error_response(

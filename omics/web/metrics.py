@@ -32,6 +32,6 @@ def _record(response: Response) -> Response:
     return response
 
 
-def init_metrics(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     app.before_request(_start_timer)
     app.after_request(_record)

@@ -1,28 +1,35 @@
 """Rate limits on the expensive and the guessable endpoints, counted in Redis by flask-limiter.
 
-Callers are counted by API key, else by user, else by IP address; anonymous callers get the
-tighter ``OMICS_RATE_LIMIT_ANONYMOUS`` and identified ones ``OMICS_RATE_LIMIT_USER``. Counters
-live in the shared Redis, so every web process enforces one budget. Over the limit a caller
-gets the contract's 429 JSON with ``Retry-After``; the first breach of each caller per minute
-is audited (not every blocked request, or a flood would turn into a flood of audit writes).
+A view opts in with :func:`rate_limited` where it is declared, so the order in which
+blueprints are registered cannot let a limited route escape. Callers are counted by API key,
+else by user, else by IP address; anonymous callers get the tighter
+``OMICS_RATE_LIMIT_ANONYMOUS`` and identified ones ``OMICS_RATE_LIMIT_USER``. Counters live in
+the shared Redis, so every web process enforces one budget. Over the limit a caller gets the
+contract's 429 JSON with ``Retry-After``; the first breach of each caller per minute is
+audited (not every blocked request, or a flood would turn into a flood of audit writes).
 """
 
 from __future__ import annotations
 
-from flask import Flask
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, request
 from flask_limiter import Limiter, RequestLimit
 
-from omics.web.auth import audit_request, client_ip, security
+from omics.web.auth import audit_request, client_ip
 from omics.web.identity import current_identity
-from omics.web.services import services
+from omics.web.state import current_state
 
-# (rule, method) of each limited route: searching (both API versions) and password login.
-LIMITED_ROUTES: frozenset[tuple[str, str]] = frozenset({
-    ("/api/v2/searches", "POST"),
-    ("/api/v1/search", "GET"),
-    ("/api/v2/auth/login", "POST"),
-})
+View = TypeVar("View", bound=Callable[..., Any])
+_RATE_LIMITED = "_omics_rate_limited"
 _BREACH_AUDIT_SECONDS = 60
+
+
+def rate_limited(view: View) -> View:
+    """Count every call of ``view`` against the caller's rate limit."""
+    setattr(view, _RATE_LIMITED, True)
+    return view
 
 
 def rate_key() -> str:
@@ -36,27 +43,28 @@ def rate_key() -> str:
 
 
 def _limit_for_caller() -> str:
-    limits = security().settings.security
+    limits = current_state().settings.security
     return limits.rate_limit_anonymous if current_identity().subject is None else limits.rate_limit_user
+
+
+def _not_limited() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, _RATE_LIMITED, False)
 
 
 def _audit_breach(limit: RequestLimit) -> None:
     """Audit a caller's first breach in each minute."""
     marker = f"omics:ratelimit:audited:{limit.key}"
-    if services().redis.set(marker, 1, nx=True, ex=_BREACH_AUDIT_SECONDS):
+    if current_state().services.redis.set(marker, 1, nx=True, ex=_BREACH_AUDIT_SECONDS):
         audit_request("rate_limited", "denied", details={"limit": str(limit.limit), "counted_by": rate_key()})
 
 
-def init_rate_limits(app: Flask, redis_url: str) -> Limiter:
-    """Bind a limiter to ``app`` (one per app: its storage is that app's Redis)."""
-    limiter = Limiter(rate_key, storage_uri=redis_url, strategy="moving-window", headers_enabled=True,
-                      key_prefix="omics", on_breach=_audit_breach)
+def create_limiter(redis_url: str) -> Limiter:
+    """A limiter counting in ``redis_url`` that applies to the views marked :func:`rate_limited`."""
+    return Limiter(rate_key, storage_uri=redis_url, strategy="moving-window", headers_enabled=True,
+                   key_prefix="omics", on_breach=_audit_breach, default_limits=[_limit_for_caller],
+                   default_limits_exempt_when=_not_limited)
+
+
+def init_app(app: Flask, limiter: Limiter) -> None:
     limiter.init_app(app)
-    limited: set[str] = set()
-    for rule in app.url_map.iter_rules():
-        methods = sorted(method for method in rule.methods or () if (rule.rule, method) in LIMITED_ROUTES)
-        if methods and rule.endpoint not in limited:
-            limited.add(rule.endpoint)
-            decorate = limiter.limit(_limit_for_caller, methods=methods)
-            app.view_functions[rule.endpoint] = decorate(app.view_functions[rule.endpoint])
-    return limiter

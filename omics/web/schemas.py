@@ -1,6 +1,6 @@
 """Request schemas (marshmallow): validation by schema, never by blacklists of characters.
 
-Each schema loads straight into the core's types (:class:`omics.search.SearchRequest`), so
+Each schema loads straight into the core's types (:class:`omics.search.request.SearchRequest`), so
 the v2 blueprint, the v1 transformation and the cache all speak one request type.
 """
 
@@ -9,10 +9,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import request
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
+from werkzeug.exceptions import BadRequest
 
-from omics.search import SearchFilters, SearchRequest
-from omics.similarity import MAX_EXAMPLES  # one limit for the API and the engine's example profiles
+from omics.search.request import SearchFilters, SearchRequest
+from omics.search.similarity import MAX_EXAMPLES  # one limit for the API and the engine's example profiles
+from omics.web.errors import ApiError
 
 ACCESSION = re.compile(r"^GSE\d{1,9}$")
 MAX_QUERY_LENGTH = 1000
@@ -112,3 +115,13 @@ def load_query(schema: Schema, args: Any) -> dict[str, Any]:
     listed = {name for name, field in schema.fields.items() if isinstance(field, fields.List)}
     raw = {key: (values if key in listed else values[-1]) for key, values in args.to_dict(flat=False).items()}
     return schema.load(raw)
+
+
+def json_body() -> Any:
+    """The parsed JSON body: 415 unless declared JSON, 400 when it does not parse."""
+    if not request.is_json:
+        raise ApiError(415, "send the body as application/json")
+    try:
+        return request.get_json()
+    except BadRequest as exc:
+        raise ApiError(400, "the body is not valid JSON") from exc

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from omics.cache import CacheSystem
 from omics.config import CacheSettings
-from omics.search import SearchRequest
+from omics.search.request import SearchRequest
 
 
 def main(redis_url: str, data_dir: str, namespace: str, version: int) -> None:

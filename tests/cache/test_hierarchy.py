@@ -9,7 +9,7 @@ from collections.abc import Callable
 import redis
 
 from omics.cache import CacheSystem, Selector, cache_key
-from omics.search import SearchFilters, SearchRequest
+from omics.search.request import SearchFilters, SearchRequest
 
 MakeSystem = Callable[..., CacheSystem]
 

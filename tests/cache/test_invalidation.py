@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from omics.cache import CacheSystem, Selector
-from omics.search import SearchRequest
+from omics.search.request import SearchRequest
 
 MakeSystem = Callable[..., CacheSystem]
 REPOSITORY = Path(__file__).resolve().parents[2]

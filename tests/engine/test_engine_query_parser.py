@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from omics.query_parser import parse_query
+from omics.search.query_parser import parse_query
 
 
 def test_phrases_exclusions_and_free_text() -> None:

@@ -8,10 +8,12 @@ from collections import Counter
 
 import pytest
 
-from omics.engine import SearchEngine
-from omics.pagination import InvalidCursor, decode_cursor, encode_cursor, paginate
-from omics.search import STAGES, SearchRequest
-from omics.series import Series
+from omics.search.cursors import InvalidCursor, decode_cursor, encode_cursor, paginate
+from omics.search.engine import SearchEngine
+from omics.search.outcome import STAGES
+from omics.search.presentation import result_view
+from omics.search.request import SearchRequest
+from omics.search.series import Series
 
 HUMAN_EXPRESSION = ["Expression profiling by array", "Expression profiling by high throughput sequencing"]
 
@@ -157,17 +159,17 @@ def test_progress_reports_every_stage_in_order(engine: SearchEngine) -> None:
 
 def test_results_carry_contract_fields_highlights_and_reasons(run, engine: SearchEngine) -> None:
     outcome = run("glioblastoma", page_size=5)
-    first = engine.result(outcome.hits[0])
+    first = result_view(engine, outcome.hits[0])
     for key in ("accession", "title", "summary", "organisms", "series_types", "platforms",
                 "sample_count", "score"):
         assert key in first
     assert "<mark>" in first["highlights"]["title"] + first["highlights"]["summary"]
     assert first["reasons"] and any("glioblastoma" in r for r in first["reasons"])
-    late = engine.result(outcome.hits[min(len(outcome.hits) - 1, 40)])  # beyond the first page
+    late = result_view(engine, outcome.hits[min(len(outcome.hits) - 1, 40)])  # beyond the first page
     assert late["highlights"] and late["reasons"]
 
 
 def test_highlights_are_html_safe(engine: SearchEngine, run) -> None:
     for hit in run("cells <script>").hits[:20]:
-        shown = engine.result(hit)["highlights"]
+        shown = result_view(engine, hit)["highlights"]
         assert "<script>" not in shown["title"] + shown["summary"]

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from omics.config import SHIPPED_CORPUS, Settings
-from omics.engine import SearchEngine
-from omics.vocabulary import Vocabulary, vocabulary
+from omics.search.engine import SearchEngine
+from omics.search.vocabulary import Vocabulary, vocabulary
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,11 @@ import re
 import numpy as np
 import pytest
 
-from omics.engine import SearchEngine
-from omics.ranking import corroborate
-from omics.search import SearchFilters, SearchRequest
-from omics.similarity import UnknownExampleError
+from omics.search.engine import SearchEngine
+from omics.search.presentation import result_view
+from omics.search.ranking import corroborate
+from omics.search.request import SearchFilters, SearchRequest
+from omics.search.similarity import UnknownExampleError
 
 # Real series of the shipped corpus (none of them in the evaluation judgments):
 HEPATOMA_ONLY = "GSE18494"  # says "hepatoma" (HepG2 cells), never "hepatocellular carcinoma"
@@ -142,7 +143,7 @@ def test_a_series_found_through_another_name_says_so_and_highlights_it(engine) -
     """Searching "hepatoma" finds series that only say "hepatocellular carcinoma", and tells why."""
     outcome = engine.search(SearchRequest(query="hepatoma", page_size=10))
     for hit in outcome.hits[:10]:
-        result = engine.result(hit)
+        result = result_view(engine, hit)
         if "hepatoma" not in f"{result['title']} {result['summary']}".lower():
             assert 'also known as "hepatocellular carcinoma"' in result["reasons"]
             assert "<mark>" in result["highlights"]["title"] + result["highlights"]["summary"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from omics.vocabulary import Vocabulary, normalise
+from omics.search.vocabulary import Vocabulary, normalise
 
 HCC = "MONDO:0007256"  # hepatocellular carcinoma
 PARKINSON = "MONDO:0005180"

@@ -26,6 +26,7 @@ from omics.config import SecuritySettings, ServiceSettings, Settings
 from omics.security import accounts, audit
 from omics.security.database import Database
 from omics.security.models import AuditEntry
+from omics.web.state import state_of
 
 PASSWORD = "a long test password 42"
 USERS = {"alice": "researcher", "bob": "researcher", "carol": "curator", "root": "admin"}
@@ -95,7 +96,7 @@ def secure_app(security_settings: Settings, celery_app: Any) -> Iterator[Flask]:
 @pytest.fixture(scope="session")
 def accounts_db(secure_app: Flask) -> Database:
     """The app's database, with one account per role (password :data:`PASSWORD`)."""
-    database = secure_app.extensions["omics_security"].database
+    database = state_of(secure_app).security.database
     with database.transaction() as session:
         for name, role in USERS.items():
             accounts.create_user(session, name, PASSWORD, role)

@@ -13,7 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token
 
-from omics.search import SearchRequest
+from omics.search.request import SearchRequest
+from omics.web.state import state_of
 from tests.live_server import LiveServer
 from tests.security.conftest import PASSWORD, bearer, login
 
@@ -26,7 +27,7 @@ def server(secure_app: Flask, accounts_db: object) -> Iterator[LiveServer]:
 
 
 def _stored_search(app: Flask, owner: str | None) -> str:
-    return app.extensions["omics"].store.create(SearchRequest(query="asthma"), owner)
+    return state_of(app).services.store.create(SearchRequest(query="asthma"), owner)
 
 
 def _connect(server: LiveServer, search_id: str, **options: object) -> websocket.WebSocket:

@@ -8,7 +8,8 @@ import time
 import uuid
 from typing import Any
 
-from omics.events import CHANNEL, EventLog, stream_key
+from omics.realtime.event_log import EventLog
+from omics.realtime.keys import EVENTS_CHANNEL, stream_key
 
 
 def _log(redis_client: Any, ttl: int = 600) -> EventLog:
@@ -67,7 +68,7 @@ def test_concurrent_emitters_never_share_or_skip_a_seq(redis_client: Any) -> Non
 def test_events_are_published_and_the_stream_expires(redis_client: Any) -> None:
     log, search_id = _log(redis_client, ttl=120), uuid.uuid4().hex
     pubsub = redis_client.pubsub(ignore_subscribe_messages=True)
-    pubsub.subscribe(CHANNEL)
+    pubsub.subscribe(EVENTS_CHANNEL)
     try:
         log.emit(search_id, "parse", {"type": "progress", "stage": "parse", "progress": 5})
         message = None

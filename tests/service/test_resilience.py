@@ -13,6 +13,7 @@ import requests
 from service_clients import assert_contiguous, connect, read_events, submit, wait_for
 
 from omics.config import Settings
+from omics.web.state import state_of
 from tests.live_server import LiveServer
 
 
@@ -64,7 +65,7 @@ def test_a_poison_search_fails_instead_of_looping(live_server: Any, celery_app: 
 def test_losing_redis_closes_sockets_with_1012_and_reports_not_ready(
         tmp_path: Path, settings: Settings, engine: Any, celery_app: Any) -> None:
     from app import create_app
-    from omics.redis_connection import start_embedded_redis, stop_embedded_redis
+    from omics.connections.redis import start_embedded_redis, stop_embedded_redis
     from tasks.celery_app import create_celery
 
     # Its own embedded Redis (even when REDIS_URL is set), the session's data and engine.
@@ -93,9 +94,9 @@ def test_losing_redis_closes_sockets_with_1012_and_reports_not_ready(
 def test_an_engine_failure_ends_the_search_with_a_failed_event(live_server: Any, celery_app: Any,
                                                                 app: Any) -> None:
     """A request the engine refuses (an example the web check would have stopped) fails cleanly."""
-    from omics.search import SearchRequest
+    from omics.search.request import SearchRequest
 
-    store = app.extensions["omics"].store
+    store = state_of(app).services.store
     search_id = store.create(SearchRequest(similar_to=("GSE999999999",)), None)
     assert celery_app.send_task("omics.search", args=[search_id]).get(timeout=30) == "failed"
     events, close_code = read_events(connect(live_server.ws_url, f"/api/v2/searches/{search_id}/events"))
@@ -107,10 +108,10 @@ def test_an_engine_failure_ends_the_search_with_a_failed_event(live_server: Any,
 
 def test_the_reaper_fails_searches_that_can_no_longer_finish(live_server: Any, celery_app: Any, app: Any,
                                                              redis_client: Any) -> None:
-    from omics.search import SearchRequest
-    from omics.search_store import ACTIVE_INDEX
+    from omics.realtime.search_state import ACTIVE_INDEX
+    from omics.search.request import SearchRequest
 
-    store = app.extensions["omics"].store
+    store = state_of(app).services.store
     lost = store.create(SearchRequest(query="a search whose message was lost"), None)
     redis_client.zadd(ACTIVE_INDEX, {lost: time.time() - 3600})  # created an hour ago, never run
     assert celery_app.send_task("omics.maintenance.reap_stale_searches").get(timeout=30) >= 1

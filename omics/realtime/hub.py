@@ -16,11 +16,10 @@ import threading
 from collections import defaultdict
 from typing import Any
 
-from flask import Flask, current_app
-
-from omics.events import CHANNEL, parse_published
-from omics.redis_connection import connect
-from omics.subscription import ResilientSubscription
+from omics.connections.redis import connect
+from omics.realtime.event_log import parse_published
+from omics.realtime.keys import EVENTS_CHANNEL
+from omics.realtime.subscription import ResilientSubscription
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +81,7 @@ class Hub:
 
     def _run(self) -> None:
         ResilientSubscription(
-            client=connect(self._redis_url, socket_timeout=None), channel=CHANNEL,
+            client=connect(self._redis_url, socket_timeout=None), channel=EVENTS_CHANNEL,
             on_message=self._dispatch, on_subscribed=self._subscribed, on_lost=self._lost,
             stopped=self._stopped, retry_delay=RECONNECT_DELAY,
         ).run()
@@ -98,13 +97,3 @@ class Hub:
         self._healthy.clear()
         self._broadcast(REDIS_LOST)
 
-
-class EventRelay:
-    """Flask extension: binds one :class:`Hub` to each app (created once, bound with init_app)."""
-
-    def init_app(self, app: Flask, redis_url: str) -> None:
-        app.extensions["omics_relay"] = Hub(redis_url)
-
-    @property
-    def hub(self) -> Hub:
-        return current_app.extensions["omics_relay"]

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from omics.loaders.corpus import read_jsonl, write_jsonl
-from omics.series import Series
+from omics.search.loaders.corpus import read_jsonl, write_jsonl
+from omics.search.series import Series
 
 STATE = "state.json"
 ADDED = "added.jsonl"

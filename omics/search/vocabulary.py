@@ -256,8 +256,8 @@ class Vocabulary:
             return cls(build_lexicon())
         path = _cache_path(cache_dir)
         if not path.exists():
-            subprocess.run([sys.executable, "-m", "omics.vocabulary", str(cache_dir)], check=True,
-                           cwd=Path(__file__).resolve().parent.parent)
+            subprocess.run([sys.executable, "-m", "omics.search.vocabulary", str(cache_dir)], check=True,
+                           cwd=Path(__file__).resolve().parents[2])
         return cls(json.loads(gzip.decompress(path.read_bytes())))
 
     def with_relations(self, *relations: str) -> Vocabulary:
@@ -388,7 +388,10 @@ def _without_longer_forms(ordered: list[tuple[str, Expansion]]) -> list[Expansio
 
 
 def write_lexicon(cache_dir: Path) -> Path:
-    """Derive the lexicon and store it atomically in ``cache_dir`` (``python -m omics.vocabulary DIR``)."""
+    """Derive the lexicon and store it atomically in ``cache_dir``.
+
+    ``python -m omics.search.vocabulary DIR`` does it ahead of time.
+    """
     path = _cache_path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # concurrent builders never collide

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from omics.series import Series
+from omics.search.series import Series
 
 
 def _open(path: Path, mode: str) -> IO[str]:

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from omics.series import Series
+from omics.search.series import Series
 
 
 def _split(value: Any) -> tuple[str, ...]:

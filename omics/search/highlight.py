@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from omics.index import stem_words, tokenize
-from omics.series import Series
+from omics.search.index import stem_words, tokenize
+from omics.search.series import Series
 
 SNIPPET_CHARS = 240
 _WORD = re.compile(r"\w\w+", re.UNICODE)

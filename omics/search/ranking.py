@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from omics.highlight import PhraseTest, QueryTerms
-from omics.index import FIELDS, SegmentedIndex, stem_words, tokenize
-from omics.series import Series
-from omics.vocabulary import Expansion
+from omics.search.highlight import PhraseTest, QueryTerms
+from omics.search.index import FIELDS, SegmentedIndex, stem_words, tokenize
+from omics.search.series import Series
+from omics.search.vocabulary import Expansion
 
 # Titles are short, so BM25 length normalisation already rewards a title match; a modest
 # multiplier on top avoids double counting. Designs often name the cohort's condition, so
@@ -116,7 +116,7 @@ def score_weighted_stems(index: SegmentedIndex, weights: Mapping[str, float], si
 
 def score_expansions(index: SegmentedIndex, expansions: Sequence[Expansion], size: int,
                      record: Callable[[int], Series], cache: StemCache | None = None) -> np.ndarray:
-    """Credit for naming a query concept differently (omics.vocabulary): synonyms, acronyms, subtypes.
+    """Credit for naming a query concept differently (omics.search.vocabulary): synonyms, acronyms, subtypes.
 
     A name counts where its words occur as a phrase (checked in the text of the records holding
     all of them); per query concept only the best-scoring name counts, so a record listing five

@@ -2,7 +2,7 @@
 
 ``SearchEngine.open(settings)`` loads the corpus store and memory-maps the persisted index
 (building it once if the data directory has none for this corpus). ``search`` runs the real
-pipeline and reports each stage of :data:`omics.search.STAGES` as it finishes. Searches
+pipeline and reports each stage of :data:`omics.search.request.STAGES` as it finishes. Searches
 read an immutable snapshot of (index, metadata columns, live documents), so any number of
 threads search while ``add`` prepares the next snapshot and swaps it in under a lock. A
 process notices another process's ``add`` (same data directory) and reloads.
@@ -24,11 +24,13 @@ from typing import Any
 import numpy as np
 
 from omics.config import Settings
-from omics.facets import MetadataColumns
-from omics.highlight import QueryTerms, highlights, other_names_found, reasons, words_of
-from omics.index import FIELDS, SegmentedIndex
-from omics.query_parser import ParsedQuery, parse_query
-from omics.ranking import (
+from omics.search.corpus_store import CorpusStore
+from omics.search.facets import MetadataColumns
+from omics.search.highlight import QueryTerms, highlights, other_names_found, reasons, words_of
+from omics.search.index import FIELDS, SegmentedIndex
+from omics.search.outcome import Hit, ProgressCallback, SearchOutcome
+from omics.search.query_parser import ParsedQuery, parse_query
+from omics.search.ranking import (
     FIELD_WEIGHTS,
     RERANK_POOL,
     StemCache,
@@ -41,11 +43,10 @@ from omics.ranking import (
     score_weighted_stems,
     top_order,
 )
-from omics.search import Hit, ProgressCallback, SearchFilters, SearchOutcome, SearchRequest
-from omics.series import Series
-from omics.similarity import build_profile, resolve_examples
-from omics.store import CorpusStore
-from omics.vocabulary import Vocabulary, vocabulary
+from omics.search.request import SearchFilters, SearchRequest
+from omics.search.series import Series
+from omics.search.similarity import build_profile, resolve_examples
+from omics.search.vocabulary import Vocabulary, vocabulary
 
 MAX_HITS = 1000  # ranked hits kept per search; totals still count every match
 REFRESH_SECONDS = 1.0  # how often a search checks whether another process added records
@@ -199,26 +200,17 @@ class SearchEngine:
         report("finish", 100, {"total": total, "returned": len(hits)})
         return outcome
 
-    def result(self, hit: Hit) -> dict[str, Any]:
-        """The displayable result: contract fields, highlights and reasons."""
+    def explain(self, hit: Hit) -> Series:
+        """The record of ``hit``, with the hit's highlights and reasons filled in if it had none.
+
+        A search explains only its first page; later pages are explained when first read.
+        """
         record = self.store.get(hit.accession)
         if record is None:
             raise KeyError(hit.accession)
         if not hit.highlights:
             self._explain(hit)
-        return {
-            "accession": record.accession,
-            "title": record.title,
-            "summary": record.summary,
-            "overall_design": record.overall_design,
-            "organisms": list(record.organisms),
-            "series_types": list(record.series_types),
-            "platforms": list(record.platforms),
-            "sample_count": record.sample_count,
-            "score": hit.score,
-            "highlights": hit.highlights,
-            "reasons": hit.reasons,
-        }
+        return record
 
     # -- pipeline steps ----------------------------------------------------------------
     @property

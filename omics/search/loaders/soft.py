@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from omics.series import Series
+from omics.search.series import Series
 
 
 @dataclass

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from omics.search import SearchFilters
-from omics.series import Series
+from omics.search.request import SearchFilters
+from omics.search.series import Series
 
 MULTI_FIELDS: tuple[str, ...] = ("organisms", "series_types", "platforms")
 FACET_NAMES = {"organisms": "organism", "series_types": "series_type", "platforms": "platform"}

@@ -13,71 +13,13 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import redis
 
-from omics.search import SearchFilters, SearchOutcome, SearchRequest
-
-TERMINAL_STATUSES = frozenset({"completed", "failed"})
-ACTIVE_INDEX = "omics:searches:active"
-
-
-def _state_key(search_id: str) -> str:
-    return f"omics:search:{{{search_id}}}"
-
-
-def _results_key(search_id: str) -> str:
-    return f"omics:search:{{{search_id}}}:results"
-
-
-def request_to_dict(request: SearchRequest) -> dict[str, Any]:
-    data = asdict(request)
-    data["similar_to"] = list(request.similar_to)
-    data["filters"] = {**data["filters"], "organisms": list(request.filters.organisms),
-                       "series_types": list(request.filters.series_types)}
-    return data
-
-
-def request_from_dict(data: dict[str, Any]) -> SearchRequest:
-    filters = data.get("filters") or {}
-    return SearchRequest(
-        query=data.get("query", ""),
-        similar_to=tuple(data.get("similar_to", ())),
-        filters=SearchFilters(
-            organisms=tuple(filters.get("organisms", ())),
-            series_types=tuple(filters.get("series_types", ())),
-            min_samples=filters.get("min_samples"),
-            max_samples=filters.get("max_samples"),
-        ),
-        sort=data.get("sort", "relevance"),
-        page_size=int(data.get("page_size", 20)),
-    )
-
-
-def completed_document(engine: Any, request: SearchRequest, outcome: SearchOutcome,
-                       offset: int = 0, limit: int | None = None) -> dict[str, Any]:
-    """The serialisable, deterministic result of a search (results ``offset..offset+limit``).
-
-    With no ``limit`` (a stored v2 search) only the first page is materialised; the engine
-    explained it while searching. Later hits stay compact rows ``{"hit": {...}}`` that
-    :meth:`SearchStore.page` materialises when a page is first read, so completing a search
-    never pays for explaining up to a thousand results nobody may look at.
-    """
-    hits = outcome.hits[offset:] if limit is None else outcome.hits[offset:offset + limit]
-    head = hits if limit is not None else hits[:request.page_size]
-    compact = [{"hit": {"accession": hit.accession, "score": hit.score, "terms": list(hit.terms),
-                        "phrases": list(hit.phrases), "also": list(hit.also)}} for hit in hits[len(head):]]
-    return {
-        "query": request.query,
-        "similar_to": list(request.similar_to),
-        "parsed": outcome.parsed,
-        "total": outcome.total,
-        "results": [engine.result(hit) for hit in head] + compact,
-        "facets": outcome.facets,
-        "corpus_version": outcome.corpus_version,
-    }
+from omics.realtime.keys import ACTIVE_INDEX, TERMINAL_STATUSES, results_key, state_key
+from omics.search.request import SearchRequest, request_from_dict, request_to_dict
 
 
 @dataclass
@@ -114,17 +56,17 @@ class SearchStore:
         search_id = search_id or uuid.uuid4().hex
         now = time.time()
         with self._client.pipeline() as pipe:
-            pipe.hset(_state_key(search_id), mapping={
+            pipe.hset(state_key(search_id), mapping={
                 "status": "queued", "progress": 0, "stage": "queued", "owner": owner or "",
                 "request": json.dumps(request_to_dict(request)), "created": now,
             })
-            pipe.expire(_state_key(search_id), self._ttl)
+            pipe.expire(state_key(search_id), self._ttl)
             pipe.zadd(ACTIVE_INDEX, {search_id: now})
             pipe.execute()
         return search_id
 
     def get(self, search_id: str) -> SearchState | None:
-        raw = self._client.hgetall(_state_key(search_id))
+        raw = self._client.hgetall(state_key(search_id))
         if not raw or "status" not in raw:
             return None
         return SearchState(
@@ -144,13 +86,13 @@ class SearchStore:
 
     def count_delivery(self, search_id: str) -> int:
         """How many times a worker has started this search (the poison-message guard)."""
-        return int(self._client.hincrby(_state_key(search_id), "deliveries", 1))
+        return int(self._client.hincrby(state_key(search_id), "deliveries", 1))
 
     def advance(self, search_id: str, stage: str, progress: int) -> None:
         """Record a running stage; never lowers progress nor revives a finished search."""
         with self._client.pipeline() as pipe:
-            pipe.hget(_state_key(search_id), "status")
-            pipe.hget(_state_key(search_id), "progress")
+            pipe.hget(state_key(search_id), "status")
+            pipe.hget(state_key(search_id), "progress")
             status, current = pipe.execute()
         if status in TERMINAL_STATUSES or status is None:
             return
@@ -160,11 +102,11 @@ class SearchStore:
     def complete(self, search_id: str, document: dict[str, Any]) -> None:
         """Store every result and mark the search completed (safe to repeat)."""
         with self._client.pipeline() as pipe:
-            pipe.delete(_results_key(search_id))
+            pipe.delete(results_key(search_id))
             rows = [json.dumps(result, sort_keys=True) for result in document["results"]]
             if rows:
-                pipe.rpush(_results_key(search_id), *rows)
-            pipe.expire(_results_key(search_id), self._ttl)
+                pipe.rpush(results_key(search_id), *rows)
+            pipe.expire(results_key(search_id), self._ttl)
             self._write(search_id, {
                 "status": "completed", "stage": "completed", "progress": 100,
                 "total": document["total"], "stored": len(rows), "facets": json.dumps(document["facets"]),
@@ -179,7 +121,7 @@ class SearchStore:
     def page(self, search_id: str, offset: int, size: int,
              materialise: Callable[[dict[str, Any]], dict[str, Any]]) -> list[dict[str, Any]]:
         """Results ``offset..offset+size``; compact rows are materialised once and written back."""
-        key = _results_key(search_id)
+        key = results_key(search_id)
         rows = [json.loads(row) for row in self._client.lrange(key, offset, offset + size - 1)]
         for index, row in enumerate(rows):
             if "hit" in row:
@@ -198,8 +140,8 @@ class SearchStore:
 
     def _write(self, search_id: str, fields: dict[str, Any], pipe: Any = None) -> None:
         target = pipe if pipe is not None else self._client.pipeline()
-        target.hset(_state_key(search_id), mapping=fields)
-        target.expire(_state_key(search_id), self._ttl)
+        target.hset(state_key(search_id), mapping=fields)
+        target.expire(state_key(search_id), self._ttl)
         if fields.get("status") in TERMINAL_STATUSES:
             target.zrem(ACTIVE_INDEX, search_id)
         if pipe is None:

@@ -23,9 +23,9 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from omics.index import FIELDS, lucene_idf, stem_words, tokenize
-from omics.series import Series
-from omics.vocabulary import Vocabulary
+from omics.search.index import FIELDS, lucene_idf, stem_words, tokenize
+from omics.search.series import Series
+from omics.search.vocabulary import Vocabulary
 
 PROFILE_TERMS = 30  # pseudo-relevance-feedback practice keeps a few dozen terms; more adds noise
 MAX_EXAMPLES = 200

@@ -17,9 +17,8 @@ from typing import Any
 
 import redis
 
-CHANNEL = "omics:events"
-TERMINAL_TYPES = frozenset({"completed", "failed"})
-TERMINAL_KEY = "terminal"
+from omics.realtime.keys import EVENTS_CHANNEL, TERMINAL_STATUSES, ledger_key, stream_key
+
 STREAM_MAXLEN = 1000
 
 _EMIT = """
@@ -36,14 +35,6 @@ return seq
 """
 
 
-def stream_key(search_id: str) -> str:
-    return f"omics:search:{{{search_id}}}:events"
-
-
-def _ledger_key(search_id: str) -> str:
-    return f"omics:search:{{{search_id}}}:emitted"
-
-
 class EventLog:
     """Writes and replays the events of searches (the stream is the truth; pub/sub is a hint)."""
 
@@ -56,8 +47,8 @@ class EventLog:
         """Append ``event`` once per ``(search_id, key)`` and return its seq."""
         stamped = {"search": search_id, **event, "emitted_at": round(time.time(), 6)}
         body = json.dumps(stamped, separators=(",", ":"), sort_keys=True)
-        args = [CHANNEL, key, body, STREAM_MAXLEN, self._ttl]
-        return int(self._emit(keys=[stream_key(search_id), _ledger_key(search_id)], args=args))
+        args = [EVENTS_CHANNEL, key, body, STREAM_MAXLEN, self._ttl]
+        return int(self._emit(keys=[stream_key(search_id), ledger_key(search_id)], args=args))
 
     def replay(self, search_id: str, after: int = 0) -> list[tuple[int, str]]:
         """Every stored event with ``seq > after`` in order, as ``(seq, json text)``."""
@@ -66,10 +57,10 @@ class EventLog:
 
 
 def parse_published(message: str) -> tuple[str, int, str, bool]:
-    """``(search id, seq, json text, is terminal)`` of one message received on :data:`CHANNEL`."""
+    """``(search id, seq, json text, is terminal)`` of one message received on :data:`EVENTS_CHANNEL`."""
     event = json.loads(message)
-    return event["search"], int(event["seq"]), message, event.get("type") in TERMINAL_TYPES
+    return event["search"], int(event["seq"]), message, event.get("type") in TERMINAL_STATUSES
 
 
 def is_terminal(event_json: str) -> bool:
-    return json.loads(event_json).get("type") in TERMINAL_TYPES
+    return json.loads(event_json).get("type") in TERMINAL_STATUSES

@@ -1,39 +1,15 @@
-"""The search vocabulary shared by the engine, the Celery task, both API versions and the benchmarks.
+"""What the engine answers: ranked hits with their evidence, facets, and real progress.
 
-These types are the seam between the domain core (``omics``) and everything that serves it:
-the web layer builds a :class:`SearchRequest` from JSON, the engine answers with a
-:class:`SearchOutcome`, and the task reports each stage through a :class:`ProgressCallback`
-as it really happens. Nothing here imports Flask or Celery.
+The engine returns a :class:`SearchOutcome` and reports each pipeline stage of
+:data:`STAGES` through a :class:`ProgressCallback` as it really finishes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
-SortOrder = Literal["relevance", "sample_count"]
 STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
-
-
-@dataclass(frozen=True)
-class SearchFilters:
-    """Exact, server-side restrictions; an empty tuple or None means 'no restriction'."""
-
-    organisms: tuple[str, ...] = ()
-    series_types: tuple[str, ...] = ()
-    min_samples: int | None = None
-    max_samples: int | None = None
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    """What a user asked for: free text, example accessions, or both."""
-
-    query: str = ""
-    similar_to: tuple[str, ...] = ()
-    filters: SearchFilters = field(default_factory=SearchFilters)
-    sort: SortOrder = "relevance"
-    page_size: int = 20
 
 
 @dataclass

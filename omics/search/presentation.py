@@ -1,0 +1,66 @@
+"""How a search is shown: one result as the contract's fields, and a whole search as a document.
+
+The document is what the search store keeps, the cache replays and v1 pages: deterministic
+and JSON-serialisable, so every path that shows a search shows the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from omics.search.outcome import Hit, SearchOutcome
+from omics.search.request import SearchRequest
+from omics.search.series import Series
+
+
+class Explainer(Protocol):
+    """What presenting needs from the engine: a hit's record, with the hit explained."""
+
+    def explain(self, hit: Hit) -> Series: ...
+
+
+def result_view(engine: Explainer, hit: Hit) -> dict[str, Any]:
+    """The displayable result: contract fields, highlights and reasons."""
+    record = engine.explain(hit)
+    return {
+        "accession": record.accession,
+        "title": record.title,
+        "summary": record.summary,
+        "overall_design": record.overall_design,
+        "organisms": list(record.organisms),
+        "series_types": list(record.series_types),
+        "platforms": list(record.platforms),
+        "sample_count": record.sample_count,
+        "score": hit.score,
+        "highlights": hit.highlights,
+        "reasons": hit.reasons,
+    }
+
+
+def compact_hit(hit: Hit) -> dict[str, Any]:
+    """What is kept of a hit not yet shown: enough to explain it later (:func:`result_view`)."""
+    return {"accession": hit.accession, "score": hit.score, "terms": list(hit.terms),
+            "phrases": list(hit.phrases), "also": list(hit.also)}
+
+
+def completed_document(engine: Explainer, request: SearchRequest, outcome: SearchOutcome,
+                       offset: int = 0, limit: int | None = None) -> dict[str, Any]:
+    """The serialisable, deterministic result of a search (results ``offset..offset+limit``).
+
+    With no ``limit`` (a stored v2 search) only the first page is materialised; the engine
+    explained it while searching. Later hits stay compact rows ``{"hit": {...}}`` that
+    :meth:`SearchStore.page` materialises when a page is first read, so completing a search
+    never pays for explaining up to a thousand results nobody may look at.
+    """
+    hits = outcome.hits[offset:] if limit is None else outcome.hits[offset:offset + limit]
+    head = hits if limit is not None else hits[:request.page_size]
+    compact = [{"hit": compact_hit(hit)} for hit in hits[len(head):]]
+    return {
+        "query": request.query,
+        "similar_to": list(request.similar_to),
+        "parsed": outcome.parsed,
+        "total": outcome.total,
+        "results": [result_view(engine, hit) for hit in head] + compact,
+        "facets": outcome.facets,
+        "corpus_version": outcome.corpus_version,
+    }

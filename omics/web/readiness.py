@@ -1,0 +1,69 @@
+"""Can this process serve searches? Redis answers, the event hub holds its subscription, the
+search index is loaded, and at least one Celery worker answers a ping.
+
+The worker ping costs up to a second, so :func:`cached_readiness` keeps the verdict for a few
+seconds per app.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from omics.web.state import current_state
+
+READY_CACHE_SECONDS = 3.0
+WORKER_PING_TIMEOUT = 1.0
+
+_ready_lock = threading.Lock()
+_ready_cache: dict[int, tuple[float, dict[str, Any]]] = {}
+
+
+def _check(name: str, probe: Any) -> tuple[str, str | None]:
+    try:
+        return name, probe()
+    except Exception as exc:  # a readiness probe reports every failure, whatever its type
+        return name, f"{type(exc).__name__}: {exc}"
+
+
+def _probe_redis() -> str | None:
+    current_state().services.redis.ping()
+    return None
+
+
+def _probe_relay() -> str | None:
+    return None if current_state().hub.healthy(wait=1.0) else "no event subscription"
+
+
+def _probe_index() -> str | None:
+    engine = current_state().services.engine
+    return None if engine.version is not None else "index not loaded"
+
+
+def _probe_workers() -> str | None:
+    replies = current_state().celery.control.ping(timeout=WORKER_PING_TIMEOUT)
+    return None if replies else "no Celery worker answered"
+
+
+def readiness() -> dict[str, Any]:
+    """Run every probe; ``{"status", "checks": {name: "ok" | reason}}``."""
+    probes = {"redis": _probe_redis, "events": _probe_relay, "index": _probe_index}
+    checks = dict(_check(name, probe) for name, probe in probes.items())
+    # Workers are pinged through Redis: without it the ping would only wait out broker retries.
+    checks["workers"] = "not checked: Redis unavailable" if checks["redis"] else _check("workers",
+                                                                                       _probe_workers)[1]
+    failing = {name: reason for name, reason in checks.items() if reason}
+    return {"status": "unavailable" if failing else "ok",
+            "checks": {name: reason or "ok" for name, reason in checks.items()}}
+
+
+def cached_readiness() -> dict[str, Any]:
+    """:func:`readiness`, run at most every :data:`READY_CACHE_SECONDS` per app."""
+    key = id(current_state())
+    with _ready_lock:
+        cached = _ready_cache.get(key)
+        if cached is None or time.monotonic() - cached[0] > READY_CACHE_SECONDS:
+            cached = (time.monotonic(), readiness())
+            _ready_cache[key] = cached
+    return cached[1]

@@ -1,0 +1,57 @@
+"""Reading a stored v2 search as its owner sees it: access check, links, one page of results.
+
+``present`` renders a stored search (state + one page) the same way for every caller: the
+``GET`` endpoint, a cached answer and a search joined in flight.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from omics.realtime.search_state import SearchState
+from omics.search.cursors import InvalidCursor, decode_cursor, encode_cursor
+from omics.search.outcome import Hit
+from omics.search.presentation import result_view
+from omics.web.errors import ApiError
+from omics.web.identity import Identity, owns
+from omics.web.state import current_state
+
+
+def search_links(search_id: str) -> dict[str, str]:
+    path = f"/api/v2/searches/{search_id}"
+    return {"self": path, "events": f"{path}/events"}
+
+
+def owned_search(search_id: str, identity: Identity) -> SearchState:
+    """The stored search, or 404 when it does not exist or belongs to someone else."""
+    state = current_state().services.store.get(search_id)
+    if state is None or not owns(identity, state.owner):
+        raise ApiError(404, "no such search")
+    return state
+
+
+def _materialise(hit: dict[str, Any]) -> dict[str, Any]:
+    return result_view(current_state().services.engine, Hit(**hit))
+
+
+def present(state: SearchState, cursor: str | None, page_size: int | None) -> dict[str, Any]:
+    """The contract's view of a search: status, progress and, once completed, one page."""
+    size = page_size or state.request.page_size
+    try:
+        offset = decode_cursor(cursor, state.id) if cursor else 0
+    except InvalidCursor as exc:
+        raise ApiError(400, str(exc), details={"cursor": cursor}) from exc
+    completed = state.status == "completed"
+    results = current_state().services.store.page(state.id, offset, size, _materialise) if completed else []
+    more = completed and results and offset + len(results) < state.stored
+    body: dict[str, Any] = {
+        "id": state.id, "status": state.status, "progress": state.progress, "stage": state.stage,
+        "query": state.request.query, "similar_to": list(state.request.similar_to),
+        "total": state.total if completed else None, "results": results,
+        "facets": state.facets, "parsed": state.parsed,
+        "next_cursor": encode_cursor(offset + len(results), state.id) if more else None,
+        "links": search_links(state.id),
+    }
+    if state.error:
+        body["error"] = state.error
+    return body

@@ -1,0 +1,61 @@
+"""The search task: runs the engine for one stored search and reports each real stage.
+
+The task is idempotent: it reads the request from the search store (not from the message),
+skips a search that already finished, and reports through the search lifecycle, whose
+once-per-key events mean a redelivery after a worker loss neither duplicates nor skips an
+event. Any failure ends the search with a ``failed`` event; the client never waits forever.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Celery, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+
+import celeryconfig
+from omics.search.presentation import completed_document
+from tasks.celery_app import omics_app
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, name="omics.search")
+def run_search(self: Any, search_id: str) -> str:
+    """Run the stored search ``search_id``; return its final status."""
+    app = omics_app(self)
+    services = app.services
+    lifecycle = services.lifecycle
+    state = services.store.get(search_id)
+    if state is None:
+        log.warning("search %s expired before it ran", search_id)
+        return "missing"
+    if state.terminal:
+        if state.status == "completed":
+            lifecycle.announce_completed(search_id, state.total)
+        return state.status
+    if services.store.count_delivery(search_id) > celeryconfig.MAX_DELIVERIES:
+        lifecycle.fail(search_id, "poison", "the search failed its workers repeatedly")
+        return "failed"
+    lifecycle.advance(search_id, "started", 0, {})
+    try:
+        outcome = services.engine.search(state.request, lambda stage, progress, detail:
+                                         lifecycle.advance(search_id, stage, progress, detail))
+        document = completed_document(services.engine, state.request, outcome)
+    except SoftTimeLimitExceeded:
+        lifecycle.fail(search_id, "timeout", "the search took too long")
+        return "failed"
+    except Exception as exc:  # the engine is third-party to this task: any error fails the search
+        log.exception("search %s failed", search_id)
+        lifecycle.fail(search_id, "engine_error", type(exc).__name__)
+        return "failed"
+    # Cached before anyone hears it completed, so a client that asks again hits the cache.
+    lifecycle.complete(search_id, document, before_announcing=lambda: app.cache.remember_completed(
+        state.request, search_id, state.owner, document))
+    return "completed"
+
+
+def enqueue_search(app: Celery, search_id: str) -> None:
+    """Queue the stored search ``search_id`` on ``app``'s broker (routed to the search queue)."""
+    app.signature(run_search.name, args=(search_id,)).apply_async()
