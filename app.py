@@ -52,10 +52,18 @@ def create_app(settings: Settings | None = None, celery: OmicsCelery | None = No
     )
     services = SearchServices.build(settings, celery.redis_url)
     limiter = rate_limits.create_limiter(celery.redis_url)
-    state.init_app(app, state.WebState(
-        settings=settings, services=services, celery=celery, cache=shared_cache(celery.redis_url, settings),
-        security=SecurityState(Database.from_settings(settings), Blocklist(services.redis), settings),
-        hub=Hub(celery.redis_url), limiter=limiter))
+    state.init_app(
+        app,
+        state.WebState(
+            settings=settings,
+            services=services,
+            celery=celery,
+            cache=shared_cache(celery.redis_url, settings),
+            security=SecurityState(Database.from_settings(settings), Blocklist(services.redis), settings),
+            hub=Hub(celery.redis_url),
+            limiter=limiter,
+        ),
+    )
     errors.init_app(app)
     metrics.init_app(app)
     sock.init_app(app)
@@ -79,8 +87,15 @@ def start_worker_thread(celery: Celery, concurrency: int) -> Any:
 
     celery.set_current()
     celery.set_default()
-    worker = WorkController(app=celery, pool="threads", concurrency=concurrency, queues=list(QUEUES),
-                            without_mingle=True, without_gossip=True, loglevel="INFO")
+    worker = WorkController(
+        app=celery,
+        pool="threads",
+        concurrency=concurrency,
+        queues=list(QUEUES),
+        without_mingle=True,
+        without_gossip=True,
+        loglevel="INFO",
+    )
     threading.Thread(target=worker.start, name="celery-worker", daemon=True).start()
     return worker
 
@@ -131,14 +146,32 @@ class _GunicornApp:
 
 def run_web(settings: Settings, args: argparse.Namespace) -> None:
     host, port = args.host or settings.host, args.port or settings.port
-    _GunicornApp.run({"bind": f"{host}:{port}", "workers": args.workers, "worker_class": args.worker_class,
-                      "threads": args.threads, "timeout": 60, "graceful_timeout": 10})
+    _GunicornApp.run(
+        {
+            "bind": f"{host}:{port}",
+            "workers": args.workers,
+            "worker_class": args.worker_class,
+            "threads": args.threads,
+            "timeout": 60,
+            "graceful_timeout": 10,
+        }
+    )
 
 
 def run_worker(settings: Settings, args: argparse.Namespace) -> None:
-    create_celery(settings).worker_main(["worker", "--pool", args.pool, "--concurrency",
-                                         str(settings.service.worker_concurrency), "-Q", ",".join(QUEUES),
-                                         "--loglevel", "INFO"])
+    create_celery(settings).worker_main(
+        [
+            "worker",
+            "--pool",
+            args.pool,
+            "--concurrency",
+            str(settings.service.worker_concurrency),
+            "-Q",
+            ",".join(QUEUES),
+            "--loglevel",
+            "INFO",
+        ]
+    )
 
 
 def run_beat(settings: Settings, args: argparse.Namespace) -> None:
@@ -147,8 +180,14 @@ def run_beat(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def run_flower(settings: Settings, args: argparse.Namespace) -> None:
-    create_celery(settings).start(["flower", f"--address={args.host or settings.host}",
-                                   f"--port={args.port or 5555}", flower_basic_auth(settings)])
+    create_celery(settings).start(
+        [
+            "flower",
+            f"--address={args.host or settings.host}",
+            f"--port={args.port or 5555}",
+            flower_basic_auth(settings),
+        ]
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -162,16 +201,22 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--host", default=argparse.SUPPRESS)
     web.add_argument("--port", type=int, default=argparse.SUPPRESS)
     web.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
-    web.add_argument("--worker-class", default=os.environ.get("OMICS_WEB_WORKER_CLASS", "gevent"),
-                     help="gunicorn worker class: gevent (many sockets per process; the default, see "
-                          "docs/PERFORMANCE.md) or gthread (one thread per socket)")
+    web.add_argument(
+        "--worker-class",
+        default=os.environ.get("OMICS_WEB_WORKER_CLASS", "gevent"),
+        help="gunicorn worker class: gevent (many sockets per process; the default, see "
+        "docs/PERFORMANCE.md) or gthread (one thread per socket)",
+    )
     web.add_argument("--threads", type=int, default=int(os.environ.get("OMICS_WEB_THREADS", "64")))
     web.set_defaults(func=run_web)
     worker = roles.add_parser("worker", help="a Celery worker on the search and maintenance queues")
-    worker.add_argument("--pool", choices=("prefork", "threads"),
-                        default=os.environ.get("OMICS_WORKER_POOL", "prefork"),
-                        help="prefork (default: enforces the time limits, a crashing search loses one child) "
-                             "or threads (one index in memory; time limits are not enforced)")
+    worker.add_argument(
+        "--pool",
+        choices=("prefork", "threads"),
+        default=os.environ.get("OMICS_WORKER_POOL", "prefork"),
+        help="prefork (default: enforces the time limits, a crashing search loses one child) "
+        "or threads (one index in memory; time limits are not enforced)",
+    )
     worker.set_defaults(func=run_worker)
     roles.add_parser("beat", help="the Celery beat scheduler (run exactly one)").set_defaults(func=run_beat)
     flower = roles.add_parser("flower", help="Flower, the Celery monitor")

@@ -37,14 +37,15 @@ accept_content = ["json"]
 
 # Each queue has its own exchange and routing key, so a maintenance task can never land on
 # (and wait behind) the search queue.
-task_queues = (Queue("search", Exchange("search"), routing_key="search"),
-               Queue("maintenance", Exchange("maintenance"), routing_key="maintenance"))
+task_queues = (
+    Queue("search", Exchange("search"), routing_key="search"),
+    Queue("maintenance", Exchange("maintenance"), routing_key="maintenance"),
+)
 task_default_queue = "search"
 task_routes = {
     "omics.search": {"queue": "search", "routing_key": "search"},
     "omics.maintenance.*": {"queue": "maintenance", "routing_key": "maintenance"},
 }
-
 
 
 def periodic_tasks(warm_interval: float) -> dict[str, dict[str, Any]]:
@@ -54,8 +55,11 @@ def periodic_tasks(warm_interval: float) -> dict[str, dict[str, Any]]:
         # Replay the most requested searches into the cache; and, every few seconds, do it at once
         # when the corpus version moved (an ingest), before users ask again.
         "warm-cache": {"task": "omics.maintenance.warm_cache", "schedule": float(warm_interval)},
-        "warm-cache-after-ingest": {"task": "omics.maintenance.warm_cache", "schedule": 10.0,
-                                    "kwargs": {"only_if_changed": True}},
+        "warm-cache-after-ingest": {
+            "task": "omics.maintenance.warm_cache",
+            "schedule": 10.0,
+            "kwargs": {"only_if_changed": True},
+        },
     }
 
 

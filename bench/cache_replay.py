@@ -36,18 +36,56 @@ from tasks.celery_app import create_celery
 
 # Fifty researcher-style searches (none is a condition of the development judgments).
 SEARCHES = [
-    "breast cancer tamoxifen resistance", "lung adenocarcinoma", "colorectal cancer", "prostate cancer",
-    "glioblastoma", "melanoma immunotherapy", "acute myeloid leukemia", "multiple myeloma",
-    "pancreatic cancer", "ovarian cancer", "hepatocellular carcinoma", "gastric cancer", "bladder cancer",
-    "renal cell carcinoma", "thyroid cancer", "rheumatoid arthritis synovium", "osteoarthritis cartilage",
-    "systemic lupus erythematosus", "psoriasis skin", "crohn disease", "ulcerative colitis", "asthma airway",
-    "copd lung", "type 2 diabetes islets", "obesity adipose tissue", "alzheimer disease brain",
-    "parkinson disease substantia nigra", "multiple sclerosis", "schizophrenia prefrontal cortex",
-    "autism", "sepsis whole blood", "tuberculosis", "influenza infection", "hiv infection",
-    "covid-19", "heart failure", "atherosclerosis", "hypertension kidney", "liver fibrosis",
-    "nonalcoholic fatty liver", "single-cell rna-seq pbmc", "mouse embryonic stem cells",
-    "t cell exhaustion", "macrophage polarization", "hypoxia", "circadian rhythm liver",
-    "aging muscle", "zebrafish fin regeneration", "arabidopsis drought stress", "dna methylation blood",
+    "breast cancer tamoxifen resistance",
+    "lung adenocarcinoma",
+    "colorectal cancer",
+    "prostate cancer",
+    "glioblastoma",
+    "melanoma immunotherapy",
+    "acute myeloid leukemia",
+    "multiple myeloma",
+    "pancreatic cancer",
+    "ovarian cancer",
+    "hepatocellular carcinoma",
+    "gastric cancer",
+    "bladder cancer",
+    "renal cell carcinoma",
+    "thyroid cancer",
+    "rheumatoid arthritis synovium",
+    "osteoarthritis cartilage",
+    "systemic lupus erythematosus",
+    "psoriasis skin",
+    "crohn disease",
+    "ulcerative colitis",
+    "asthma airway",
+    "copd lung",
+    "type 2 diabetes islets",
+    "obesity adipose tissue",
+    "alzheimer disease brain",
+    "parkinson disease substantia nigra",
+    "multiple sclerosis",
+    "schizophrenia prefrontal cortex",
+    "autism",
+    "sepsis whole blood",
+    "tuberculosis",
+    "influenza infection",
+    "hiv infection",
+    "covid-19",
+    "heart failure",
+    "atherosclerosis",
+    "hypertension kidney",
+    "liver fibrosis",
+    "nonalcoholic fatty liver",
+    "single-cell rna-seq pbmc",
+    "mouse embryonic stem cells",
+    "t cell exhaustion",
+    "macrophage polarization",
+    "hypoxia",
+    "circadian rhythm liver",
+    "aging muscle",
+    "zebrafish fin regeneration",
+    "arabidopsis drought stress",
+    "dna methylation blood",
 ]
 
 
@@ -59,7 +97,9 @@ def timed_post(base: str, query: str) -> tuple[float, str, requests.Response]:
 
 def wait_completed(base: str, search_id: str) -> None:
     while requests.get(f"{base}/api/v2/searches/{search_id}", timeout=60).json()["status"] not in (
-            "completed", "failed"):
+        "completed",
+        "failed",
+    ):
         time.sleep(0.005)
 
 
@@ -110,16 +150,22 @@ def main() -> None:
             if completed is not None:
                 uncached.append(completed)
         answered = sum(len(samples) for tier, samples in latency.items() if tier != "miss")
-        print(f"replay: {args.requests} searches, Zipf s={args.zipf} over {len(SEARCHES)} distinct, "
-              f"L1 size {args.l1_size}")
+        print(
+            f"replay: {args.requests} searches, Zipf s={args.zipf} over {len(SEARCHES)} distinct, "
+            f"L1 size {args.l1_size}"
+        )
         print(f"answered from cache: {answered / args.requests:.1%}")
         print(f"empty request (/health/live) median: {median_ms(empty):.2f} ms")
-        print(f"uncached search (submit to completed) median: {median_ms(uncached):.2f} ms "
-              f"({len(uncached)} misses)")
+        print(
+            f"uncached search (submit to completed) median: {median_ms(uncached):.2f} ms "
+            f"({len(uncached)} misses)"
+        )
         for tier in sorted(latency):
             samples = latency[tier]
-            print(f"  {tier}: {len(samples) / args.requests:.1%} of searches, submit median "
-                  f"{median_ms(samples):.2f} ms = {median_ms(samples) / median_ms(empty):.2f}x empty")
+            print(
+                f"  {tier}: {len(samples) / args.requests:.1%} of searches, submit median "
+                f"{median_ms(samples):.2f} ms = {median_ms(samples) / median_ms(empty):.2f}x empty"
+            )
         hits = [sample for tier, samples in latency.items() if tier != "miss" for sample in samples]
         ratio = median_ms(hits) / median_ms(empty)
         print(f"all cache hits: median {median_ms(hits):.2f} ms = {ratio:.2f}x empty")
@@ -129,16 +175,19 @@ def main() -> None:
         cache.cache.remove(Selector("all"), ["l2"])
         l3 = [ask(base, query) for query in SEARCHES]
         l3_samples = [seconds for seconds, tier, _ in l3 if tier == "l3"]
-        print(f"after dropping L2: {Counter(tier for _, tier, _ in l3)}; L3 hit median "
-              f"{median_ms(l3_samples):.2f} ms (rebuilds the search in Redis)")
+        print(
+            f"after dropping L2: {Counter(tier for _, tier, _ in l3)}; L3 hit median "
+            f"{median_ms(l3_samples):.2f} ms (rebuilds the search in Redis)"
+        )
 
         cache.invalidate(Selector("all"))
         one_pass(base, "cold start without warming")
         cache.invalidate(Selector("all"))
         celery = create_celery(settings)
         started = time.perf_counter()
-        outcome = celery.send_task("omics.maintenance.warm_cache", kwargs={"top": len(SEARCHES)},
-                                   queue="maintenance").get(timeout=300)
+        outcome = celery.send_task(
+            "omics.maintenance.warm_cache", kwargs={"top": len(SEARCHES)}, queue="maintenance"
+        ).get(timeout=300)
         print(f"warming: {outcome} in {time.perf_counter() - started:.1f} s")
         one_pass(base, "cold start with warming")
         cache.close()

@@ -141,8 +141,10 @@ def text_rows(engine: SearchEngine, queries: list[dict]) -> list[Row]:
     rows: list[Row] = []
     for query in queries:
         outcome = engine.search(SearchRequest(query=query["text"], filters=TEXT_FILTERS, page_size=100))
-        rows.extend(("text", query["query_id"], rank, hit.accession)
-                    for rank, hit in enumerate(outcome.hits[:MAX_HITS], 1))
+        rows.extend(
+            ("text", query["query_id"], rank, hit.accession)
+            for rank, hit in enumerate(outcome.hits[:MAX_HITS], 1)
+        )
     return rows
 
 
@@ -164,8 +166,16 @@ def write_run(path: Path, rows: list[Row]) -> None:
 
 
 def releval(args: argparse.Namespace, *options: str) -> dict:
-    command = [sys.executable, str(args.releval), "--data", str(args.data), "--corpus", str(args.corpus),
-               "--json", *options]
+    command = [
+        sys.executable,
+        str(args.releval),
+        "--data",
+        str(args.data),
+        "--corpus",
+        str(args.corpus),
+        "--json",
+        *options,
+    ]
     return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
 
 
@@ -224,8 +234,11 @@ def contributions(report: dict[str, dict[str, dict]]) -> str:
         lines.append(f"| `{name}` | {value:.3f} | {change} |")
         previous = value
     if "engine" in report["example"]:
-        lines += ["", f"Query by example: mean AP {mean(report['example']['engine'], 'ap'):.3f} "
-                  f"against {mean(report['example']['bm25'], 'ap'):.3f} for the study's BM25 protocol."]
+        lines += [
+            "",
+            f"Query by example: mean AP {mean(report['example']['engine'], 'ap'):.3f} "
+            f"against {mean(report['example']['bm25'], 'ap'):.3f} for the study's BM25 protocol.",
+        ]
     return "\n".join(lines)
 
 
@@ -234,8 +247,9 @@ def command_line() -> str:
 
 
 def markdown(report: dict[str, dict[str, dict]]) -> str:
-    legend = "\n".join(f"| `{k}` | {v} |" for k, v in LEGEND.items()
-                       if k in report["text"] or k in report["example"])
+    legend = "\n".join(
+        f"| `{k}` | {v} |" for k, v in LEGEND.items() if k in report["text"] or k in report["example"]
+    )
     return f"""# Relevance evaluation
 
 Judgments: the GEO_NLP study's development split (Brown et al., "Using semantic search to find
@@ -273,8 +287,9 @@ Each engine configuration writes a run file and is scored with
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, required=True, help="judgment directory (queries.jsonl, ...)")
     parser.add_argument("--corpus", type=Path, required=True, help="corpus JSONL.gz the judgments refer to")
     parser.add_argument("--releval", type=Path, required=True, help="path of the shared releval.py")

@@ -55,8 +55,10 @@ def main() -> None:
         store, events = SearchStore(client, 3600), EventLog(client, 3600)
         ids = [store.create(SearchRequest(query=f"fan-out {n}"), None) for n in range(args.searches)]
         started = time.perf_counter()
-        watchers = [Watcher(f"{roles['ws_url']}/api/v2/searches/{ids[n % len(ids)]}/events")
-                    for n in range(args.watchers)]
+        watchers = [
+            Watcher(f"{roles['ws_url']}/api/v2/searches/{ids[n % len(ids)]}/events")
+            for n in range(args.watchers)
+        ]
         connected = time.perf_counter() - started
         for watcher in watchers:
             watcher.start()
@@ -70,18 +72,26 @@ def main() -> None:
             events.emit(search_id, "terminal", {"type": "completed", "stage": "completed", "progress": 100})
         for watcher in watchers:
             watcher.join(120)
-    latencies = [received - event["emitted_at"]
-                 for watcher in watchers for event, received in watcher.received]
+    latencies = [
+        received - event["emitted_at"] for watcher in watchers for event, received in watcher.received
+    ]
     complete = sum(
         [event["seq"] for event, _ in watcher.received] == list(range(1, len(STAGES) + 2))
-        and watcher.received[-1][0]["type"] == "completed" for watcher in watchers)
-    print(f"web worker class: {args.worker_class} (threads {threads}); watchers: {args.watchers} "
-          f"over {args.searches} searches; connected in {connected:.2f} s; "
-          f"web role memory with them open: {memory:.0f} MB")
-    print(f"deliveries: {len(latencies)}; watchers with contiguous 1..{len(STAGES) + 1} ending completed: "
-          f"{complete}/{args.watchers}")
-    print(f"fan-out latency median: {median_ms(latencies):.2f} ms; "
-          f"p99: {percentile_ms(latencies, 0.99):.2f} ms")
+        and watcher.received[-1][0]["type"] == "completed"
+        for watcher in watchers
+    )
+    print(
+        f"web worker class: {args.worker_class} (threads {threads}); watchers: {args.watchers} "
+        f"over {args.searches} searches; connected in {connected:.2f} s; "
+        f"web role memory with them open: {memory:.0f} MB"
+    )
+    print(
+        f"deliveries: {len(latencies)}; watchers with contiguous 1..{len(STAGES) + 1} ending completed: "
+        f"{complete}/{args.watchers}"
+    )
+    print(
+        f"fan-out latency median: {median_ms(latencies):.2f} ms; p99: {percentile_ms(latencies, 0.99):.2f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -51,12 +51,26 @@ NO_LEXICON = {"terms": {}, "keys": {}, "children": {}, "roots": []}  # the engin
 
 # A mix of what researchers type: conditions, tissues, assays, organisms, sizes, phrases.
 QUERIES = (
-    "breast cancer", "alzheimer disease hippocampus", "type 2 diabetes islets",
+    "breast cancer",
+    "alzheimer disease hippocampus",
+    "type 2 diabetes islets",
     "rheumatoid arthritis synovium",
-    "lung adenocarcinoma smoking", "covid-19 blood", "glioblastoma stem cells", "mouse liver RNA-seq",
-    '"single cell" tumor microenvironment', "psoriasis skin at least 20 samples", "colorectal cancer -mouse",
-    "macrophage polarization", "t cell exhaustion", "heart failure", "asthma airway epithelium",
-    "hepatocellular carcinoma", "parkinson", "obesity adipose tissue", "sepsis", "leukemia children",
+    "lung adenocarcinoma smoking",
+    "covid-19 blood",
+    "glioblastoma stem cells",
+    "mouse liver RNA-seq",
+    '"single cell" tumor microenvironment',
+    "psoriasis skin at least 20 samples",
+    "colorectal cancer -mouse",
+    "macrophage polarization",
+    "t cell exhaustion",
+    "heart failure",
+    "asthma airway epithelium",
+    "hepatocellular carcinoma",
+    "parkinson",
+    "obesity adipose tissue",
+    "sepsis",
+    "leukemia children",
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
@@ -68,11 +82,18 @@ def synthetic(corpus: list[Series], size: int, seed: int = 1) -> list[Series]:
     for n in range(size - len(out)):
         a, b, c, d = (rng.choice(corpus) for _ in range(4))
         sentences = _SENTENCE.split(b.summary)[: rng.randint(1, 4)] + _SENTENCE.split(c.summary)[1:5]
-        out.append(Series(
-            accession=f"GSE{9_000_000 + n}", title=a.title, summary=" ".join(sentences),
-            overall_design=d.overall_design, organisms=d.organisms, series_types=d.series_types,
-            platforms=d.platforms, sample_count=d.sample_count,
-        ))
+        out.append(
+            Series(
+                accession=f"GSE{9_000_000 + n}",
+                title=a.title,
+                summary=" ".join(sentences),
+                overall_design=d.overall_design,
+                organisms=d.organisms,
+                series_types=d.series_types,
+                platforms=d.platforms,
+                sample_count=d.sample_count,
+            )
+        )
     return out
 
 
@@ -87,31 +108,44 @@ def peak_rss_mb() -> float:
 def build(corpus_path: Path, data_dir: Path) -> dict:
     started = time.perf_counter()
     engine = SearchEngine.open(Settings(data_dir=data_dir, corpus_path=corpus_path))
-    return {"docs": engine.size, "build_s": round(time.perf_counter() - started, 1),
-            "build_peak_rss_mb": round(peak_rss_mb())}
+    return {
+        "docs": engine.size,
+        "build_s": round(time.perf_counter() - started, 1),
+        "build_peak_rss_mb": round(peak_rss_mb()),
+    }
 
 
 def serve(corpus_path: Path, data_dir: Path, queries: int, core: bool) -> dict:
     """Open the persisted index and time the query mix (``core``: without ontology expansion)."""
     started = time.perf_counter()
-    engine = SearchEngine.open(Settings(data_dir=data_dir, corpus_path=corpus_path),
-                               vocabulary=Vocabulary(NO_LEXICON) if core else None)
+    engine = SearchEngine.open(
+        Settings(data_dir=data_dir, corpus_path=corpus_path),
+        vocabulary=Vocabulary(NO_LEXICON) if core else None,
+    )
     opened = time.perf_counter() - started
     rss_open = rss_mb()
     engine.search(SearchRequest(query="warm up"))  # loads the ontology vocabulary once
     timings, cpu = [], []
     for n in range(queries):
-        request = SearchRequest(query=QUERIES[n % len(QUERIES)], filters=HUMAN_EXPRESSION if n % 2 else
-                                SearchFilters(), page_size=20)
+        request = SearchRequest(
+            query=QUERIES[n % len(QUERIES)],
+            filters=HUMAN_EXPRESSION if n % 2 else SearchFilters(),
+            page_size=20,
+        )
         t0, c0 = time.perf_counter(), time.process_time()
         outcome = engine.search(request)
         [result_view(engine, hit) for hit in outcome.hits[:20]]
         timings.append((time.perf_counter() - t0) * 1000)
         cpu.append((time.process_time() - c0) * 1000)
     timings.sort()
-    return {"open_s": round(opened, 2), "rss_open_mb": round(rss_open), "rss_after_mb": round(rss_mb()),
-            "p50_ms": round(statistics.median(timings), 1), "cpu_p50_ms": round(statistics.median(cpu), 1),
-            "p99_ms": round(timings[min(len(timings) - 1, int(0.99 * len(timings)))], 1)}
+    return {
+        "open_s": round(opened, 2),
+        "rss_open_mb": round(rss_open),
+        "rss_after_mb": round(rss_mb()),
+        "p50_ms": round(statistics.median(timings), 1),
+        "cpu_p50_ms": round(statistics.median(cpu), 1),
+        "p99_ms": round(timings[min(len(timings) - 1, int(0.99 * len(timings)))], 1),
+    }
 
 
 def child(args: argparse.Namespace) -> None:
@@ -123,15 +157,26 @@ def child(args: argparse.Namespace) -> None:
 
 
 def run_child(step: str, corpus: Path, data_dir: Path, queries: int) -> dict:
-    command = [sys.executable, __file__, "--step", step, "--corpus", str(corpus), "--data-dir", str(data_dir),
-               "--queries", str(queries)]
+    command = [
+        sys.executable,
+        __file__,
+        "--step",
+        step,
+        "--corpus",
+        str(corpus),
+        "--data-dir",
+        str(data_dir),
+        "--queries",
+        str(queries),
+    ]
     result = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="80000,250000,1000000")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--step", choices=("build", "serve", "core"), help=argparse.SUPPRESS)
@@ -142,8 +187,11 @@ def main() -> None:
         child(args)
         return
     real = list(read_jsonl(SHIPPED_CORPUS))
-    print(f"{'series':>9} {'build s':>8} {'build peak MB':>13} {'open s':>7} {'RSS MB':>7} {'p50 ms':>7} "
-          f"{'p99 ms':>7} {'cpu p50':>7} | {'core p50':>8} {'p99':>7} {'RSS MB':>7}", flush=True)
+    print(
+        f"{'series':>9} {'build s':>8} {'build peak MB':>13} {'open s':>7} {'RSS MB':>7} {'p50 ms':>7} "
+        f"{'p99 ms':>7} {'cpu p50':>7} | {'core p50':>8} {'p99':>7} {'RSS MB':>7}",
+        flush=True,
+    )
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as tmp:
             corpus = Path(tmp) / "corpus.jsonl.gz"
@@ -152,10 +200,13 @@ def main() -> None:
             built = run_child("build", corpus, data_dir, args.queries)
             served = run_child("serve", corpus, data_dir, args.queries)
             core = run_child("core", corpus, data_dir, args.queries)
-            print(f"{built['docs']:>9} {built['build_s']:>8} {built['build_peak_rss_mb']:>13} "
-                  f"{served['open_s']:>7} {served['rss_after_mb']:>7} {served['p50_ms']:>7} "
-                  f"{served['p99_ms']:>7} {served['cpu_p50_ms']:>7} | {core['p50_ms']:>8} "
-                  f"{core['p99_ms']:>7} {core['rss_after_mb']:>7}", flush=True)
+            print(
+                f"{built['docs']:>9} {built['build_s']:>8} {built['build_peak_rss_mb']:>13} "
+                f"{served['open_s']:>7} {served['rss_after_mb']:>7} {served['p50_ms']:>7} "
+                f"{served['p99_ms']:>7} {served['cpu_p50_ms']:>7} | {core['p50_ms']:>8} "
+                f"{core['p99_ms']:>7} {core['rss_after_mb']:>7}",
+                flush=True,
+            )
             shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -57,8 +57,11 @@ def document_embeddings(model: Any, engine: SearchEngine, data_dir: Path) -> dic
     if not path.exists():
         records = engine.store.records
         started = time.monotonic()
-        vectors = model.encode([f"{r.title}. {r.summary} {r.overall_design}" for r in records],
-                               batch_size=32, normalize_embeddings=True)
+        vectors = model.encode(
+            [f"{r.title}. {r.summary} {r.overall_design}" for r in records],
+            batch_size=32,
+            normalize_embeddings=True,
+        )
         print(f"embedded {len(records)} series in {time.monotonic() - started:.0f} s", file=sys.stderr)
         accessions = np.array([r.accession for r in records])
         np.savez(path, accessions=accessions, vectors=vectors.astype(np.float32))
@@ -68,21 +71,28 @@ def document_embeddings(model: Any, engine: SearchEngine, data_dir: Path) -> dic
 
 def fusions() -> dict[str, Fusion]:
     def by(key: Callable[[int, Hit, float], float]) -> Fusion:
-        return lambda hits, cos: [h.accession for _, h in sorted(
-            enumerate(hits), key=lambda p: -key(p[0], p[1], cos[p[1].accession]))]
+        return lambda hits, cos: [
+            h.accession
+            for _, h in sorted(enumerate(hits), key=lambda p: -key(p[0], p[1], cos[p[1].accession]))
+        ]
 
     def semantic_rank(hits: list[Hit], cos: dict[str, float]) -> dict[str, int]:
         return {a: r for r, a in enumerate(sorted(cos, key=lambda a: -cos[a]))}
 
     def rrf(hits: list[Hit], cos: dict[str, float]) -> list[str]:
         ranks = semantic_rank(hits, cos)
-        return [h.accession for _, h in sorted(enumerate(hits), key=lambda p: -(
-            1 / (RRF_K + p[0]) + 1 / (RRF_K + ranks[p[1].accession])))]
+        return [
+            h.accession
+            for _, h in sorted(
+                enumerate(hits), key=lambda p: -(1 / (RRF_K + p[0]) + 1 / (RRF_K + ranks[p[1].accession]))
+            )
+        ]
 
     def linear(alpha: float) -> Fusion:
         def fuse(hits: list[Hit], cos: dict[str, float]) -> list[str]:
             top = max((h.score for h in hits), default=1.0) or 1.0
             return by(lambda _r, h, c: h.score / top + alpha * c)(hits, cos)
+
         return fuse
 
     return {
@@ -95,8 +105,9 @@ def fusions() -> dict[str, Fusion]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--releval", type=Path, required=True)

@@ -19,18 +19,52 @@ import requests
 import websocket
 from service_stack import median_ms, stack
 
-TOPICS = ["asthma", "breast cancer", "rheumatoid arthritis", "psoriasis", "crohn disease", "melanoma",
-          "lupus", "glioblastoma", "sepsis", "obesity", "alzheimer", "influenza", "tuberculosis",
-          "leukemia", "osteoarthritis", "colorectal cancer", "type 2 diabetes", "hepatitis"]
-QUALIFIERS = ["RNA-seq", "microarray", "mouse", "human", "blood", "tissue", "cells", "treatment",
-              "time course", "knockout", "single cell", "biopsy", "patients", "model", "response"]
+TOPICS = [
+    "asthma",
+    "breast cancer",
+    "rheumatoid arthritis",
+    "psoriasis",
+    "crohn disease",
+    "melanoma",
+    "lupus",
+    "glioblastoma",
+    "sepsis",
+    "obesity",
+    "alzheimer",
+    "influenza",
+    "tuberculosis",
+    "leukemia",
+    "osteoarthritis",
+    "colorectal cancer",
+    "type 2 diabetes",
+    "hepatitis",
+]
+QUALIFIERS = [
+    "RNA-seq",
+    "microarray",
+    "mouse",
+    "human",
+    "blood",
+    "tissue",
+    "cells",
+    "treatment",
+    "time course",
+    "knockout",
+    "single cell",
+    "biopsy",
+    "patients",
+    "model",
+    "response",
+]
 
 
 def unseen_queries(count: int) -> list[str]:
     """Distinct realistic queries; each run's salt word keeps them out of every cache tier."""
     salt = uuid.uuid4().hex[:6]
-    return [f"{TOPICS[i % len(TOPICS)]} {QUALIFIERS[(i // len(TOPICS)) % len(QUALIFIERS)]} x{salt}{i}"
-            for i in range(count)]
+    return [
+        f"{TOPICS[i % len(TOPICS)]} {QUALIFIERS[(i // len(TOPICS)) % len(QUALIFIERS)]} x{salt}{i}"
+        for i in range(count)
+    ]
 
 
 def time_empty(session: requests.Session, url: str, rounds: int) -> list[float]:

@@ -45,27 +45,59 @@ def _wait_ready(url: str, timeout: float = 120) -> None:
 
 
 @contextmanager
-def stack(worker_class: str = "gevent", threads: int = 64,
-          data_dir: Path | None = None) -> Iterator[dict[str, str]]:
+def stack(
+    worker_class: str = "gevent", threads: int = 64, data_dir: Path | None = None
+) -> Iterator[dict[str, str]]:
     """Start the roles; yield ``{"url", "ws_url", "redis_url", "data_dir"}``; stop them after."""
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="omics-bench-"))
     redis_url = os.environ.get("REDIS_URL") or start_embedded_redis(data_dir)
     port = free_port()
-    env = {**os.environ, "REDIS_URL": redis_url, "OMICS_DATA_DIR": str(data_dir),
-           "OMICS_RATE_LIMIT_ANONYMOUS": "10000000/minute", "OMICS_RATE_LIMIT_USER": "10000000/minute"}
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "OMICS_DATA_DIR": str(data_dir),
+        "OMICS_RATE_LIMIT_ANONYMOUS": "10000000/minute",
+        "OMICS_RATE_LIMIT_USER": "10000000/minute",
+    }
     logs = open(data_dir / "bench-roles.log", "w")  # noqa: SIM115  (closed below, after the roles)
     roles = [
-        subprocess.Popen([sys.executable, "app.py", "worker"], cwd=REPOSITORY, env=env, stdout=logs,
-                         stderr=subprocess.STDOUT),
-        subprocess.Popen([sys.executable, "app.py", "web", "--port", str(port), "--workers", "1",
-                          "--worker-class", worker_class, "--threads", str(threads)],
-                         cwd=REPOSITORY, env=env, stdout=logs, stderr=subprocess.STDOUT),
+        subprocess.Popen(
+            [sys.executable, "app.py", "worker"],
+            cwd=REPOSITORY,
+            env=env,
+            stdout=logs,
+            stderr=subprocess.STDOUT,
+        ),
+        subprocess.Popen(
+            [
+                sys.executable,
+                "app.py",
+                "web",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                "--worker-class",
+                worker_class,
+                "--threads",
+                str(threads),
+            ],
+            cwd=REPOSITORY,
+            env=env,
+            stdout=logs,
+            stderr=subprocess.STDOUT,
+        ),
     ]
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url)
-        yield {"url": url, "ws_url": f"ws://127.0.0.1:{port}", "redis_url": redis_url,
-               "data_dir": str(data_dir), "web_pid": str(roles[1].pid)}
+        yield {
+            "url": url,
+            "ws_url": f"ws://127.0.0.1:{port}",
+            "redis_url": redis_url,
+            "data_dir": str(data_dir),
+            "web_pid": str(roles[1].pid),
+        }
     finally:
         for role in roles:
             role.terminate()

@@ -57,8 +57,9 @@ _role_change = RoleChangeSchema()
 
 def _audit_filter(query: dict[str, Any]) -> audit.AuditFilter:
     fields_ = ("actor", "action", "outcome", "ip", "since", "until")
-    return audit.AuditFilter(**{name: query.get(name) for name in fields_}, after_seq=query["after"],
-                             limit=query["limit"])
+    return audit.AuditFilter(
+        **{name: query.get(name) for name in fields_}, after_seq=query["after"], limit=query["limit"]
+    )
 
 
 def _jsonl(database: Database, audit_filter: audit.AuditFilter) -> Iterator[str]:
@@ -78,12 +79,18 @@ def _jsonl(database: Database, audit_filter: audit.AuditFilter) -> Iterator[str]
 def audit_log() -> Response:
     query = load_query(_audit_query, request.args)
     audit_filter = _audit_filter(query)
-    audit_request("audit_read", "success", details={"format": query["format"],
-                                                    "filters": {k: str(v) for k, v in query.items()}})
+    audit_request(
+        "audit_read",
+        "success",
+        details={"format": query["format"], "filters": {k: str(v) for k, v in query.items()}},
+    )
     if query["format"] == "jsonl":
         database = current_state().security.database
-        return Response(_jsonl(database, audit_filter), mimetype="application/x-ndjson",
-                        headers={"Content-Disposition": "attachment; filename=audit.jsonl"})
+        return Response(
+            _jsonl(database, audit_filter),
+            mimetype="application/x-ndjson",
+            headers={"Content-Disposition": "attachment; filename=audit.jsonl"},
+        )
     with current_state().security.database.transaction() as session:
         entries = [audit.entry_to_dict(entry) for entry in audit.list_entries(session, audit_filter)]
     full_page = len(entries) == audit_filter.limit
@@ -102,8 +109,12 @@ def change_role(username: str) -> Response:
         # tokens carrying the old role stop working
         families = tokens.revoke_user_families(session, user.id, "role_change")
     current_state().security.block_families(families)
-    audit_request("role_change", "success", target=username,
-                  details={"from": previous.value, "to": body["role"], "sessions_revoked": len(families)})
+    audit_request(
+        "role_change",
+        "success",
+        target=username,
+        details={"from": previous.value, "to": body["role"], "sessions_revoked": len(families)},
+    )
     return jsonify({"username": username, "role": body["role"], "previous_role": previous.value})
 
 
@@ -111,9 +122,15 @@ def change_role(username: str) -> Response:
 @require(Permission.USERS_MANAGE)
 def list_users() -> Response:
     with current_state().security.database.transaction() as session:
-        users = [{"username": user.username, "role": user.role, "disabled": user.disabled,
-                  "created_at": user.created_at.isoformat() + "Z"}
-                 for user in session.scalars(select(User).order_by(User.id))]
+        users = [
+            {
+                "username": user.username,
+                "role": user.role,
+                "disabled": user.disabled,
+                "created_at": user.created_at.isoformat() + "Z",
+            }
+            for user in session.scalars(select(User).order_by(User.id))
+        ]
     return jsonify({"users": users})
 
 

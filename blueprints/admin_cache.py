@@ -60,6 +60,10 @@ def invalidate() -> Response:
     body = _invalidate.load(json_body())
     selector = Selector.parse(body["scope"], body["value"])
     removed = current_state().cache.invalidate(selector)
-    audit_request("cache_invalidate", "success", target=f"{selector.kind}:{selector.value}",
-                  details={"removed": removed})
+    audit_request(
+        "cache_invalidate",
+        "success",
+        target=f"{selector.kind}:{selector.value}",
+        details={"removed": removed},
+    )
     return jsonify({"scope": selector.kind, "value": selector.value, "removed": removed})

@@ -29,8 +29,10 @@ class CreateKeySchema(Schema):
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     scopes = fields.List(fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=20))
-    expires_in_days = fields.Integer(load_default=api_keys.DEFAULT_LIFETIME.days,
-                                     validate=validate.Range(min=1, max=api_keys.MAX_LIFETIME_DAYS))
+    expires_in_days = fields.Integer(
+        load_default=api_keys.DEFAULT_LIFETIME.days,
+        validate=validate.Range(min=1, max=api_keys.MAX_LIFETIME_DAYS),
+    )
 
 
 _create_schema = CreateKeySchema()
@@ -49,8 +51,13 @@ def create_key() -> tuple[Response, int]:
     body = _create_schema.load(json_body())
     with current_state().security.database.transaction() as session:
         try:
-            new = api_keys.create_key(session, _caller(session), body["name"], body.get("scopes"),
-                                      timedelta(days=body["expires_in_days"]))
+            new = api_keys.create_key(
+                session,
+                _caller(session),
+                body["name"],
+                body.get("scopes"),
+                timedelta(days=body["expires_in_days"]),
+            )
         except api_keys.ScopeError as error:
             raise ApiError(422, str(error), "invalid_scopes") from None
         view = api_keys.key_to_dict(new.record)

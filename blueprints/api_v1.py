@@ -30,8 +30,11 @@ _schema = LegacySearchSchema()
 
 
 def to_v2(args: dict[str, Any]) -> SearchRequest:
-    filters = SearchFilters(organisms=tuple(args["organism"]), series_types=tuple(args["series_type"]),
-                            min_samples=args["min_samples"])
+    filters = SearchFilters(
+        organisms=tuple(args["organism"]),
+        series_types=tuple(args["series_type"]),
+        min_samples=args["min_samples"],
+    )
     return SearchRequest(query=args["q"].strip(), filters=filters, page_size=args["limit"])
 
 
@@ -40,10 +43,16 @@ def to_v1(result: dict[str, Any]) -> dict[str, Any]:
         values = result.get(name) or []
         return values[0] if values else None
 
-    return {"accession": result["accession"], "title": result["title"], "summary": result["summary"],
-            "organism": first("organisms"), "platform": first("platforms"),
-            "sample_count": result.get("sample_count"), "series_type": first("series_types"),
-            "score": result["score"]}
+    return {
+        "accession": result["accession"],
+        "title": result["title"],
+        "summary": result["summary"],
+        "organism": first("organisms"),
+        "platform": first("platforms"),
+        "sample_count": result.get("sample_count"),
+        "series_type": first("series_types"),
+        "score": result["score"],
+    }
 
 
 @bp.after_request
@@ -60,8 +69,15 @@ def deprecation_headers(response: Response) -> Response:
 def search() -> Response:
     args = load_query(_schema, request.args)
     document = run_now(to_v2(args), args["offset"], args["limit"])
-    return jsonify({"query": document["query"], "total": document["total"], "limit": args["limit"],
-                    "offset": args["offset"], "results": [to_v1(result) for result in document["results"]]})
+    return jsonify(
+        {
+            "query": document["query"],
+            "total": document["total"],
+            "limit": args["limit"],
+            "offset": args["offset"],
+            "results": [to_v1(result) for result in document["results"]],
+        }
+    )
 
 
 @bp.get("/openapi.json")

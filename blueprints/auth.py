@@ -71,13 +71,20 @@ def _token_pair(user: User, family: str, refresh_jti: str, cookie: bool) -> Resp
     refresh = create_refresh_token(identity=user.username, additional_claims={**claims, "jti": refresh_jti})
     expires_in = current_state().security.access_seconds
     if cookie:
-        response = jsonify({"token_type": "cookie", "expires_in": expires_in,
-                            "csrf_token": get_csrf_token(access)})
+        response = jsonify(
+            {"token_type": "cookie", "expires_in": expires_in, "csrf_token": get_csrf_token(access)}
+        )
         set_access_cookies(response, access)
         set_refresh_cookies(response, refresh)
     else:
-        response = jsonify({"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
-                            "expires_in": expires_in})
+        response = jsonify(
+            {
+                "access_token": access,
+                "refresh_token": refresh,
+                "token_type": "Bearer",
+                "expires_in": expires_in,
+            }
+        )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -118,11 +125,13 @@ def refresh() -> Response:
     if outcome is tokens.Rotation.REUSED:
         current_state().security.block_families([family])
         audit_request("refresh_reuse", "denied", identity=caller, details={"family": family})
-        raise ApiError(401, "this refresh token was already used; the session is revoked",
-                       "refresh_token_reused")
+        raise ApiError(
+            401, "this refresh token was already used; the session is revoked", "refresh_token_reused"
+        )
     if outcome is not tokens.Rotation.ROTATED or user is None or user.disabled:
-        audit_request("refresh", "failure", identity=caller, details={"family": family,
-                                                                      "reason": outcome.value})
+        audit_request(
+            "refresh", "failure", identity=caller, details={"family": family, "reason": outcome.value}
+        )
         raise ApiError(401, "the session is no longer valid", "session_revoked")
     audit_request("refresh", "success", identity=_user_identity(user), details={"family": family})
     return _token_pair(user, family, new_jti, get_jwt_request_location() == "cookies")
@@ -169,5 +178,11 @@ def logout() -> Response:
 @bp.get("/me")
 def me() -> Response:
     identity = current_identity()
-    return jsonify({"subject": identity.subject, "role": identity.role, "method": identity.method,
-                    "permissions": sorted(identity.permissions)})
+    return jsonify(
+        {
+            "subject": identity.subject,
+            "role": identity.role,
+            "method": identity.method,
+            "permissions": sorted(identity.permissions),
+        }
+    )

@@ -20,8 +20,14 @@ def ready() -> tuple[Response, int]:
     verdict = cached_readiness()
     if verdict["status"] == "ok":
         return jsonify(verdict), 200
-    body = {"error": {"code": "unavailable", "message": "not ready: " + ", ".join(
-        name for name, state in verdict["checks"].items() if state != "ok"), "details": verdict["checks"]}}
+    body = {
+        "error": {
+            "code": "unavailable",
+            "message": "not ready: "
+            + ", ".join(name for name, state in verdict["checks"].items() if state != "ok"),
+            "details": verdict["checks"],
+        }
+    }
     return jsonify(body), 503
 
 

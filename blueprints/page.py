@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-bp = Blueprint("page", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static/page")
+bp = Blueprint(
+    "page", __name__, template_folder="templates", static_folder="static", static_url_path="/static/page"
+)
 
 
 @bp.get("/")

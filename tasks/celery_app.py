@@ -48,9 +48,12 @@ def create_celery(settings: Settings) -> OmicsCelery:
     redis_url = resolve_redis_url(settings.redis_url, settings.data_dir)
     app = OmicsCelery(settings, redis_url)
     app.config_from_object(celeryconfig)
-    app.conf.update(broker_url=redis_url, result_backend=redis_url,
-                    beat_schedule=celeryconfig.periodic_tasks(settings.cache.warm_interval),
-                    beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"))
+    app.conf.update(
+        broker_url=redis_url,
+        result_backend=redis_url,
+        beat_schedule=celeryconfig.periodic_tasks(settings.cache.warm_interval),
+        beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
+    )
     for module in TASK_MODULES:
         __import__(module)
     return app

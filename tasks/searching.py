@@ -40,8 +40,10 @@ def run_search(self: Any, search_id: str) -> str:
         return "failed"
     lifecycle.advance(search_id, "started", 0, {})
     try:
-        outcome = services.engine.search(state.request, lambda stage, progress, detail:
-                                         lifecycle.advance(search_id, stage, progress, detail))
+        outcome = services.engine.search(
+            state.request,
+            lambda stage, progress, detail: lifecycle.advance(search_id, stage, progress, detail),
+        )
         document = completed_document(services.engine, state.request, outcome)
     except SoftTimeLimitExceeded:
         lifecycle.fail(search_id, "timeout", "the search took too long")
@@ -51,8 +53,13 @@ def run_search(self: Any, search_id: str) -> str:
         lifecycle.fail(search_id, "engine_error", type(exc).__name__)
         return "failed"
     # Cached before anyone hears it completed, so a client that asks again hits the cache.
-    lifecycle.complete(search_id, document, before_announcing=lambda: app.cache.remember_completed(
-        state.request, search_id, state.owner, document))
+    lifecycle.complete(
+        search_id,
+        document,
+        before_announcing=lambda: app.cache.remember_completed(
+            state.request, search_id, state.owner, document
+        ),
+    )
     return "completed"
 
 

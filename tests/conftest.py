@@ -29,11 +29,13 @@ def settings(data_dir: Path) -> Settings:
     Rate limits are generous here (the service tests submit hundreds of searches from one
     address); the security tests build their own app with tight limits.
     """
-    return Settings(data_dir=data_dir, redis_url=os.environ.get("REDIS_URL") or None,
-                    secret_key="test-secret-key-not-for-production",
-                    service=ServiceSettings(max_body_bytes=16 * 1024, ws_ping_interval=25),
-                    security=SecuritySettings(rate_limit_anonymous="100000/minute",
-                                              rate_limit_user="100000/minute"))
+    return Settings(
+        data_dir=data_dir,
+        redis_url=os.environ.get("REDIS_URL") or None,
+        secret_key="test-secret-key-not-for-production",
+        service=ServiceSettings(max_body_bytes=16 * 1024, ws_ping_interval=25),
+        security=SecuritySettings(rate_limit_anonymous="100000/minute", rate_limit_user="100000/minute"),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -73,8 +75,14 @@ def celery_worker(celery_app: Any, engine: Any) -> Iterator[Any]:
     """A real Celery worker (threads pool) consuming both queues in this process."""
     from celery.contrib.testing.worker import start_worker
 
-    with start_worker(celery_app, pool="threads", concurrency=4, queues=["search", "maintenance"],
-                      perform_ping_check=True, shutdown_timeout=30) as worker:
+    with start_worker(
+        celery_app,
+        pool="threads",
+        concurrency=4,
+        queues=["search", "maintenance"],
+        perform_ping_check=True,
+        shutdown_timeout=30,
+    ) as worker:
         yield worker
 
 

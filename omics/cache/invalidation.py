@@ -50,8 +50,9 @@ class Invalidator:
     def start(self) -> None:
         """Start the background subscriber that applies broadcast selectors to this L1."""
         if self._listener is None:
-            self._listener = threading.Thread(target=self._listen_forever, name="cache-invalidation",
-                                              daemon=True)
+            self._listener = threading.Thread(
+                target=self._listen_forever, name="cache-invalidation", daemon=True
+            )
             self._listener.start()
 
     def stop(self) -> None:
@@ -59,8 +60,13 @@ class Invalidator:
 
     def _listen_forever(self) -> None:
         ResilientSubscription(
-            client=self._client, channel=self.channel, on_message=self._apply,
-            on_subscribed=self._subscribed, on_lost=self._lost, stopped=self._stopped, retry_delay=1.0,
+            client=self._client,
+            channel=self.channel,
+            on_message=self._apply,
+            on_subscribed=self._subscribed,
+            on_lost=self._lost,
+            stopped=self._stopped,
+            retry_delay=1.0,
         ).run()
 
     def _subscribed(self, resubscribed: bool) -> None:

@@ -25,13 +25,19 @@ TIERS: tuple[str, ...] = ("l1", "l2", "l3")
 EVENTS: tuple[str, ...] = ("hit", "miss", "promotion", "eviction", "error", "store")
 
 CACHE_EVENTS = PrometheusCounter(
-    "omics_cache_events", "Search cache events by tier (hit, miss, promotion into, eviction, error, store)",
-    ["tier", "event"])
+    "omics_cache_events",
+    "Search cache events by tier (hit, miss, promotion into, eviction, error, store)",
+    ["tier", "event"],
+)
 CACHE_LOOKUP_SECONDS = Histogram(
-    "omics_cache_lookup_seconds", "Time to look one key up in a cache tier", ["tier"],
-    buckets=(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1))
+    "omics_cache_lookup_seconds",
+    "Time to look one key up in a cache tier",
+    ["tier"],
+    buckets=(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1),
+)
 CACHE_REQUESTS = PrometheusCounter(
-    "omics_cache_requests", "Searches looked up in the cache, by outcome (hit or miss)", ["outcome"])
+    "omics_cache_requests", "Searches looked up in the cache, by outcome (hit or miss)", ["outcome"]
+)
 
 
 class CacheStats:
@@ -77,8 +83,9 @@ class CacheStats:
         if self._flusher is None:
             with self._lock:
                 if self._flusher is None:
-                    self._flusher = threading.Thread(target=self._flush_forever, name="cache-stats",
-                                                     daemon=True)
+                    self._flusher = threading.Thread(
+                        target=self._flush_forever, name="cache-stats", daemon=True
+                    )
                     self._flusher.start()
 
     def _flush_forever(self) -> None:
@@ -111,8 +118,10 @@ class CacheStats:
 
     def hottest(self, count: int) -> list[tuple[str, int]]:
         """The most requested canonical searches, most requested first."""
-        return [(member.decode(), int(score))
-                for member, score in self._client.zrevrange(self._popular_key, 0, count - 1, withscores=True)]
+        return [
+            (member.decode(), int(score))
+            for member, score in self._client.zrevrange(self._popular_key, 0, count - 1, withscores=True)
+        ]
 
     def trim_popular(self, keep: int) -> None:
         """Bound the popularity set to the ``keep`` most requested searches."""
@@ -124,13 +133,18 @@ class CacheStats:
         raw = {key.decode(): int(value) for key, value in self._client.hgetall(self._counters_key).items()}
         tiers = {tier: _tier_figures(raw, tier) for tier in TIERS}
         hits, misses = raw.get("requests:hit", 0), raw.get("requests:miss", 0)
-        overall = {"requests": hits + misses, "hits": hits, "misses": misses,
-                   "hit_ratio": _ratio(hits, hits + misses)}
+        overall = {
+            "requests": hits + misses,
+            "hits": hits,
+            "misses": misses,
+            "hit_ratio": _ratio(hits, hits + misses),
+        }
         return {
             "overall": overall,
             "tiers": tiers,
-            "hottest": [{"request": json.loads(member), "count": count}
-                        for member, count in self.hottest(hottest)],
+            "hottest": [
+                {"request": json.loads(member), "count": count} for member, count in self.hottest(hottest)
+            ],
             "recommendations": recommendations(overall, tiers),
         }
 
@@ -153,19 +167,26 @@ def recommendations(overall: dict[str, Any], tiers: dict[str, dict[str, Any]]) -
     advice: list[str] = []
     l1, l2, l3 = tiers["l1"], tiers["l2"], tiers["l3"]
     if l1["store"] >= 20 and l1["eviction"] > 0.2 * l1["store"]:
-        advice.append(f"L1 evicted {l1['eviction']} of {l1['store']} stored entries: "
-                      "raise OMICS_CACHE_L1_SIZE so popular searches stay in process memory.")
+        advice.append(
+            f"L1 evicted {l1['eviction']} of {l1['store']} stored entries: "
+            "raise OMICS_CACHE_L1_SIZE so popular searches stay in process memory."
+        )
     if l3["eviction"] > 0:
         advice.append(f"L3 evicted {l3['eviction']} entries: raise OMICS_CACHE_L3_MAX_ENTRIES.")
     if l2["hit"] + l2["miss"] >= 20 and l3["hit"] > l2["hit"]:
-        advice.append("More hits come from L3 than L2: entries outlive the Redis TTL; "
-                      "raise OMICS_CACHE_L2_TTL.")
+        advice.append(
+            "More hits come from L3 than L2: entries outlive the Redis TTL; raise OMICS_CACHE_L2_TTL."
+        )
     if l2["error"] or l3["error"]:
-        advice.append(f"Tier errors (L2 {l2['error']}, L3 {l3['error']}): check Redis and the data "
-                      "directory; lookups fell through to the next tier.")
+        advice.append(
+            f"Tier errors (L2 {l2['error']}, L3 {l3['error']}): check Redis and the data "
+            "directory; lookups fell through to the next tier."
+        )
     if overall["requests"] >= 100 and overall["hit_ratio"] < 0.5:
-        advice.append(f"Hit ratio {overall['hit_ratio']:.0%}: most searches are new; warm more of them "
-                      "(OMICS_CACHE_WARM_TOP) or lengthen the TTLs.")
+        advice.append(
+            f"Hit ratio {overall['hit_ratio']:.0%}: most searches are new; warm more of them "
+            "(OMICS_CACHE_WARM_TOP) or lengthen the TTLs."
+        )
     if overall["requests"] >= 100 and l1["hit"] + l1["miss"] and l1["hit_ratio"] < 0.3 <= l2["hit_ratio"]:
         advice.append("L2 answers what L1 misses: lengthen OMICS_CACHE_L1_TTL.")
     return advice

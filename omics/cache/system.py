@@ -63,8 +63,15 @@ def shared_cache(redis_url: str, settings: Settings) -> CacheSystem:
 class CacheSystem:
     """Tiers, stats, single flight and invalidation for one process."""
 
-    def __init__(self, client: redis.Redis, namespace: str, cache: TieredCache, stats: CacheStats,
-                 flights: SingleFlight, invalidator: Invalidator) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        namespace: str,
+        cache: TieredCache,
+        stats: CacheStats,
+        flights: SingleFlight,
+        invalidator: Invalidator,
+    ) -> None:
         self._client = client
         self._warmed_key = f"{namespace}:warmed-version"
         self.cache = cache
@@ -73,8 +80,15 @@ class CacheSystem:
         self.invalidator = invalidator
 
     @classmethod
-    def build(cls, redis_url: str, data_dir: Path, settings: CacheSettings, *,
-              namespace: str = DEFAULT_NAMESPACE, flight_ttl: int = DEFAULT_FLIGHT_TTL) -> CacheSystem:
+    def build(
+        cls,
+        redis_url: str,
+        data_dir: Path,
+        settings: CacheSettings,
+        *,
+        namespace: str = DEFAULT_NAMESPACE,
+        flight_ttl: int = DEFAULT_FLIGHT_TTL,
+    ) -> CacheSystem:
         """Wire the three tiers.
 
         The cache keeps its own byte-mode client: the Redis backend pickles values, which a
@@ -83,11 +97,20 @@ class CacheSystem:
         client = connect(redis_url, decode_responses=False, socket_timeout=2)
         stats = CacheStats(client, namespace)
         l2 = RedisTier.over(client, namespace, settings.l2_ttl)
-        tiers = [MemoryTier(settings.l1_size, settings.l1_ttl), l2,
-                 SqliteTier(data_dir / "cache.sqlite3", settings.l3_ttl, settings.l3_max_entries)]
+        tiers = [
+            MemoryTier(settings.l1_size, settings.l1_ttl),
+            l2,
+            SqliteTier(data_dir / "cache.sqlite3", settings.l3_ttl, settings.l3_max_entries),
+        ]
         cache = TieredCache(tiers, stats)
-        return cls(client, namespace, cache, stats, SingleFlight(client, namespace, flight_ttl),
-                   Invalidator(cache, client, namespace))
+        return cls(
+            client,
+            namespace,
+            cache,
+            stats,
+            SingleFlight(client, namespace, flight_ttl),
+            Invalidator(cache, client, namespace),
+        )
 
     def start(self) -> None:
         """Begin listening for other processes' invalidations (call once per process)."""
@@ -104,8 +127,9 @@ class CacheSystem:
         self.stats.request(canonical_json(request), found.entry is not None)
         return found
 
-    def claim_flight(self, request: SearchRequest, corpus_version: int, owner: str | None,
-                     search_id: str) -> tuple[str, bool]:
+    def claim_flight(
+        self, request: SearchRequest, corpus_version: int, owner: str | None, search_id: str
+    ) -> tuple[str, bool]:
         """Join the search already computing this request for this owner, or start one.
 
         The owner is part of the flight key: a search is readable only by its owner, so only
@@ -113,8 +137,13 @@ class CacheSystem:
         """
         return self.flights.claim(f"{cache_key(request, corpus_version)}|{owner or ''}", search_id)
 
-    def remember_search(self, request: SearchRequest, corpus_version: int, search: dict[str, Any],
-                        document: dict[str, Any] | None = None) -> None:
+    def remember_search(
+        self,
+        request: SearchRequest,
+        corpus_version: int,
+        search: dict[str, Any],
+        document: dict[str, Any] | None = None,
+    ) -> None:
         """Cache a completed search: ``{"search_id", "owner", "response"}`` in every tier.
 
         ``response`` is the rendered first page, sent as is. ``document``, the full result (every
@@ -123,14 +152,27 @@ class CacheSystem:
         """
         entry = self.store(request, corpus_version, json.dumps(search, separators=(",", ":")))
         if document is not None:
-            self.cache.put_into(("l3",), CacheEntry(entry.key + DOCUMENT_SUFFIX, entry.query, corpus_version,
-                                                    json.dumps(document), entry.stored_at))
+            self.cache.put_into(
+                ("l3",),
+                CacheEntry(
+                    entry.key + DOCUMENT_SUFFIX,
+                    entry.query,
+                    corpus_version,
+                    json.dumps(document),
+                    entry.stored_at,
+                ),
+            )
 
-    def remember_completed(self, request: SearchRequest, search_id: str, owner: str | None,
-                           document: dict[str, Any]) -> None:
+    def remember_completed(
+        self, request: SearchRequest, search_id: str, owner: str | None, document: dict[str, Any]
+    ) -> None:
         """Store a just-completed search in every tier, then let waiting duplicates go."""
-        self.remember_search(request, document["corpus_version"], {
-            "search_id": search_id, "owner": owner, "response": None}, document)
+        self.remember_search(
+            request,
+            document["corpus_version"],
+            {"search_id": search_id, "owner": owner, "response": None},
+            document,
+        )
         self.flights.release(search_id)
 
     def full_document(self, key: str) -> dict[str, Any] | None:
@@ -140,8 +182,13 @@ class CacheSystem:
 
     def store(self, request: SearchRequest, corpus_version: int, document_json: str) -> CacheEntry:
         """Keep a completed search's document in every tier, under the key users will hit."""
-        entry = CacheEntry(cache_key(request, corpus_version), normalise_text(request.query),
-                           corpus_version, document_json, time.time())
+        entry = CacheEntry(
+            cache_key(request, corpus_version),
+            normalise_text(request.query),
+            corpus_version,
+            document_json,
+            time.time(),
+        )
         self.cache.put(entry)
         return entry
 

@@ -83,8 +83,11 @@ class MemoryTier:
 
     def remove(self, selector: Selector) -> int:
         with self._lock:
-            doomed = [key for key, entry in self._entries.items()
-                      if selector.matches(entry.query, entry.corpus_version)]
+            doomed = [
+                key
+                for key, entry in self._entries.items()
+                if selector.matches(entry.query, entry.corpus_version)
+            ]
             for key in doomed:
                 del self._entries[key]
             return len(doomed)
@@ -104,8 +107,9 @@ class RedisTier:
 
     name = "l2"
 
-    def __init__(self, backend: Any, client: redis.Redis, namespace: str, ttl: int,
-                 retry_after: float = 2.0) -> None:
+    def __init__(
+        self, backend: Any, client: redis.Redis, namespace: str, ttl: int, retry_after: float = 2.0
+    ) -> None:
         self._backend = backend
         self._client = client
         self._index = f"{namespace}:index"
@@ -142,10 +146,13 @@ class RedisTier:
 
     def remove(self, selector: Selector) -> int:
         with self._guard():
-            members = [member for member in self._index_members(selector)
-                       if selector.matches(*_parse_index_member(member))]
+            members = [
+                member
+                for member in self._index_members(selector)
+                if selector.matches(*_parse_index_member(member))
+            ]
             for start in range(0, len(members), 500):
-                chunk = members[start:start + 500]
+                chunk = members[start : start + 500]
                 self._backend.delete_many(*(member.split(b"\0", 1)[1].decode() for member in chunk))
                 self._client.zrem(self._index, *chunk)
         return len(members)
@@ -219,7 +226,9 @@ class SqliteTier:
         with self._connection() as connection:
             row = connection.execute(
                 "SELECT key, query, corpus_version, payload, stored_at FROM cache_entries"
-                " WHERE key = ? AND expires_at > ?", (key, now)).fetchone()
+                " WHERE key = ? AND expires_at > ?",
+                (key, now),
+            ).fetchone()
             if row is not None:
                 connection.execute("UPDATE cache_entries SET last_used = ? WHERE key = ?", (now, key))
         return CacheEntry(*row) if row else None
@@ -229,15 +238,25 @@ class SqliteTier:
         with self._connection() as connection:
             connection.execute(
                 "INSERT OR REPLACE INTO cache_entries VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (entry.key, entry.query, entry.corpus_version, entry.payload, entry.stored_at,
-                 now + self._ttl, now))
+                (
+                    entry.key,
+                    entry.query,
+                    entry.corpus_version,
+                    entry.payload,
+                    entry.stored_at,
+                    now + self._ttl,
+                    now,
+                ),
+            )
             connection.execute("DELETE FROM cache_entries WHERE expires_at <= ?", (now,))
             stored = connection.execute("SELECT COUNT(*) FROM cache_entries").fetchone()[0]
             excess = stored - self._max_entries
             if excess > 0:
                 connection.execute(
                     "DELETE FROM cache_entries WHERE key IN"
-                    " (SELECT key FROM cache_entries ORDER BY last_used LIMIT ?)", (excess,))
+                    " (SELECT key FROM cache_entries ORDER BY last_used LIMIT ?)",
+                    (excess,),
+                )
         return max(excess, 0)
 
     def remove(self, selector: Selector) -> int:

@@ -81,9 +81,13 @@ class Hub:
 
     def _run(self) -> None:
         ResilientSubscription(
-            client=connect(self._redis_url, socket_timeout=None), channel=EVENTS_CHANNEL,
-            on_message=self._dispatch, on_subscribed=self._subscribed, on_lost=self._lost,
-            stopped=self._stopped, retry_delay=RECONNECT_DELAY,
+            client=connect(self._redis_url, socket_timeout=None),
+            channel=EVENTS_CHANNEL,
+            on_message=self._dispatch,
+            on_subscribed=self._subscribed,
+            on_lost=self._lost,
+            stopped=self._stopped,
+            retry_delay=RECONNECT_DELAY,
         ).run()
 
     def _subscribed(self, resubscribed: bool) -> None:
@@ -96,4 +100,3 @@ class Hub:
             log.warning("event relay lost Redis: %s", error)
         self._healthy.clear()
         self._broadcast(REDIS_LOST)
-

@@ -32,12 +32,20 @@ class SearchLifecycle:
     def advance(self, search_id: str, stage: str, progress: int, detail: dict[str, Any]) -> None:
         """Record that ``stage`` really finished, and tell whoever watches."""
         self.store.advance(search_id, stage, progress)
-        self.events.emit(search_id, f"stage:{stage}", {
-            "type": "progress", "stage": stage, "progress": progress, "detail": detail,
-        })
+        self.events.emit(
+            search_id,
+            f"stage:{stage}",
+            {
+                "type": "progress",
+                "stage": stage,
+                "progress": progress,
+                "detail": detail,
+            },
+        )
 
-    def complete(self, search_id: str, document: dict[str, Any],
-                 before_announcing: Callable[[], None] | None = None) -> None:
+    def complete(
+        self, search_id: str, document: dict[str, Any], before_announcing: Callable[[], None] | None = None
+    ) -> None:
         """Store the result, run ``before_announcing`` (e.g. caching it), then announce completion."""
         self.store.complete(search_id, document)
         if before_announcing is not None:
@@ -46,18 +54,31 @@ class SearchLifecycle:
 
     def announce_completed(self, search_id: str, total: int | None) -> None:
         """The terminal event of a completed search (a no-op when it was emitted already)."""
-        self.events.emit(search_id, TERMINAL_EVENT_KEY, {
-            "type": "completed", "stage": "completed", "progress": 100, "total": total,
-        })
+        self.events.emit(
+            search_id,
+            TERMINAL_EVENT_KEY,
+            {
+                "type": "completed",
+                "stage": "completed",
+                "progress": 100,
+                "total": total,
+            },
+        )
 
     def fail(self, search_id: str, code: str, message: str) -> None:
         """Mark a search failed and emit its terminal event (once)."""
         state = self.store.get(search_id)
         self.store.fail(search_id, code, message)
-        self.events.emit(search_id, TERMINAL_EVENT_KEY, {
-            "type": "failed", "stage": state.stage if state else "failed",
-            "progress": state.progress if state else 0, "error": {"code": code, "message": message},
-        })
+        self.events.emit(
+            search_id,
+            TERMINAL_EVENT_KEY,
+            {
+                "type": "failed",
+                "stage": state.stage if state else "failed",
+                "progress": state.progress if state else 0,
+                "error": {"code": code, "message": message},
+            },
+        )
 
     def restore(self, request: SearchRequest, owner: str | None, document: dict[str, Any]) -> SearchState:
         """A new completed search of ``owner`` holding ``document`` (a result known from elsewhere)."""

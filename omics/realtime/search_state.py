@@ -56,10 +56,17 @@ class SearchStore:
         search_id = search_id or uuid.uuid4().hex
         now = time.time()
         with self._client.pipeline() as pipe:
-            pipe.hset(state_key(search_id), mapping={
-                "status": "queued", "progress": 0, "stage": "queued", "owner": owner or "",
-                "request": json.dumps(request_to_dict(request)), "created": now,
-            })
+            pipe.hset(
+                state_key(search_id),
+                mapping={
+                    "status": "queued",
+                    "progress": 0,
+                    "stage": "queued",
+                    "owner": owner or "",
+                    "request": json.dumps(request_to_dict(request)),
+                    "created": now,
+                },
+            )
             pipe.expire(state_key(search_id), self._ttl)
             pipe.zadd(ACTIVE_INDEX, {search_id: now})
             pipe.execute()
@@ -96,8 +103,9 @@ class SearchStore:
             status, current = pipe.execute()
         if status in TERMINAL_STATUSES or status is None:
             return
-        self._write(search_id, {"status": "running", "stage": stage,
-                                "progress": max(progress, int(current or 0))})
+        self._write(
+            search_id, {"status": "running", "stage": stage, "progress": max(progress, int(current or 0))}
+        )
 
     def complete(self, search_id: str, document: dict[str, Any]) -> None:
         """Store every result and mark the search completed (safe to repeat)."""
@@ -107,19 +115,30 @@ class SearchStore:
             if rows:
                 pipe.rpush(results_key(search_id), *rows)
             pipe.expire(results_key(search_id), self._ttl)
-            self._write(search_id, {
-                "status": "completed", "stage": "completed", "progress": 100,
-                "total": document["total"], "stored": len(rows), "facets": json.dumps(document["facets"]),
-                "parsed": json.dumps(document["parsed"]),
-            }, pipe)
+            self._write(
+                search_id,
+                {
+                    "status": "completed",
+                    "stage": "completed",
+                    "progress": 100,
+                    "total": document["total"],
+                    "stored": len(rows),
+                    "facets": json.dumps(document["facets"]),
+                    "parsed": json.dumps(document["parsed"]),
+                },
+                pipe,
+            )
             pipe.execute()
 
     def fail(self, search_id: str, code: str, message: str) -> None:
-        self._write(search_id, {"status": "failed", "stage": "failed",
-                                "error": json.dumps({"code": code, "message": message})})
+        self._write(
+            search_id,
+            {"status": "failed", "stage": "failed", "error": json.dumps({"code": code, "message": message})},
+        )
 
-    def page(self, search_id: str, offset: int, size: int,
-             materialise: Callable[[dict[str, Any]], dict[str, Any]]) -> list[dict[str, Any]]:
+    def page(
+        self, search_id: str, offset: int, size: int, materialise: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> list[dict[str, Any]]:
         """Results ``offset..offset+size``; compact rows are materialised once and written back."""
         key = results_key(search_id)
         rows = [json.loads(row) for row in self._client.lrange(key, offset, offset + size - 1)]

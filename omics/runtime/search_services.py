@@ -41,5 +41,11 @@ class SearchServices:
         client = shared_redis(redis_url)
         ttl = settings.service.search_ttl
         store, events = SearchStore(client, ttl), EventLog(client, ttl)
-        return cls(settings=settings, redis_url=redis_url, redis=client, store=store, events=events,
-                   lifecycle=SearchLifecycle(store, events))
+        return cls(
+            settings=settings,
+            redis_url=redis_url,
+            redis=client,
+            store=store,
+            events=events,
+            lifecycle=SearchLifecycle(store, events),
+        )

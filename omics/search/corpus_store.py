@@ -77,8 +77,11 @@ class CorpusStore:
 
     def gds_docs(self, gds: str, size: int) -> list[int]:
         """Current document ids (below ``size``) of the series a GEO DataSet (GDS) was curated from."""
-        return [d for d in self._by_gds.get(gds.upper(), [])
-                if d < size and self.current.get(self.records[d].accession) == d]
+        return [
+            d
+            for d in self._by_gds.get(gds.upper(), [])
+            if d < size and self.current.get(self.records[d].accession) == d
+        ]
 
     def live_mask(self) -> np.ndarray:
         """True for each document id that is the current record of its accession."""

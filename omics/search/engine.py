@@ -168,8 +168,9 @@ class SearchEngine:
         terms = QueryTerms.from_text(parsed.free_text, parsed.phrases)
         stems = query_stems(f"{parsed.free_text} {' '.join(parsed.phrases)}")
         stem_cache: StemCache = {}
-        scored, understood, examples = self._score(self._examples(request, parsed), parsed, stems, snap,
-                                                   stem_cache)
+        scored, understood, examples = self._score(
+            self._examples(request, parsed), parsed, stems, snap, stem_cache
+        )
         if not terms.words and "similar_to" in understood:
             terms = QueryTerms(tuple(understood["similar_to"]["terms"]))
         pinned = self._pinned(parsed, snap)
@@ -193,8 +194,10 @@ class SearchEngine:
             self._explain(hit)
         parsed_view = parsed.to_dict() | understood
         parsed_view["filters"] = {
-            "organisms": list(filters.organisms), "series_types": list(filters.series_types),
-            "min_samples": filters.min_samples, "max_samples": filters.max_samples,
+            "organisms": list(filters.organisms),
+            "series_types": list(filters.series_types),
+            "min_samples": filters.min_samples,
+            "max_samples": filters.max_samples,
         }
         outcome = SearchOutcome(parsed_view, total, hits, facets, snap.version)
         report("finish", 100, {"total": total, "returned": len(hits)})
@@ -235,8 +238,14 @@ class SearchEngine:
                 named.append(accession)
         return tuple(dict.fromkeys((*request.similar_to, *named)))
 
-    def _score(self, examples: tuple[str, ...], parsed: ParsedQuery, stems: list[str],
-               snap: _Snapshot, stem_cache: StemCache) -> tuple[TermScores, dict[str, Any], list[int]]:
+    def _score(
+        self,
+        examples: tuple[str, ...],
+        parsed: ParsedQuery,
+        stems: list[str],
+        snap: _Snapshot,
+        stem_cache: StemCache,
+    ) -> tuple[TermScores, dict[str, Any], list[int]]:
         """Score the query's words, other names of the concepts they name, and the examples' profile.
 
         Returns the scores, what was understood beyond the parsed query (shown to the user), and
@@ -248,11 +257,15 @@ class SearchEngine:
         text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()
         # A name made only of the query's own words ("cancer of breast" for "breast cancer") finds
         # nothing the words did not: it would only cost a phrase check over every such record.
-        expansions = [e for e in (self.vocabulary.expand(text) if text else [])
-                      if not set(query_stems(e.phrase)) <= set(stems)]
+        expansions = [
+            e
+            for e in (self.vocabulary.expand(text) if text else [])
+            if not set(query_stems(e.phrase)) <= set(stems)
+        ]
         if expansions:
-            extra = score_expansions(snap.index, expansions, snap.size, self.store.records.__getitem__,
-                                     stem_cache)
+            extra = score_expansions(
+                snap.index, expansions, snap.size, self.store.records.__getitem__, stem_cache
+            )
             scored.scores += extra
             scored.also = extra > 0
             understood["expansions"] = [asdict(e) for e in expansions]
@@ -264,7 +277,8 @@ class SearchEngine:
         understood["similar_to"] = profile.describe()
         if scored.stems or scored.also is not None:
             scored.scores = scored.scores / max(float(scored.scores.max()), 1e-9) + similar / max(
-                float(similar.max()), 1e-9)
+                float(similar.max()), 1e-9
+            )
         else:
             scored.scores, scored.also = similar, similar > 0
         ids = (self.store.doc_id(r.accession) for r in records)
@@ -294,8 +308,15 @@ class SearchEngine:
                 pinned.extend(self.store.gds_docs(accession, snap.size))
         return list(dict.fromkeys(pinned))
 
-    def _match_set(self, parsed: ParsedQuery, scored: TermScores, pinned: list[int],
-                   filters: SearchFilters, snap: _Snapshot, stem_cache: StemCache) -> np.ndarray:
+    def _match_set(
+        self,
+        parsed: ParsedQuery,
+        scored: TermScores,
+        pinned: list[int],
+        filters: SearchFilters,
+        snap: _Snapshot,
+        stem_cache: StemCache,
+    ) -> np.ndarray:
         has_text = bool(scored.stems) or scored.also is not None
         match = scored.matched.copy() if has_text else np.zeros(snap.size, dtype=bool)
         named = [a for a in parsed.accessions if not a.startswith("GPL")] + parsed.similar_to
@@ -311,8 +332,9 @@ class SearchEngine:
             match &= snap.columns.platform_mask(platforms)
         return match & snap.live & snap.columns.filter_mask(filters)
 
-    def _phrase_mask(self, phrase: str, within: np.ndarray, snap: _Snapshot, stem_cache: StemCache,
-                     empty: bool) -> np.ndarray:
+    def _phrase_mask(
+        self, phrase: str, within: np.ndarray, snap: _Snapshot, stem_cache: StemCache, empty: bool
+    ) -> np.ndarray:
         """Documents (among ``within``) whose text holds ``phrase``; ``empty`` if it has no words."""
         stems = query_stems(phrase)
         if not stems:
@@ -325,8 +347,14 @@ class SearchEngine:
             return mask
         return holding_phrase(phrase, mask, self.store.records.__getitem__, own.scores)
 
-    def _rank(self, request: SearchRequest, scored: TermScores, match: np.ndarray, snap: _Snapshot,
-              terms: QueryTerms) -> list[int]:
+    def _rank(
+        self,
+        request: SearchRequest,
+        scored: TermScores,
+        match: np.ndarray,
+        snap: _Snapshot,
+        terms: QueryTerms,
+    ) -> list[int]:
         candidates = np.flatnonzero(match)
         scores = scored.scores
         if request.sort == "sample_count":
@@ -341,14 +369,22 @@ class SearchEngine:
             pool = pool[np.lexsort((pool, -boosted))]
         return pool.tolist() + top[RERANK_POOL:].tolist()
 
-    def _hits(self, order: list[int], scores: np.ndarray, pinned: list[int], terms: QueryTerms,
-              also: list[str]) -> list[Hit]:
+    def _hits(
+        self, order: list[int], scores: np.ndarray, pinned: list[int], terms: QueryTerms, also: list[str]
+    ) -> list[Hit]:
         values = np.round(scores[order].astype(np.float64), 4).tolist()
         top_score = max(values, default=0.0)
         words, phrases, records = list(terms.words), list(terms.phrases), self.store.records
-        return [Hit(records[doc].accession, top_score + 1.0 if doc in pinned else value,
-                    terms=words, phrases=phrases, also=also)
-                for doc, value in zip(order, values, strict=True)]
+        return [
+            Hit(
+                records[doc].accession,
+                top_score + 1.0 if doc in pinned else value,
+                terms=words,
+                phrases=phrases,
+                also=also,
+            )
+            for doc, value in zip(order, values, strict=True)
+        ]
 
     def _explain(self, hit: Hit) -> None:
         record = self.store.get(hit.accession)

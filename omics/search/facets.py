@@ -120,8 +120,10 @@ class MetadataColumns:
         """Facet counts over every matching document (not just a page)."""
         out = {FACET_NAMES[name]: column.counts(match) for name, column in self.columns.items()}
         counts = self.sample_count[match]
-        bands = {label: int(np.count_nonzero((counts >= low) & (counts <= high)))
-                 for label, low, high in SAMPLE_BANDS}
+        bands = {
+            label: int(np.count_nonzero((counts >= low) & (counts <= high)))
+            for label, low, high in SAMPLE_BANDS
+        }
         bands["unknown"] = int(np.count_nonzero(counts == UNKNOWN))
         out["sample_size"] = bands
         return out

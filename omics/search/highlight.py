@@ -44,8 +44,11 @@ class QueryTerms:
     @classmethod
     def from_text(cls, free_text: str, phrases: Sequence[str] = ()) -> QueryTerms:
         kept = set(tokenize([free_text + " " + " ".join(phrases)])[0])
-        words = [w for w in dict.fromkeys(_WORD.findall(free_text.lower() + " " + " ".join(phrases).lower()))
-                 if stem_words([w])[0] in kept]
+        words = [
+            w
+            for w in dict.fromkeys(_WORD.findall(free_text.lower() + " " + " ".join(phrases).lower()))
+            if stem_words([w])[0] in kept
+        ]
         return cls(tuple(words), tuple(phrases))
 
     def matcher(self) -> re.Pattern[str] | None:
@@ -54,7 +57,6 @@ class QueryTerms:
         stems = stem_words(self.words)
         alternatives = "|".join(_word_pattern(w, s) for w, s in zip(self.words, stems, strict=True))
         return re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE)
-
 
 
 class PhraseTest:
@@ -116,8 +118,11 @@ def highlights(record: Series, terms: QueryTerms) -> dict[str, str]:
     """Highlighted title and best summary (or overall design) passage."""
     matcher = terms.matcher()
     out = {"title": mark(record.title, matcher), "summary": snippet(record.summary, matcher)}
-    if record.overall_design and matcher and matcher.search(record.overall_design) and not (
-        matcher.search(record.summary)
+    if (
+        record.overall_design
+        and matcher
+        and matcher.search(record.overall_design)
+        and not (matcher.search(record.summary))
     ):
         out["overall_design"] = snippet(record.overall_design, matcher)
     return out
@@ -132,10 +137,15 @@ def reasons(record: Series, terms: QueryTerms, limit: int = 4) -> list[str]:
             if holds(text):
                 found.append(f'phrase "{phrase}" in the {label}')
                 break
-    patterns = [(word, re.compile(rf"(?<!\w){_word_pattern(word, stem)}", re.IGNORECASE))
-                for word, stem in zip(terms.words, stem_words(terms.words), strict=True)]
-    for label, text in (("title", record.title), ("summary", record.summary),
-                        ("overall design", record.overall_design)):
+    patterns = [
+        (word, re.compile(rf"(?<!\w){_word_pattern(word, stem)}", re.IGNORECASE))
+        for word, stem in zip(terms.words, stem_words(terms.words), strict=True)
+    ]
+    for label, text in (
+        ("title", record.title),
+        ("summary", record.summary),
+        ("overall design", record.overall_design),
+    ):
         hits = [word for word, pattern in patterns if pattern.search(text)]
         if hits:
             found.append(f"{label} mentions {', '.join(hits)}")

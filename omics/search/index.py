@@ -173,8 +173,9 @@ class SegmentedIndex:
             return None
         return cls(root, segments, fingerprint)
 
-    def with_added(self, texts_from: Callable[[int], dict[str, list[str]]], total: int,
-                   fingerprint: str) -> SegmentedIndex:
+    def with_added(
+        self, texts_from: Callable[[int], dict[str, list[str]]], total: int, fingerprint: str
+    ) -> SegmentedIndex:
         """A new index covering documents [0, total); ``texts_from(start)`` gives texts of [start, total).
 
         The delta segment is rebuilt from every document past the main segment; once it holds

@@ -39,12 +39,22 @@ def result_view(engine: Explainer, hit: Hit) -> dict[str, Any]:
 
 def compact_hit(hit: Hit) -> dict[str, Any]:
     """What is kept of a hit not yet shown: enough to explain it later (:func:`result_view`)."""
-    return {"accession": hit.accession, "score": hit.score, "terms": list(hit.terms),
-            "phrases": list(hit.phrases), "also": list(hit.also)}
+    return {
+        "accession": hit.accession,
+        "score": hit.score,
+        "terms": list(hit.terms),
+        "phrases": list(hit.phrases),
+        "also": list(hit.also),
+    }
 
 
-def completed_document(engine: Explainer, request: SearchRequest, outcome: SearchOutcome,
-                       offset: int = 0, limit: int | None = None) -> dict[str, Any]:
+def completed_document(
+    engine: Explainer,
+    request: SearchRequest,
+    outcome: SearchOutcome,
+    offset: int = 0,
+    limit: int | None = None,
+) -> dict[str, Any]:
     """The serialisable, deterministic result of a search (results ``offset..offset+limit``).
 
     With no ``limit`` (a stored v2 search) only the first page is materialised; the engine
@@ -52,9 +62,9 @@ def completed_document(engine: Explainer, request: SearchRequest, outcome: Searc
     :meth:`SearchStore.page` materialises when a page is first read, so completing a search
     never pays for explaining up to a thousand results nobody may look at.
     """
-    hits = outcome.hits[offset:] if limit is None else outcome.hits[offset:offset + limit]
-    head = hits if limit is not None else hits[:request.page_size]
-    compact = [{"hit": compact_hit(hit)} for hit in hits[len(head):]]
+    hits = outcome.hits[offset:] if limit is None else outcome.hits[offset : offset + limit]
+    head = hits if limit is not None else hits[: request.page_size]
+    compact = [{"hit": compact_hit(hit)} for hit in hits[len(head) :]]
     return {
         "query": request.query,
         "similar_to": list(request.similar_to),

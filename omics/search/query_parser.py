@@ -23,16 +23,32 @@ from typing import Any
 ACCESSION = re.compile(r"^(GSE|GDS|GPL|GSM)\d+$", re.IGNORECASE)
 
 ORGANISM_WORDS: dict[str, str] = {
-    "human": "Homo sapiens", "humans": "Homo sapiens", "homo sapiens": "Homo sapiens",
-    "mouse": "Mus musculus", "mice": "Mus musculus", "murine": "Mus musculus", "mus musculus": "Mus musculus",
-    "rat": "Rattus norvegicus", "rats": "Rattus norvegicus", "rattus norvegicus": "Rattus norvegicus",
-    "zebrafish": "Danio rerio", "danio rerio": "Danio rerio",
-    "drosophila": "Drosophila melanogaster", "fruit fly": "Drosophila melanogaster",
-    "yeast": "Saccharomyces cerevisiae", "c. elegans": "Caenorhabditis elegans",
-    "arabidopsis": "Arabidopsis thaliana", "chicken": "Gallus gallus",
-    "pig": "Sus scrofa", "porcine": "Sus scrofa", "bovine": "Bos taurus", "cattle": "Bos taurus",
-    "dog": "Canis lupus familiaris", "canine": "Canis lupus familiaris",
-    "rhesus": "Macaca mulatta", "macaque": "Macaca mulatta",
+    "human": "Homo sapiens",
+    "humans": "Homo sapiens",
+    "homo sapiens": "Homo sapiens",
+    "mouse": "Mus musculus",
+    "mice": "Mus musculus",
+    "murine": "Mus musculus",
+    "mus musculus": "Mus musculus",
+    "rat": "Rattus norvegicus",
+    "rats": "Rattus norvegicus",
+    "rattus norvegicus": "Rattus norvegicus",
+    "zebrafish": "Danio rerio",
+    "danio rerio": "Danio rerio",
+    "drosophila": "Drosophila melanogaster",
+    "fruit fly": "Drosophila melanogaster",
+    "yeast": "Saccharomyces cerevisiae",
+    "c. elegans": "Caenorhabditis elegans",
+    "arabidopsis": "Arabidopsis thaliana",
+    "chicken": "Gallus gallus",
+    "pig": "Sus scrofa",
+    "porcine": "Sus scrofa",
+    "bovine": "Bos taurus",
+    "cattle": "Bos taurus",
+    "dog": "Canis lupus familiaris",
+    "canine": "Canis lupus familiaris",
+    "rhesus": "Macaca mulatta",
+    "macaque": "Macaca mulatta",
 }
 
 _HTS_EXPRESSION = "Expression profiling by high throughput sequencing"
@@ -54,32 +70,50 @@ class AssayWord:
 
 
 ASSAY_WORDS: tuple[AssayWord, ...] = (
-    AssayWord(r"sc-?rna-?seq|single[- ]cell(?: rna[- ]?seq(?:uencing)?)?|snrna-?seq",
-              (_HTS_EXPRESSION,), keep_as_text=True),
+    AssayWord(
+        r"sc-?rna-?seq|single[- ]cell(?: rna[- ]?seq(?:uencing)?)?|snrna-?seq",
+        (_HTS_EXPRESSION,),
+        keep_as_text=True,
+    ),
     AssayWord(r"rna[- ]?seq(?:uencing)?|transcriptome sequencing", (_HTS_EXPRESSION,)),
     AssayWord(r"microarrays?|expression arrays?", ("Expression profiling by array",)),
     AssayWord(r"chip[- ]?seq|cut&run|atac[- ]?seq", (_BINDING,)),
     AssayWord(r"(?:dna )?methylation|bisulfite sequencing|rrbs", _METHYLATION, True),
-    AssayWord(r"mirna|microrna|ncrna|lncrna", (
-        "Non-coding RNA profiling by high throughput sequencing", "Non-coding RNA profiling by array",
-    ), True),
+    AssayWord(
+        r"mirna|microrna|ncrna|lncrna",
+        (
+            "Non-coding RNA profiling by high throughput sequencing",
+            "Non-coding RNA profiling by array",
+        ),
+        True,
+    ),
 )
 
 _NUMBER = r"(\d{1,7})"
 _SAMPLES = r"\s*(?:samples?|subjects?|patients?)\b"
 # (pattern, how the captured numbers become (min_samples, max_samples))
 SAMPLE_PHRASES: tuple[tuple[re.Pattern[str], Any], ...] = (
-    (re.compile(r"\bbetween\s+" + _NUMBER + r"\s+and\s+" + _NUMBER + _SAMPLES, re.I),
-     lambda a, b: (min(a, b), max(a, b))),
-    (re.compile(r"(?:\bat least|>=|≥|\bminimum of|\bno fewer than)\s*" + _NUMBER + _SAMPLES, re.I),
-     lambda n: (n, None)),
-    (re.compile(r"(?:\bmore than|\bover|\bgreater than|>)\s*" + _NUMBER + _SAMPLES, re.I),
-     lambda n: (n + 1, None)),
+    (
+        re.compile(r"\bbetween\s+" + _NUMBER + r"\s+and\s+" + _NUMBER + _SAMPLES, re.I),
+        lambda a, b: (min(a, b), max(a, b)),
+    ),
+    (
+        re.compile(r"(?:\bat least|>=|≥|\bminimum of|\bno fewer than)\s*" + _NUMBER + _SAMPLES, re.I),
+        lambda n: (n, None),
+    ),
+    (
+        re.compile(r"(?:\bmore than|\bover|\bgreater than|>)\s*" + _NUMBER + _SAMPLES, re.I),
+        lambda n: (n + 1, None),
+    ),
     (re.compile(r"\b" + _NUMBER + r"\s*(?:\+|or more)" + _SAMPLES, re.I), lambda n: (n, None)),
-    (re.compile(r"(?:\bat most|<=|≤|\bno more than|\bup to|\bmaximum of)\s*" + _NUMBER + _SAMPLES, re.I),
-     lambda n: (None, n)),
-    (re.compile(r"(?:\bfewer than|\bless than|\bunder|<)\s*" + _NUMBER + _SAMPLES, re.I),
-     lambda n: (None, max(n - 1, 0))),
+    (
+        re.compile(r"(?:\bat most|<=|≤|\bno more than|\bup to|\bmaximum of)\s*" + _NUMBER + _SAMPLES, re.I),
+        lambda n: (None, n),
+    ),
+    (
+        re.compile(r"(?:\bfewer than|\bless than|\bunder|<)\s*" + _NUMBER + _SAMPLES, re.I),
+        lambda n: (None, max(n - 1, 0)),
+    ),
 )
 
 _PHRASE = re.compile(r'(?:(?<=\s)|^)(-|NOT\s+)?"([^"]+)"', re.I)
@@ -146,8 +180,10 @@ def _standalone(pattern: str) -> re.Pattern[str]:
 
 
 # Longest organism phrases first, so "mus musculus" is taken before any shorter word in it.
-_ORGANISM_PATTERNS = [(_standalone(re.escape(phrase)), ORGANISM_WORDS[phrase])
-                      for phrase in sorted(ORGANISM_WORDS, key=len, reverse=True)]
+_ORGANISM_PATTERNS = [
+    (_standalone(re.escape(phrase)), ORGANISM_WORDS[phrase])
+    for phrase in sorted(ORGANISM_WORDS, key=len, reverse=True)
+]
 _ASSAY_PATTERNS = [(_standalone(assay.pattern), assay) for assay in ASSAY_WORDS]
 
 
@@ -197,8 +233,10 @@ def parse_query(text: str) -> ParsedQuery:
             accession = token.strip(",;").upper()
             parsed.accessions.append(accession)
             if accession.startswith("GSM"):
-                parsed.notes.append(f"{accession} is a sample; only series (GSE), their GEO DataSets (GDS) "
-                                    "and platforms (GPL) are looked up")
+                parsed.notes.append(
+                    f"{accession} is a sample; only series (GSE), their GEO DataSets (GDS) "
+                    "and platforms (GPL) are looked up"
+                )
         elif token not in ("AND", "OR"):
             words.append(token)
     rest = _parse_vocabulary(parsed, " ".join(words))

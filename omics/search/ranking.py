@@ -87,8 +87,13 @@ def cached_stem_score(index: SegmentedIndex, stem: str, size: int, cache: StemCa
     return term
 
 
-def score_terms(index: SegmentedIndex, stems: list[str], size: int,
-                weights: dict[str, float] | None = None, cache: StemCache | None = None) -> TermScores:
+def score_terms(
+    index: SegmentedIndex,
+    stems: list[str],
+    size: int,
+    weights: dict[str, float] | None = None,
+    cache: StemCache | None = None,
+) -> TermScores:
     """Weighted field BM25 per stem (times the stem's query weight, default 1), summed, then
     scaled by query-stem coverage."""
     cache = {} if cache is None else cache
@@ -114,8 +119,13 @@ def score_weighted_stems(index: SegmentedIndex, weights: Mapping[str, float], si
     return scores
 
 
-def score_expansions(index: SegmentedIndex, expansions: Sequence[Expansion], size: int,
-                     record: Callable[[int], Series], cache: StemCache | None = None) -> np.ndarray:
+def score_expansions(
+    index: SegmentedIndex,
+    expansions: Sequence[Expansion],
+    size: int,
+    record: Callable[[int], Series],
+    cache: StemCache | None = None,
+) -> np.ndarray:
     """Credit for naming a query concept differently (omics.search.vocabulary): synonyms, acronyms, subtypes.
 
     A name counts where its words occur as a phrase (checked in the text of the records holding
@@ -136,8 +146,9 @@ def score_expansions(index: SegmentedIndex, expansions: Sequence[Expansion], siz
             everywhere &= array > 0
             summed += array
         if len(stems) > 1:
-            everywhere = holding_phrase(expansion.phrase, everywhere, record, summed,
-                                        budget=EXPANSION_CHECK_BUDGET)
+            everywhere = holding_phrase(
+                expansion.phrase, everywhere, record, summed, budget=EXPANSION_CHECK_BUDGET
+            )
         score = np.float32(expansion.weight) * summed * everywhere
         current = best.get(expansion.matched)
         best[expansion.matched] = score if current is None else np.maximum(current, score)
@@ -161,8 +172,13 @@ def corroborate(literal: np.ndarray, other: np.ndarray) -> np.ndarray:
     return np.maximum(np.minimum(other, literal), other - literal)
 
 
-def holding_phrase(phrase: str, candidates: np.ndarray, record: Callable[[int], Series],
-                   priority: np.ndarray, budget: int = PHRASE_CHECK_BUDGET) -> np.ndarray:
+def holding_phrase(
+    phrase: str,
+    candidates: np.ndarray,
+    record: Callable[[int], Series],
+    priority: np.ndarray,
+    budget: int = PHRASE_CHECK_BUDGET,
+) -> np.ndarray:
     """The candidates whose title, summary or design contains ``phrase`` (words in order, by stem).
 
     Reading text costs microseconds per record, which a common phrase at GEO scale turns into

@@ -38,8 +38,11 @@ def request_to_dict(request: SearchRequest) -> dict[str, Any]:
     """The request as JSON-ready data (tuples as lists), the inverse of :func:`request_from_dict`."""
     data = asdict(request)
     data["similar_to"] = list(request.similar_to)
-    data["filters"] = {**data["filters"], "organisms": list(request.filters.organisms),
-                       "series_types": list(request.filters.series_types)}
+    data["filters"] = {
+        **data["filters"],
+        "organisms": list(request.filters.organisms),
+        "series_types": list(request.filters.series_types),
+    }
     return data
 
 

@@ -75,8 +75,9 @@ def resolve_examples(accessions: Sequence[str], get: Callable[[str], Series | No
     return [records[a] for a in wanted]
 
 
-def _example_vector(series: Series, field_weights: Mapping[str, float],
-                    idf: Callable[[str], float]) -> dict[str, float]:
+def _example_vector(
+    series: Series, field_weights: Mapping[str, float], idf: Callable[[str], float]
+) -> dict[str, float]:
     """Length-normalised field-weighted TF-IDF vector of one record."""
     counts: Counter[str] = Counter()
     texts = [getattr(series, name) or "" for name in FIELDS]
@@ -101,8 +102,9 @@ def _display_words(examples: Sequence[Series], stems: Sequence[str]) -> dict[str
     return {stem: counts.most_common(1)[0][0] for stem, counts in seen.items()}
 
 
-def _shared_concepts(examples: Sequence[Series],
-                     vocabulary: Vocabulary | None) -> tuple[tuple[str, str], ...]:
+def _shared_concepts(
+    examples: Sequence[Series], vocabulary: Vocabulary | None
+) -> tuple[tuple[str, str], ...]:
     """Ontology concepts named in full in the title or summary of at least half the examples."""
     if vocabulary is None:
         return ()
@@ -115,9 +117,14 @@ def _shared_concepts(examples: Sequence[Series],
     return tuple(concept for concept, n in counts.most_common() if n >= needed)
 
 
-def build_profile(examples: Sequence[Series], doc_freq: Callable[[str], int], n_docs: int,
-                  field_weights: Mapping[str, float], vocabulary: Vocabulary | None = None,
-                  size: int = PROFILE_TERMS) -> ExampleProfile:
+def build_profile(
+    examples: Sequence[Series],
+    doc_freq: Callable[[str], int],
+    n_docs: int,
+    field_weights: Mapping[str, float],
+    vocabulary: Vocabulary | None = None,
+    size: int = PROFILE_TERMS,
+) -> ExampleProfile:
     """The Rocchio centroid of ``examples`` cut to its ``size`` strongest stems.
 
     ``doc_freq(stem)`` is the number of indexed series containing the stem; IDF is the BM25 one,

@@ -65,12 +65,56 @@ _ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,4}$")
 _INVERTIBLE_TAIL = re.compile(r"^[A-Za-z][A-Za-z -]*$")
 _ANNOTATION = re.compile(r"susceptibility|\bsomatic\b|with or without")  # OMIM-style entries, not names
 ARTICLES = frozenset({"the", "a", "an"})
-ENGLISH_STOPWORDS = frozenset({
-    "a", "all", "an", "and", "any", "are", "as", "at", "be", "but", "by", "can", "for", "from", "has",
-    "have", "if", "in", "into", "is", "it", "its", "may", "no", "not", "of", "on", "or", "our", "so",
-    "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "we",
-    "were", "which", "will", "with",
-})
+ENGLISH_STOPWORDS = frozenset(
+    {
+        "a",
+        "all",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "for",
+        "from",
+        "has",
+        "have",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "may",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "such",
+        "that",
+        "the",
+        "their",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "were",
+        "which",
+        "will",
+        "with",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -221,8 +265,14 @@ def build_lexicon() -> dict:
                 children.setdefault(parent, []).append(term_id)
         if not meta.get("ancestors"):
             roots.append(term_id)
-    return {"format": LEXICON_FORMAT, "source": _source_version(), "terms": terms, "keys": keys,
-            "children": children, "roots": roots}
+    return {
+        "format": LEXICON_FORMAT,
+        "source": _source_version(),
+        "terms": terms,
+        "keys": keys,
+        "children": children,
+        "roots": roots,
+    }
 
 
 def _source_version() -> str:
@@ -256,8 +306,11 @@ class Vocabulary:
             return cls(build_lexicon())
         path = _cache_path(cache_dir)
         if not path.exists():
-            subprocess.run([sys.executable, "-m", "omics.search.vocabulary", str(cache_dir)], check=True,
-                           cwd=Path(__file__).resolve().parents[2])
+            subprocess.run(
+                [sys.executable, "-m", "omics.search.vocabulary", str(cache_dir)],
+                check=True,
+                cwd=Path(__file__).resolve().parents[2],
+            )
         return cls(json.loads(gzip.decompress(path.read_bytes())))
 
     def with_relations(self, *relations: str) -> Vocabulary:
@@ -337,8 +390,13 @@ class Vocabulary:
                     best[key] = expansion
         wanted = [(key, e) for key, e in best.items() if e.relation in self._relations]
         # other names shortest first (the broadest match); subtypes stay nearest first
-        wanted.sort(key=lambda p: (RELATION_ORDER.index(p[1].relation), -p[1].weight,
-                                   len(p[0]) if p[1].relation == "synonym" else 0))
+        wanted.sort(
+            key=lambda p: (
+                RELATION_ORDER.index(p[1].relation),
+                -p[1].weight,
+                len(p[0]) if p[1].relation == "synonym" else 0,
+            )
+        )
         return _without_longer_forms(wanted)[:MAX_EXPANSIONS]
 
     def _alternatives(self, concept: Concept, factor: float) -> Iterator[Expansion]:
@@ -348,15 +406,17 @@ class Vocabulary:
             for name in self._terms[term_id][1]:
                 yield from self._as_expansion(name, concept, term_id, "subtype", SUBTYPE_WEIGHT, factor)
 
-    def _as_expansion(self, name: str, concept: Concept, term_id: str, relation: str, weight: float,
-                      factor: float) -> Iterator[Expansion]:
+    def _as_expansion(
+        self, name: str, concept: Concept, term_id: str, relation: str, weight: float, factor: float
+    ) -> Iterator[Expansion]:
         if is_short(name):
             usable = is_acronym(name) and name.isalpha() and len(name) >= MIN_ACRONYM_EMIT
             if relation == "subtype" or not usable or name.lower() in ENGLISH_STOPWORDS:
                 return
             relation, weight = "acronym", min(weight, ACRONYM_WEIGHT)
-        yield Expansion(name, round(weight * factor, 4), term_id, self._terms[term_id][0], relation,
-                        concept.matched)
+        yield Expansion(
+            name, round(weight * factor, 4), term_id, self._terms[term_id][0], relation, concept.matched
+        )
 
     def subtypes(self, term_id: str) -> list[str]:
         """Descendants of a specific concept, nearest first; none for broad categories."""
@@ -381,8 +441,9 @@ def _without_longer_forms(ordered: list[tuple[str, Expansion]]) -> list[Expansio
     which already credits it as much, so the longer one would find nothing new."""
     kept: list[tuple[str, Expansion]] = []
     for key, expansion in ordered:
-        if not any(f" {shorter} " in f" {key} " and earlier.weight >= expansion.weight
-                   for shorter, earlier in kept):
+        if not any(
+            f" {shorter} " in f" {key} " and earlier.weight >= expansion.weight for shorter, earlier in kept
+        ):
             kept.append((key, expansion))
     return [expansion for _, expansion in kept]
 

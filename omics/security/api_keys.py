@@ -60,13 +60,18 @@ def _validate_scopes(user: User, scopes: list[str] | None) -> list[str]:
     return wanted
 
 
-def create_key(session: Session, user: User, name: str, scopes: list[str] | None,
-               lifetime: timedelta = DEFAULT_LIFETIME) -> NewKey:
+def create_key(
+    session: Session, user: User, name: str, scopes: list[str] | None, lifetime: timedelta = DEFAULT_LIFETIME
+) -> NewKey:
     """Store a new key for ``user`` and return it with its one-time plaintext."""
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     record = ApiKey(
-        id="key_" + secrets.token_hex(8), user_id=user.id, name=name, prefix=secret[:_DISPLAY_PREFIX_LENGTH],
-        key_hash=hash_key(secret), scopes=" ".join(_validate_scopes(user, scopes)),
+        id="key_" + secrets.token_hex(8),
+        user_id=user.id,
+        name=name,
+        prefix=secret[:_DISPLAY_PREFIX_LENGTH],
+        key_hash=hash_key(secret),
+        scopes=" ".join(_validate_scopes(user, scopes)),
         expires_at=utcnow() + lifetime,
     )
     session.add(record)
@@ -78,8 +83,11 @@ def authenticate_key(session: Session, presented: str, ip: str | None) -> ApiKey
     """The usable key matching ``presented`` (its last use recorded), or KeyRejected."""
     if not presented.startswith(KEY_PREFIX):
         raise KeyRejected("unknown")
-    record = session.scalar(select(ApiKey).options(joinedload(ApiKey.user))  # the owner is read next
-                            .where(ApiKey.key_hash == hash_key(presented)))
+    record = session.scalar(
+        select(ApiKey)
+        .options(joinedload(ApiKey.user))  # the owner is read next
+        .where(ApiKey.key_hash == hash_key(presented))
+    )
     if record is None:
         raise KeyRejected("unknown")
     now = utcnow()
@@ -113,12 +121,18 @@ def revoke_key(session: Session, user_id: int, key_id: str) -> ApiKey | None:
 
 def key_to_dict(record: ApiKey) -> dict[str, Any]:
     """Public view of a key: everything but its secret and hash."""
+
     def stamp(value: Any) -> str | None:
         return value.isoformat() + "Z" if value is not None else None
 
     return {
-        "id": record.id, "name": record.name, "prefix": record.prefix, "scopes": record.scope_list,
-        "created_at": stamp(record.created_at), "expires_at": stamp(record.expires_at),
-        "revoked_at": stamp(record.revoked_at), "last_used_at": stamp(record.last_used_at),
+        "id": record.id,
+        "name": record.name,
+        "prefix": record.prefix,
+        "scopes": record.scope_list,
+        "created_at": stamp(record.created_at),
+        "expires_at": stamp(record.expires_at),
+        "revoked_at": stamp(record.revoked_at),
+        "last_used_at": stamp(record.last_used_at),
         "last_used_ip": record.last_used_ip,
     }

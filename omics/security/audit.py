@@ -55,8 +55,18 @@ def scrub(value: Any) -> Any:
 def _hash_of(entry: AuditEntry) -> str:
     """SHA-256 over every stored field of ``entry`` and the hash of the entry before it."""
     payload = json.dumps(
-        [entry.seq, entry.at.isoformat(), entry.actor, entry.actor_role, entry.action, entry.target,
-         entry.outcome, entry.ip, entry.details, entry.prev_hash],
+        [
+            entry.seq,
+            entry.at.isoformat(),
+            entry.actor,
+            entry.actor_role,
+            entry.action,
+            entry.target,
+            entry.outcome,
+            entry.ip,
+            entry.details,
+            entry.prev_hash,
+        ],
         separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -72,8 +82,15 @@ def append(session: Session, event: AuditEvent) -> AuditEntry:
     """Add ``event`` at the end of the chain inside ``session``'s transaction."""
     head = _lock_head(session)
     entry = AuditEntry(
-        seq=head.seq, at=utcnow(), actor=event.actor, actor_role=event.actor_role, action=event.action,
-        target=scrub(event.target), outcome=event.outcome, ip=event.ip, prev_hash=head.last_hash,
+        seq=head.seq,
+        at=utcnow(),
+        actor=event.actor,
+        actor_role=event.actor_role,
+        action=event.action,
+        target=scrub(event.target),
+        outcome=event.outcome,
+        ip=event.ip,
+        prev_hash=head.last_hash,
         details=json.dumps(scrub(event.details), sort_keys=True, separators=(",", ":"), default=str),
     )
     entry.entry_hash = _hash_of(entry)
@@ -105,8 +122,12 @@ class AuditFilter:
 def list_entries(session: Session, query: AuditFilter) -> list[AuditEntry]:
     """Entries matching ``query`` in chain order, starting after ``after_seq`` (a cursor)."""
     statement = select(AuditEntry).where(AuditEntry.seq > query.after_seq)
-    for column, wanted in ((AuditEntry.actor, query.actor), (AuditEntry.action, query.action),
-                           (AuditEntry.outcome, query.outcome), (AuditEntry.ip, query.ip)):
+    for column, wanted in (
+        (AuditEntry.actor, query.actor),
+        (AuditEntry.action, query.action),
+        (AuditEntry.outcome, query.outcome),
+        (AuditEntry.ip, query.ip),
+    ):
         if wanted is not None:
             statement = statement.where(column == wanted)
     if query.since is not None:
@@ -118,18 +139,27 @@ def list_entries(session: Session, query: AuditFilter) -> list[AuditEntry]:
 
 def entry_to_dict(entry: AuditEntry) -> dict[str, Any]:
     return {
-        "seq": entry.seq, "at": entry.at.isoformat() + "Z", "actor": entry.actor,
-        "actor_role": entry.actor_role, "action": entry.action, "target": entry.target,
-        "outcome": entry.outcome, "ip": entry.ip, "details": json.loads(entry.details),
-        "prev_hash": entry.prev_hash, "hash": entry.entry_hash,
+        "seq": entry.seq,
+        "at": entry.at.isoformat() + "Z",
+        "actor": entry.actor,
+        "actor_role": entry.actor_role,
+        "action": entry.action,
+        "target": entry.target,
+        "outcome": entry.outcome,
+        "ip": entry.ip,
+        "details": json.loads(entry.details),
+        "prev_hash": entry.prev_hash,
+        "hash": entry.entry_hash,
     }
 
 
 def _chain(session: Session) -> Iterator[AuditEntry]:
     last = 0
-    while batch := list(session.scalars(
-        select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(_VERIFY_BATCH)
-    )):
+    while batch := list(
+        session.scalars(
+            select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(_VERIFY_BATCH)
+        )
+    ):
         yield from batch
         last = batch[-1].seq
 

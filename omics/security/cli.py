@@ -38,9 +38,17 @@ def create_user(settings: Settings, args: argparse.Namespace) -> None:
     try:
         with database.transaction() as session:
             user = accounts.create_user(session, args.name, _password(), args.role)
-            audit.append(session, audit.AuditEvent(action="user_create", outcome="success", actor="cli",
-                                                   actor_role="admin", target=user.username,
-                                                   details={"role": user.role}))
+            audit.append(
+                session,
+                audit.AuditEvent(
+                    action="user_create",
+                    outcome="success",
+                    actor="cli",
+                    actor_role="admin",
+                    target=user.username,
+                    details={"role": user.role},
+                ),
+            )
     except (accounts.AccountError, WeakPasswordError, ValueError) as error:
         raise SystemExit(f"create-user: {error}") from None
     print(f"created {args.role} {args.name}")

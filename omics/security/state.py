@@ -26,4 +26,3 @@ class SecurityState:
         """Block every access token of these refresh families for as long as one could live."""
         for family in families:
             self.blocklist.block_family(family, self.access_seconds)
-

@@ -39,8 +39,11 @@ def rotate(session: Session, family_id: str, presented_jti: str, new_jti: str) -
     """Swap ``presented_jti`` for ``new_jti``; on reuse of an old token, revoke the family."""
     swapped = session.execute(
         update(RefreshFamily)
-        .where(RefreshFamily.id == family_id, RefreshFamily.current_jti == presented_jti,
-               RefreshFamily.revoked_at.is_(None))
+        .where(
+            RefreshFamily.id == family_id,
+            RefreshFamily.current_jti == presented_jti,
+            RefreshFamily.revoked_at.is_(None),
+        )
         .values(current_jti=new_jti, rotated_at=utcnow())
     ).rowcount
     if swapped:
@@ -56,20 +59,30 @@ def rotate(session: Session, family_id: str, presented_jti: str, new_jti: str) -
 
 def revoke_family(session: Session, family_id: str, reason: str) -> bool:
     """Revoke a family (logout, reuse); False when it was unknown or already revoked."""
-    return bool(session.execute(
-        update(RefreshFamily)
-        .where(RefreshFamily.id == family_id, RefreshFamily.revoked_at.is_(None))
-        .values(revoked_at=utcnow(), revoked_reason=reason)
-    ).rowcount)
+    return bool(
+        session.execute(
+            update(RefreshFamily)
+            .where(RefreshFamily.id == family_id, RefreshFamily.revoked_at.is_(None))
+            .values(revoked_at=utcnow(), revoked_reason=reason)
+        ).rowcount
+    )
 
 
 def revoke_user_families(session: Session, user_id: int, reason: str) -> list[str]:
     """Revoke every live refresh family of a user; returns their ids (to block their tokens)."""
-    families = list(session.scalars(select(RefreshFamily.id).where(
-        RefreshFamily.user_id == user_id, RefreshFamily.revoked_at.is_(None))))
+    families = list(
+        session.scalars(
+            select(RefreshFamily.id).where(
+                RefreshFamily.user_id == user_id, RefreshFamily.revoked_at.is_(None)
+            )
+        )
+    )
     if families:
-        session.execute(update(RefreshFamily).where(RefreshFamily.id.in_(families))
-                        .values(revoked_at=utcnow(), revoked_reason=reason))
+        session.execute(
+            update(RefreshFamily)
+            .where(RefreshFamily.id.in_(families))
+            .values(revoked_at=utcnow(), revoked_reason=reason)
+        )
     return families
 
 

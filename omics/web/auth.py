@@ -47,15 +47,28 @@ def client_ip() -> str | None:
     return request.remote_addr
 
 
-def audit_request(action: str, outcome: str, *, identity: Identity | None = None,
-                  target: str | None = None, details: dict[str, Any] | None = None) -> None:
+def audit_request(
+    action: str,
+    outcome: str,
+    *,
+    identity: Identity | None = None,
+    target: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
     """Audit an event of the current request: who (default: the caller), from where, outcome."""
     who = identity or current_identity()
-    audit.record(current_state().security.database, audit.AuditEvent(
-        action=action, outcome=outcome, actor=who.subject or "anonymous", actor_role=who.role,
-        target=target, ip=client_ip(), details={"method": request.method, "path": request.path,
-                                                **(details or {})},
-    ))
+    audit.record(
+        current_state().security.database,
+        audit.AuditEvent(
+            action=action,
+            outcome=outcome,
+            actor=who.subject or "anonymous",
+            actor_role=who.role,
+            target=target,
+            ip=client_ip(),
+            details={"method": request.method, "path": request.path, **(details or {})},
+        ),
+    )
 
 
 def handles_own_auth(view: View) -> View:
@@ -66,6 +79,7 @@ def handles_own_auth(view: View) -> View:
 
 def require(permission: Permission) -> Callable[[View], View]:
     """The one permission check: 401 for anonymous callers, 403 (audited) for the rest."""
+
     def decorate(view: View) -> View:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -76,27 +90,38 @@ def require(permission: Permission) -> Callable[[View], View]:
                 audit_request("permission_denied", "denied", details={"permission": permission.value})
                 raise ApiError(403, f"this needs the {permission.value} permission", "forbidden")
             return view(*args, **kwargs)
+
         return guarded  # type: ignore[return-value]
+
     return decorate
 
 
 def _jwt_identity(claims: dict[str, Any], method: str) -> Identity:
     role = claims.get("role", Role.ANONYMOUS.value)
-    return Identity(subject=claims["sub"], role=role, method=method,
-                    permissions=frozenset(p.value for p in permissions_for(role)),
-                    expires_at=claims.get("exp"))
+    return Identity(
+        subject=claims["sub"],
+        role=role,
+        method=method,
+        permissions=frozenset(p.value for p in permissions_for(role)),
+        expires_at=claims.get("exp"),
+    )
 
 
 def _key_identity(presented: str) -> Identity:
     try:
         with current_state().security.database.transaction() as session:
             record = api_keys.authenticate_key(session, presented, client_ip())
-            return Identity(subject=record.user.username, role=record.user.role, method="api_key",
-                            permissions=frozenset(p.value for p in api_keys.effective_scopes(record)),
-                            key_id=record.id)
+            return Identity(
+                subject=record.user.username,
+                role=record.user.role,
+                method="api_key",
+                permissions=frozenset(p.value for p in api_keys.effective_scopes(record)),
+                key_id=record.id,
+            )
     except api_keys.KeyRejected as rejected:
-        audit_request("api_key_rejected", "failure", target=rejected.key_id,
-                      details={"reason": rejected.reason})
+        audit_request(
+            "api_key_rejected", "failure", target=rejected.key_id, details={"reason": rejected.reason}
+        )
         raise ApiError(401, f"API key {rejected.reason}", "invalid_api_key") from None
 
 
@@ -151,8 +176,10 @@ _REJECTIONS: tuple[tuple[type[Exception], str, str], ...] = (
 
 
 def reject_token(error: Exception) -> ApiError:
-    code, message = next(((code, message) for kind, code, message in _REJECTIONS if isinstance(error, kind)),
-                         ("invalid_token", "the token is not valid"))
+    code, message = next(
+        ((code, message) for kind, code, message in _REJECTIONS if isinstance(error, kind)),
+        ("invalid_token", "the token is not valid"),
+    )
     audit_request("token_rejected", "failure", details={"reason": code})
     return ApiError(401, message, code)
 
@@ -175,8 +202,11 @@ def authenticate_request() -> None:
 
 def _configure_jwt(app: Flask, settings: Settings) -> None:
     # Settings built by hand (tests) may lack a secret: use the data directory's, as from_env does.
-    secret = settings.security.jwt_secret or settings.secret_key or persistent_secret(settings.data_dir,
-                                                                                      "secret_key")
+    secret = (
+        settings.security.jwt_secret
+        or settings.secret_key
+        or persistent_secret(settings.data_dir, "secret_key")
+    )
     app.config.update(
         JWT_SECRET_KEY=secret,
         JWT_ALGORITHM="HS256",

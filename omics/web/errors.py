@@ -17,18 +17,27 @@ from werkzeug.exceptions import HTTPException
 log = logging.getLogger(__name__)
 
 _CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-    415: "unsupported_media_type", 422: "validation_failed", 429: "rate_limited",
-    500: "internal_error", 503: "unavailable",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
 }
 
 
 class ApiError(Exception):
     """An error the API reports as-is to the caller."""
 
-    def __init__(self, status: int, message: str, code: str | None = None,
-                 details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, code: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code or _CODES.get(status, "error")
@@ -36,10 +45,12 @@ class ApiError(Exception):
         self.details = details or {}
 
 
-def error_response(status: int, message: str, code: str | None = None,
-                   details: dict[str, Any] | None = None) -> Response:
-    body = {"error": {"code": code or _CODES.get(status, "error"), "message": message,
-                      "details": details or {}}}
+def error_response(
+    status: int, message: str, code: str | None = None, details: dict[str, Any] | None = None
+) -> Response:
+    body = {
+        "error": {"code": code or _CODES.get(status, "error"), "message": message, "details": details or {}}
+    }
     response = jsonify(body)
     response.status_code = status
     return response
@@ -50,7 +61,7 @@ def _http_error(exc: HTTPException) -> Response:
     response = error_response(status, exc.description or exc.name)
     if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
         response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
-    for name, value in (exc.get_headers() if status == 429 else []):
+    for name, value in exc.get_headers() if status == 429 else []:
         if name.lower() == "retry-after":
             response.headers[name] = value
     return response
@@ -62,10 +73,13 @@ def _unexpected(exc: Exception) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.register_error_handler(ApiError, lambda exc: error_response(exc.status, exc.message, exc.code,
-                                                                     exc.details))
-    app.register_error_handler(ValidationError, lambda exc: error_response(
-        422, "the request is not valid", details=_as_details(exc.messages)))
+    app.register_error_handler(
+        ApiError, lambda exc: error_response(exc.status, exc.message, exc.code, exc.details)
+    )
+    app.register_error_handler(
+        ValidationError,
+        lambda exc: error_response(422, "the request is not valid", details=_as_details(exc.messages)),
+    )
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
 

@@ -11,10 +11,13 @@ import time
 from flask import Flask, Response, g, request
 from prometheus_client import Counter, Histogram
 
-HTTP_REQUESTS = Counter("omics_http_requests_total", "HTTP requests served",
-                        ["method", "endpoint", "status"])
-HTTP_LATENCY = Histogram("omics_http_request_seconds", "HTTP request latency", ["endpoint"],
-                         buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+HTTP_REQUESTS = Counter("omics_http_requests_total", "HTTP requests served", ["method", "endpoint", "status"])
+HTTP_LATENCY = Histogram(
+    "omics_http_request_seconds",
+    "HTTP request latency",
+    ["endpoint"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
 SEARCHES_SUBMITTED = Counter("omics_searches_submitted_total", "Searches queued on the search queue")
 WEBSOCKETS_OPENED = Counter("omics_websockets_opened_total", "Progress WebSockets accepted")
 

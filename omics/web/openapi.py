@@ -14,10 +14,23 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from omics.web.schemas import EventsQuerySchema, LegacySearchSchema, PageQuerySchema, SearchRequestSchema
 
-_ERROR = {"description": "error",
-          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-_ERROR_SCHEMA = {"type": "object", "properties": {"error": {"type": "object", "properties": {
-    "code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"}}}}}
+_ERROR = {
+    "description": "error",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+_ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {"type": "object"},
+            },
+        }
+    },
+}
 
 
 def _json(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -26,39 +39,83 @@ def _json(description: str, schema: dict[str, Any] | None = None) -> dict[str, A
 
 
 def _v2_paths(spec: APISpec) -> None:
-    spec.path("/api/v2/searches", operations={"post": {
-        "summary": "Start a search (asynchronous)",
-        "requestBody": {"content": {"application/json": {"schema": "SearchRequest"}}},
-        "responses": {"202": _json("queued: id and links (self, events)"),
-                      "200": _json("completed search served from cache"),
-                      "400": _ERROR, "413": _ERROR, "415": _ERROR, "422": _ERROR, "429": _ERROR}}})
-    spec.path("/api/v2/searches/{id}", operations={"get": {
-        "summary": "A search's status, progress and one page of results",
-        "parameters": [{"in": "path", "name": "id", "required": True, "schema": {"type": "string"}},
-                       {"in": "query", "schema": PageQuerySchema}],
-        "responses": {"200": _json("the search"), "400": _ERROR, "404": _ERROR}}})
-    spec.path("/api/v2/searches/{id}/events", operations={"get": {
-        "summary": "WebSocket of progress events (seq 1, 2, 3...; last is completed or failed)",
-        "parameters": [{"in": "path", "name": "id", "required": True, "schema": {"type": "string"}},
-                       {"in": "query", "schema": EventsQuerySchema}],
-        "responses": {"101": {"description": "switching to WebSocket"}, "404": _ERROR}}})
-    spec.path("/api/v2/datasets/{accession}", operations={"get": {
-        "summary": "The full record of one GEO series",
-        "parameters": [{"in": "path", "name": "accession", "required": True, "schema": {"type": "string"}}],
-        "responses": {"200": _json("the series"), "404": _ERROR}}})
+    spec.path(
+        "/api/v2/searches",
+        operations={
+            "post": {
+                "summary": "Start a search (asynchronous)",
+                "requestBody": {"content": {"application/json": {"schema": "SearchRequest"}}},
+                "responses": {
+                    "202": _json("queued: id and links (self, events)"),
+                    "200": _json("completed search served from cache"),
+                    "400": _ERROR,
+                    "413": _ERROR,
+                    "415": _ERROR,
+                    "422": _ERROR,
+                    "429": _ERROR,
+                },
+            }
+        },
+    )
+    spec.path(
+        "/api/v2/searches/{id}",
+        operations={
+            "get": {
+                "summary": "A search's status, progress and one page of results",
+                "parameters": [
+                    {"in": "path", "name": "id", "required": True, "schema": {"type": "string"}},
+                    {"in": "query", "schema": PageQuerySchema},
+                ],
+                "responses": {"200": _json("the search"), "400": _ERROR, "404": _ERROR},
+            }
+        },
+    )
+    spec.path(
+        "/api/v2/searches/{id}/events",
+        operations={
+            "get": {
+                "summary": "WebSocket of progress events (seq 1, 2, 3...; last is completed or failed)",
+                "parameters": [
+                    {"in": "path", "name": "id", "required": True, "schema": {"type": "string"}},
+                    {"in": "query", "schema": EventsQuerySchema},
+                ],
+                "responses": {"101": {"description": "switching to WebSocket"}, "404": _ERROR},
+            }
+        },
+    )
+    spec.path(
+        "/api/v2/datasets/{accession}",
+        operations={
+            "get": {
+                "summary": "The full record of one GEO series",
+                "parameters": [
+                    {"in": "path", "name": "accession", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {"200": _json("the series"), "404": _ERROR},
+            }
+        },
+    )
 
 
 def _v1_paths(spec: APISpec) -> None:
-    spec.path("/api/v1/search", operations={"get": {
-        "summary": "Synchronous search (deprecated; use POST /api/v2/searches)", "deprecated": True,
-        "parameters": [{"in": "query", "schema": LegacySearchSchema}],
-        "responses": {"200": _json("one page of results"), "422": _ERROR}}})
+    spec.path(
+        "/api/v1/search",
+        operations={
+            "get": {
+                "summary": "Synchronous search (deprecated; use POST /api/v2/searches)",
+                "deprecated": True,
+                "parameters": [{"in": "query", "schema": LegacySearchSchema}],
+                "responses": {"200": _json("one page of results"), "422": _ERROR},
+            }
+        },
+    )
 
 
 @cache
 def openapi_document(version: int) -> dict[str, Any]:
-    spec = APISpec(title="OmicsOracle", version=f"{version}.0.0", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()])
+    spec = APISpec(
+        title="OmicsOracle", version=f"{version}.0.0", openapi_version="3.0.3", plugins=[MarshmallowPlugin()]
+    )
     spec.components.schema("Error", _ERROR_SCHEMA)
     if version == 2:
         spec.components.schema("SearchRequest", schema=SearchRequestSchema)

@@ -61,9 +61,16 @@ def _audit_breach(limit: RequestLimit) -> None:
 
 def create_limiter(redis_url: str) -> Limiter:
     """A limiter counting in ``redis_url`` that applies to the views marked :func:`rate_limited`."""
-    return Limiter(rate_key, storage_uri=redis_url, strategy="moving-window", headers_enabled=True,
-                   key_prefix="omics", on_breach=_audit_breach, default_limits=[_limit_for_caller],
-                   default_limits_exempt_when=_not_limited)
+    return Limiter(
+        rate_key,
+        storage_uri=redis_url,
+        strategy="moving-window",
+        headers_enabled=True,
+        key_prefix="omics",
+        on_breach=_audit_breach,
+        default_limits=[_limit_for_caller],
+        default_limits_exempt_when=_not_limited,
+    )
 
 
 def init_app(app: Flask, limiter: Limiter) -> None:

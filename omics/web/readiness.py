@@ -51,11 +51,14 @@ def readiness() -> dict[str, Any]:
     probes = {"redis": _probe_redis, "events": _probe_relay, "index": _probe_index}
     checks = dict(_check(name, probe) for name, probe in probes.items())
     # Workers are pinged through Redis: without it the ping would only wait out broker retries.
-    checks["workers"] = "not checked: Redis unavailable" if checks["redis"] else _check("workers",
-                                                                                       _probe_workers)[1]
+    checks["workers"] = (
+        "not checked: Redis unavailable" if checks["redis"] else _check("workers", _probe_workers)[1]
+    )
     failing = {name: reason for name, reason in checks.items() if reason}
-    return {"status": "unavailable" if failing else "ok",
-            "checks": {name: reason or "ok" for name, reason in checks.items()}}
+    return {
+        "status": "unavailable" if failing else "ok",
+        "checks": {name: reason or "ok" for name, reason in checks.items()},
+    }
 
 
 def cached_readiness() -> dict[str, Any]:

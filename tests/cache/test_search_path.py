@@ -73,15 +73,18 @@ def test_identical_concurrent_searches_share_one_task_and_stream(live_server: An
     assert wait_for(live_server.url, search_id)["status"] == "completed"
     log = EventLog(shared_redis(redis_url), 60)
     deadline = time.monotonic() + 10
-    while not (events := [json.loads(event) for _, event in log.replay(search_id)]) or \
-            events[-1]["type"] != "completed":
+    while (
+        not (events := [json.loads(event) for _, event in log.replay(search_id)])
+        or events[-1]["type"] != "completed"
+    ):
         assert time.monotonic() < deadline, events
         time.sleep(0.05)
     assert [event["stage"] for event in events].count("started") == 1  # the engine ran once
 
 
 def test_an_ingest_never_serves_a_stale_result_and_warming_refills_popular_searches(
-        app: Any, live_server: Any, engine: Any, celery_app: Any) -> None:
+    app: Any, live_server: Any, engine: Any, celery_app: Any
+) -> None:
     probe = f"xylocacheprobe{random.randrange(10**9)}"
     body = _unique(probe)
     first = _post(live_server.url, body)
@@ -90,17 +93,36 @@ def test_an_ingest_never_serves_a_stale_result_and_warming_refills_popular_searc
         cached = _post(live_server.url, body)
         assert cached.status_code == 200 and cached.json()["total"] == 0
 
-    engine.add([Series(accession=f"GSE9{random.randrange(10**8):08d}", title=f"{probe} fin regeneration",
-                       summary=f"A {probe} time course.", organisms=("Danio rerio",), sample_count=6)])
+    engine.add(
+        [
+            Series(
+                accession=f"GSE9{random.randrange(10**8):08d}",
+                title=f"{probe} fin regeneration",
+                summary=f"A {probe} time course.",
+                organisms=("Danio rerio",),
+                sample_count=6,
+            )
+        ]
+    )
     after = _post(live_server.url, body)
     assert after.status_code == 202  # the old answer (0 results) is not served
     assert wait_for(live_server.url, after.json()["id"])["total"] == 1
 
-    engine.add([Series(accession=f"GSE8{random.randrange(10**8):08d}", title=f"{probe} heart regeneration",
-                       summary=f"A second {probe} series.", organisms=("Danio rerio",), sample_count=4)])
+    engine.add(
+        [
+            Series(
+                accession=f"GSE8{random.randrange(10**8):08d}",
+                title=f"{probe} heart regeneration",
+                summary=f"A second {probe} series.",
+                organisms=("Danio rerio",),
+                sample_count=4,
+            )
+        ]
+    )
     state_of(app).cache.stats.flush()  # popularity reaches Redis within a second anyway
-    outcome = celery_app.send_task("omics.maintenance.warm_cache", kwargs={"only_if_changed": True},
-                                   queue="maintenance").get(timeout=60)
+    outcome = celery_app.send_task(
+        "omics.maintenance.warm_cache", kwargs={"only_if_changed": True}, queue="maintenance"
+    ).get(timeout=60)
     assert outcome["version"] == engine.version and outcome["warmed"] >= 1
     warmed = _post(live_server.url, body)
     assert warmed.status_code == 200 and warmed.json()["total"] == 2
@@ -114,15 +136,17 @@ def admin_headers(app: Any, live_server: Any) -> dict[str, dict[str, str]]:
         with database.transaction() as session:
             if accounts.find_user(session, name) is None:
                 accounts.create_user(session, name, PASSWORD, role)
-        login = requests.post(f"{live_server.url}/api/v2/auth/login",
-                              json={"username": name, "password": PASSWORD}, timeout=10)
+        login = requests.post(
+            f"{live_server.url}/api/v2/auth/login", json={"username": name, "password": PASSWORD}, timeout=10
+        )
         token = login.json()["access_token"]
         headers[role] = {"Authorization": f"Bearer {token}"}
     return headers
 
 
 def test_admins_see_stats_and_invalidate_and_no_one_else_can(
-        live_server: Any, admin_headers: dict[str, dict[str, str]]) -> None:
+    live_server: Any, admin_headers: dict[str, dict[str, str]]
+) -> None:
     base = f"{live_server.url}/api/v2/admin/cache"
     body = _unique("psoriasis skin lesions")
     wait_for(live_server.url, _post(live_server.url, body).json()["id"])
@@ -140,8 +164,12 @@ def test_admins_see_stats_and_invalidate_and_no_one_else_can(
     for bad in ({"scope": "everything"}, {"scope": "query"}, {"scope": "query", "value": "x", "extra": 1}):
         rejected = requests.post(f"{base}/invalidate", json=bad, headers=admin_headers["admin"], timeout=10)
         assert 400 <= rejected.status_code < 500 and "error" in rejected.json()
-    removed = requests.post(f"{base}/invalidate", json={"scope": "query", "value": "Psoriasis skin LESIONS"},
-                            headers=admin_headers["admin"], timeout=10)
+    removed = requests.post(
+        f"{base}/invalidate",
+        json={"scope": "query", "value": "Psoriasis skin LESIONS"},
+        headers=admin_headers["admin"],
+        timeout=10,
+    )
     assert removed.status_code == 200 and removed.json()["removed"]["l2"] >= 1
     assert _post(live_server.url, body).status_code == 202  # computed again
 

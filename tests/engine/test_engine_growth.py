@@ -70,8 +70,17 @@ def test_delta_scores_use_corpus_wide_statistics(fresh_engine) -> None:
     """A new record about a common topic ranks by its text, not by its tiny delta segment."""
     engine = fresh_engine()
     twin = engine.get("GSE61")
-    engine.add([Series(accession="GSE990000002", title=twin.title, summary=twin.summary,
-                       organisms=twin.organisms, sample_count=twin.sample_count)])
+    engine.add(
+        [
+            Series(
+                accession="GSE990000002",
+                title=twin.title,
+                summary=twin.summary,
+                organisms=twin.organisms,
+                sample_count=twin.sample_count,
+            )
+        ]
+    )
     hits = engine.search(SearchRequest(query=twin.title)).hits
     scores = {h.accession: h.score for h in hits[:5]}
     assert scores["GSE990000002"] == pytest.approx(scores["GSE61"], rel=0.3)

@@ -37,18 +37,22 @@ def test_organism_and_assay_words_become_filters() -> None:
     assert human.organisms == ["Homo sapiens"]
     assert "single-cell" in human.free_text  # topic-bearing assay words still rank
     assert parse_query("zebrafish fin ChIP-seq").series_types == [
-        "Genome binding/occupancy profiling by high throughput sequencing"]
+        "Genome binding/occupancy profiling by high throughput sequencing"
+    ]
 
 
-@pytest.mark.parametrize(("text", "low", "high"), [
-    ("asthma at least 20 samples", 20, None),
-    ("asthma >= 20 samples", 20, None),
-    ("asthma more than 10 samples", 11, None),
-    ("asthma 50+ samples", 50, None),
-    ("asthma fewer than 8 samples", None, 7),
-    ("asthma at most 30 samples", None, 30),
-    ("asthma between 40 and 10 samples", 10, 40),
-])
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("asthma at least 20 samples", 20, None),
+        ("asthma >= 20 samples", 20, None),
+        ("asthma more than 10 samples", 11, None),
+        ("asthma 50+ samples", 50, None),
+        ("asthma fewer than 8 samples", None, 7),
+        ("asthma at most 30 samples", None, 30),
+        ("asthma between 40 and 10 samples", 10, 40),
+    ],
+)
 def test_sample_size_phrases(text: str, low: int | None, high: int | None) -> None:
     parsed = parse_query(text)
     assert (parsed.min_samples, parsed.max_samples) == (low, high)

@@ -160,8 +160,16 @@ def test_progress_reports_every_stage_in_order(engine: SearchEngine) -> None:
 def test_results_carry_contract_fields_highlights_and_reasons(run, engine: SearchEngine) -> None:
     outcome = run("glioblastoma", page_size=5)
     first = result_view(engine, outcome.hits[0])
-    for key in ("accession", "title", "summary", "organisms", "series_types", "platforms",
-                "sample_count", "score"):
+    for key in (
+        "accession",
+        "title",
+        "summary",
+        "organisms",
+        "series_types",
+        "platforms",
+        "sample_count",
+        "score",
+    ):
         assert key in first
     assert "<mark>" in first["highlights"]["title"] + first["highlights"]["summary"]
     assert first["reasons"] and any("glioblastoma" in r for r in first["reasons"])

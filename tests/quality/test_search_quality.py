@@ -35,13 +35,17 @@ def text_of(engine: SearchEngine, accession: str) -> str:
     return f"{record.title} {record.summary} {record.overall_design}"
 
 
-@pytest.mark.parametrize(("query", "only_synonym"), [
-    ("hepatocellular carcinoma", (HEPATOMA_ONLY,)),
-    ("cardiac muscle cell", CARDIOMYOCYTES_ONLY),
-    ("neoplastic meningitis", METASTASIS_ONLY),
-])
-def test_synonym_finds_series_that_only_use_the_synonym(engine: SearchEngine, query: str,
-                                                        only_synonym: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("query", "only_synonym"),
+    [
+        ("hepatocellular carcinoma", (HEPATOMA_ONLY,)),
+        ("cardiac muscle cell", CARDIOMYOCYTES_ONLY),
+        ("neoplastic meningitis", METASTASIS_ONLY),
+    ],
+)
+def test_synonym_finds_series_that_only_use_the_synonym(
+    engine: SearchEngine, query: str, only_synonym: tuple[str, ...]
+) -> None:
     for accession in only_synonym:
         assert not re.search(query, text_of(engine, accession), re.I)
     found = accessions(engine, SearchRequest(query=query))
@@ -120,7 +124,7 @@ def test_other_names_corroborate_the_users_words_without_outweighing_them() -> N
 
 
 def test_more_datasets_like_an_accession_in_the_query_text_is_query_by_example(engine) -> None:
-    """"more datasets like GSE63741" ranks series like it (never itself); other words still apply."""
+    """ "more datasets like GSE63741" ranks series like it (never itself); other words still apply."""
     example = engine.get("GSE63741")
     assert example is not None and "skin" in example.title.lower()
     outcome = engine.search(SearchRequest(query="more datasets like GSE63741"))

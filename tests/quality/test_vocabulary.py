@@ -24,8 +24,12 @@ def test_exact_synonyms_expand_both_ways(vocab: Vocabulary) -> None:
 
 
 def test_case_apostrophes_and_plurals_do_not_matter(vocab: Vocabulary) -> None:
-    for text in ("Parkinson's disease", "PARKINSONS DISEASE", "parkinson disease",
-                 "Parkinson\u2019s diseases"):
+    for text in (
+        "Parkinson's disease",
+        "PARKINSONS DISEASE",
+        "parkinson disease",
+        "Parkinson\u2019s diseases",
+    ):
         assert [c.term_id for c in vocab.concepts(text)] == [PARKINSON], text
     assert [c.term_id for c in vocab.concepts("T-lymphocytes")] == [T_CELL]
     assert [c.term_id for c in vocab.concepts("hepatomas")] == [HCC]
@@ -38,7 +42,7 @@ def test_bracketed_qualifiers_are_ignored_in_names() -> None:
 
 def test_concept_offsets_point_at_the_words_of_the_query(vocab: Vocabulary) -> None:
     text = "microglia in Alzheimer's disease brains"
-    spans = {c.label: text[c.start:c.end] for c in vocab.concepts(text)}
+    spans = {c.label: text[c.start : c.end] for c in vocab.concepts(text)}
     assert spans["Alzheimer disease"] == "Alzheimer's disease"
     assert spans["brain"] == "brains"
 

@@ -65,12 +65,15 @@ def database(tmp_path: Path) -> Iterator[Database]:
 def security_settings(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Settings:
     """Settings of the security app: tight anonymous limit, its own data directory and database."""
     return Settings(
-        data_dir=tmp_path_factory.mktemp("security-data"), redis_url=redis_url,
+        data_dir=tmp_path_factory.mktemp("security-data"),
+        redis_url=redis_url,
         secret_key="security-tests-" + uuid.uuid4().hex,
         service=ServiceSettings(max_body_bytes=16 * 1024, ws_ping_interval=25),
-        security=SecuritySettings(database_url=os.environ.get("DATABASE_URL") or None,
-                                  rate_limit_anonymous=f"{ANONYMOUS_LIMIT}/minute",
-                                  rate_limit_user="1000/minute"),
+        security=SecuritySettings(
+            database_url=os.environ.get("DATABASE_URL") or None,
+            rate_limit_anonymous=f"{ANONYMOUS_LIMIT}/minute",
+            rate_limit_user="1000/minute",
+        ),
     )
 
 
@@ -130,5 +133,9 @@ def audit_text(database: Database) -> str:
 
 def audit_rows(database: Database, action: str) -> list[dict[str, Any]]:
     with database.transaction() as session:
-        return [audit.entry_to_dict(entry) for entry in session.scalars(
-            select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq))]
+        return [
+            audit.entry_to_dict(entry)
+            for entry in session.scalars(
+                select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq)
+            )
+        ]

@@ -13,10 +13,17 @@ from omics.security.models import AuditEntry
 
 def _fill(database: Database, count: int) -> None:
     for number in range(count):
-        audit.record(database, audit.AuditEvent(
-            action="login", outcome="success" if number % 2 else "failure", actor=f"user{number}",
-            actor_role="researcher", ip="192.0.2.1", details={"n": number},
-        ))
+        audit.record(
+            database,
+            audit.AuditEvent(
+                action="login",
+                outcome="success" if number % 2 else "failure",
+                actor=f"user{number}",
+                actor_role="researcher",
+                ip="192.0.2.1",
+                details={"n": number},
+            ),
+        )
 
 
 def _verify(database: Database) -> audit.VerifyReport:
@@ -32,8 +39,16 @@ def test_intact_chain_verifies(database: Database) -> None:
 
 def test_secrets_are_scrubbed() -> None:
     jwt_like = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
-    scrubbed = audit.scrub({"password": "hunter22", "refresh_token": "x", "note": f"Bearer {jwt_like}",
-                            "nested": [{"key": "omk_abc"}], "key_id": "key_12", "found": "omk_abcdef"})
+    scrubbed = audit.scrub(
+        {
+            "password": "hunter22",
+            "refresh_token": "x",
+            "note": f"Bearer {jwt_like}",
+            "nested": [{"key": "omk_abc"}],
+            "key_id": "key_12",
+            "found": "omk_abcdef",
+        }
+    )
     flat = str(scrubbed)
     assert "hunter22" not in flat and jwt_like not in flat and "omk_abc" not in flat
     assert scrubbed["key_id"] == "key_12"

@@ -19,15 +19,21 @@ from omics.config import REPOSITORY_ROOT
 from omics.security.database import SQLITE_FILENAME
 
 PASSWORD = "operator chosen password"
-_ISOLATED = ("DATABASE_URL", "OMICS_PASSWORD", "OMICS_FLOWER_USER", "OMICS_FLOWER_PASSWORD",
-             "OMICS_SECRET_KEY")
+_ISOLATED = (
+    "DATABASE_URL",
+    "OMICS_PASSWORD",
+    "OMICS_FLOWER_USER",
+    "OMICS_FLOWER_PASSWORD",
+    "OMICS_SECRET_KEY",
+)
 
 
 class Operator:
     """Runs ``app.py`` subcommands against one data directory with a clean environment."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-                 data_dir: Path) -> None:
+    def __init__(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], data_dir: Path
+    ) -> None:
         self.monkeypatch, self.capsys, self.data_dir = monkeypatch, capsys, data_dir
         for name in _ISOLATED:
             monkeypatch.delenv(name, raising=False)
@@ -57,9 +63,11 @@ def operator(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 
 
 def test_create_user_refuses_bad_input_with_a_message(operator: Operator) -> None:
-    for args, env in ((("dana", "--role", "admin"), {"OMICS_PASSWORD": PASSWORD}),
-                      (("fay", "--role", "researcher"), {"OMICS_PASSWORD": "short"}),
-                      (("fay", "--role", "root"), {"OMICS_PASSWORD": PASSWORD})):
+    for args, env in (
+        (("dana", "--role", "admin"), {"OMICS_PASSWORD": PASSWORD}),
+        (("fay", "--role", "researcher"), {"OMICS_PASSWORD": "short"}),
+        (("fay", "--role", "root"), {"OMICS_PASSWORD": PASSWORD}),
+    ):
         code, output = operator.run("create-user", *args, **env)
         assert code != 0 and output, args
 
@@ -89,9 +97,14 @@ def test_audit_verify_exit_status_from_the_real_command(operator: Operator) -> N
     with sqlite3.connect(operator.data_dir / SQLITE_FILENAME) as db:
         db.execute("DELETE FROM audit_entries WHERE seq = 1")
     env = {k: v for k, v in os.environ.items() if k not in _ISOLATED}
-    result = subprocess.run([sys.executable, "app.py", "audit-verify"], cwd=REPOSITORY_ROOT,
-                            capture_output=True, text=True, timeout=120,
-                            env={**env, "OMICS_DATA_DIR": str(operator.data_dir)})
+    result = subprocess.run(
+        [sys.executable, "app.py", "audit-verify"],
+        cwd=REPOSITORY_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**env, "OMICS_DATA_DIR": str(operator.data_dir)},
+    )
     assert result.returncode == 1 and "missing" in result.stderr and "Traceback" not in result.stderr
 
 

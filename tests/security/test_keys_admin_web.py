@@ -68,19 +68,25 @@ def test_key_cannot_mint_keys_or_exceed_role(client: FlaskClient) -> None:
     key = _new_key(client, token)["key"]
     assert client.post("/api/v2/api-keys", json={"name": "x"}, headers={"X-API-Key": key}).status_code == 403
     for scopes in (["admin:audit"], ["keys:manage"], ["nonsense"]):
-        response = client.post("/api/v2/api-keys", json={"name": "x", "scopes": scopes},
-                               headers=bearer(token))
+        response = client.post(
+            "/api/v2/api-keys", json={"name": "x", "scopes": scopes}, headers=bearer(token)
+        )
         assert response.status_code == 422, scopes
-    bad = client.post("/api/v2/api-keys", json={"name": "x", "expires_in_days": 10_000},
-                      headers=bearer(token))
+    bad = client.post(
+        "/api/v2/api-keys", json={"name": "x", "expires_in_days": 10_000}, headers=bearer(token)
+    )
     assert bad.status_code == 422
     assert client.post("/api/v2/api-keys", json={"name": "x"}).status_code == 401
 
 
 def test_researcher_on_admin_endpoints_is_403_and_audited(client: FlaskClient, accounts_db: Database) -> None:
     token = login(client, "alice")["access_token"]
-    for method, path in (("get", "/api/v2/admin/audit"), ("get", "/api/v2/admin/services"),
-                         ("put", "/api/v2/admin/users/bob/role"), ("get", "/api/v2/admin/users")):
+    for method, path in (
+        ("get", "/api/v2/admin/audit"),
+        ("get", "/api/v2/admin/services"),
+        ("put", "/api/v2/admin/users/bob/role"),
+        ("get", "/api/v2/admin/users"),
+    ):
         response = getattr(client, method)(path, headers=bearer(token), json={"role": "admin"})
         assert response.status_code == 403, path
         assert client.open(path, method=method.upper()).status_code == 401
@@ -132,8 +138,10 @@ def test_admin_services(client: FlaskClient) -> None:
 
 
 def test_flood_of_logins_from_one_address_gets_429(client: FlaskClient, accounts_db: Database) -> None:
-    statuses = [client.post("/api/v2/auth/login", json={"username": "alice", "password": "guess"}).status_code
-                for _ in range(ANONYMOUS_LIMIT + 2)]
+    statuses = [
+        client.post("/api/v2/auth/login", json={"username": "alice", "password": "guess"}).status_code
+        for _ in range(ANONYMOUS_LIMIT + 2)
+    ]
     assert statuses[:ANONYMOUS_LIMIT] == [401] * ANONYMOUS_LIMIT and statuses[-1] == 429
     response = client.post("/api/v2/auth/login", json={"username": "alice", "password": PASSWORD})
     assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0

@@ -31,8 +31,9 @@ def _stored_search(app: Flask, owner: str | None) -> str:
 
 
 def _connect(server: LiveServer, search_id: str, **options: object) -> websocket.WebSocket:
-    return websocket.create_connection(f"{server.ws_url}/api/v2/searches/{search_id}/events", timeout=5,
-                                       **options)
+    return websocket.create_connection(
+        f"{server.ws_url}/api/v2/searches/{search_id}/events", timeout=5, **options
+    )
 
 
 def _handshake_status(server: LiveServer, search_id: str, **options: object) -> int:
@@ -58,12 +59,14 @@ def test_anonymous_search_reachable_by_its_id(secure_app: Flask, client: FlaskCl
     assert client.get(f"/api/v2/searches/{'0' * 32}").status_code == 404
 
 
-def test_search_started_with_a_key_belongs_to_the_keys_owner(client: FlaskClient,
-                                                             celery_worker: object) -> None:
+def test_search_started_with_a_key_belongs_to_the_keys_owner(
+    client: FlaskClient, celery_worker: object
+) -> None:
     alice = login(client, "alice")["access_token"]
     key = client.post("/api/v2/api-keys", json={"name": "k"}, headers=bearer(alice)).get_json()["key"]
-    created = client.post("/api/v2/searches", json={"query": "rheumatoid arthritis synovium"},
-                          headers={"X-API-Key": key})
+    created = client.post(
+        "/api/v2/searches", json={"query": "rheumatoid arthritis synovium"}, headers={"X-API-Key": key}
+    )
     assert created.status_code in (200, 202)
     search_id = created.get_json()["id"]
     assert client.get(f"/api/v2/searches/{search_id}", headers=bearer(alice)).status_code == 200
@@ -79,15 +82,17 @@ def test_websocket_without_auth_cannot_watch_a_users_search(secure_app: Flask, s
 
 def test_websocket_with_bearer_header(secure_app: Flask, server: LiveServer) -> None:
     search_id = _stored_search(secure_app, "alice")
-    token = requests.post(f"{server.url}/api/v2/auth/login",
-                          json={"username": "alice", "password": PASSWORD}, timeout=10).json()["access_token"]
+    token = requests.post(
+        f"{server.url}/api/v2/auth/login", json={"username": "alice", "password": PASSWORD}, timeout=10
+    ).json()["access_token"]
     assert _handshake_status(server, search_id, header=[f"Authorization: Bearer {token}"]) == 101
 
 
 def test_websocket_with_bearer_subprotocol(secure_app: Flask, server: LiveServer) -> None:
     search_id = _stored_search(secure_app, "alice")
-    session = requests.post(f"{server.url}/api/v2/auth/login",
-                            json={"username": "alice", "password": PASSWORD}, timeout=10).json()
+    session = requests.post(
+        f"{server.url}/api/v2/auth/login", json={"username": "alice", "password": PASSWORD}, timeout=10
+    ).json()
     ws = _connect(server, search_id, subprotocols=["bearer", session["access_token"]])
     assert ws.getsubprotocol() == "bearer"
     ws.close()
@@ -97,8 +102,11 @@ def test_websocket_with_bearer_subprotocol(secure_app: Flask, server: LiveServer
 def test_websocket_cookie_needs_an_allowed_origin(secure_app: Flask, server: LiveServer) -> None:
     search_id = _stored_search(secure_app, "alice")
     web = requests.Session()
-    assert web.post(f"{server.url}/api/v2/auth/login",
-                    json={"username": "alice", "password": PASSWORD, "cookie": True}, timeout=10).ok
+    assert web.post(
+        f"{server.url}/api/v2/auth/login",
+        json={"username": "alice", "password": PASSWORD, "cookie": True},
+        timeout=10,
+    ).ok
     cookie = "; ".join(f"{name}={value}" for name, value in web.cookies.items())
     assert _handshake_status(server, search_id, cookie=cookie, origin="https://evil.example") == 401
     assert _handshake_status(server, search_id, cookie=cookie, origin=server.url) == 101
@@ -107,8 +115,9 @@ def test_websocket_cookie_needs_an_allowed_origin(secure_app: Flask, server: Liv
 def test_websocket_closes_when_its_token_expires(secure_app: Flask, server: LiveServer) -> None:
     search_id = _stored_search(secure_app, "alice")
     with secure_app.app_context():
-        short = create_access_token("alice", expires_delta=timedelta(seconds=2),
-                                    additional_claims={"role": "researcher"})
+        short = create_access_token(
+            "alice", expires_delta=timedelta(seconds=2), additional_claims={"role": "researcher"}
+        )
     ws = _connect(server, search_id, header=[f"Authorization: Bearer {short}"])
     started = time.monotonic()
     ws.settimeout(8)

@@ -34,8 +34,9 @@ def test_login_returns_contract_pair_and_identifies(client: FlaskClient) -> None
     assert status == 200 and me["subject"] == "alice" and me["role"] == "researcher"
 
 
-def test_wrong_password_is_401_and_audited_without_the_password(client: FlaskClient, accounts_db: Database,
-                                                                caplog: pytest.LogCaptureFixture) -> None:
+def test_wrong_password_is_401_and_audited_without_the_password(
+    client: FlaskClient, accounts_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     wrong = "definitely-wrong-password-xyz"
     for username in ("alice", "nobody-here"):
@@ -49,16 +50,20 @@ def test_wrong_password_is_401_and_audited_without_the_password(client: FlaskCli
     assert wrong not in caplog.text
 
 
-@pytest.mark.parametrize(("body", "headers", "status"), [
-    ("not json", {"Content-Type": "text/plain"}, 415),
-    ("{broken", JSON, 400),
-    (json.dumps({"username": "alice"}), JSON, 422),
-    (json.dumps({"username": "alice", "password": "x", "admin": True}), JSON, 422),
-    (json.dumps({"username": ["alice"], "password": 5}), JSON, 422),
-    (json.dumps({"username": "alice", "password": "x" * 40000}), JSON, 413),
-])
-def test_malformed_and_oversized_login_bodies(client: FlaskClient, body: str, headers: dict,
-                                              status: int) -> None:
+@pytest.mark.parametrize(
+    ("body", "headers", "status"),
+    [
+        ("not json", {"Content-Type": "text/plain"}, 415),
+        ("{broken", JSON, 400),
+        (json.dumps({"username": "alice"}), JSON, 422),
+        (json.dumps({"username": "alice", "password": "x", "admin": True}), JSON, 422),
+        (json.dumps({"username": ["alice"], "password": 5}), JSON, 422),
+        (json.dumps({"username": "alice", "password": "x" * 40000}), JSON, 413),
+    ],
+)
+def test_malformed_and_oversized_login_bodies(
+    client: FlaskClient, body: str, headers: dict, status: int
+) -> None:
     response = client.post("/api/v2/auth/login", data=body, headers=headers)
     assert response.status_code == status
     assert set(response.get_json()["error"]) == {"code", "message", "details"}
@@ -93,8 +98,9 @@ def test_garbage_and_non_bearer_authorization_rejected(client: FlaskClient) -> N
 
 def test_expired_access_token_rejected(secure_app: Flask, client: FlaskClient) -> None:
     with secure_app.app_context():
-        expired = create_access_token("alice", expires_delta=timedelta(seconds=-5),
-                                      additional_claims={"role": "researcher"})
+        expired = create_access_token(
+            "alice", expires_delta=timedelta(seconds=-5), additional_claims={"role": "researcher"}
+        )
     status, body = _me(client, expired)
     assert status == 401 and body["error"]["code"] == "token_expired"
 
@@ -118,8 +124,9 @@ def test_refresh_rotates_and_old_refresh_token_stops_working(client: FlaskClient
     assert third.status_code == 200
 
 
-def test_replayed_refresh_token_revokes_the_family(client: FlaskClient, accounts_db: Database,
-                                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_replayed_refresh_token_revokes_the_family(
+    client: FlaskClient, accounts_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     stolen = login(client, "bob")
     rotated = client.post("/api/v2/auth/refresh", headers=bearer(stolen["refresh_token"])).get_json()
@@ -140,8 +147,11 @@ def test_replayed_refresh_token_revokes_the_family(client: FlaskClient, accounts
 
 def test_logout_revokes_presented_tokens(client: FlaskClient, accounts_db: Database) -> None:
     tokens = login(client, "carol")
-    response = client.post("/api/v2/auth/logout", headers=bearer(tokens["access_token"]),
-                           json={"refresh_token": tokens["refresh_token"]})
+    response = client.post(
+        "/api/v2/auth/logout",
+        headers=bearer(tokens["access_token"]),
+        json={"refresh_token": tokens["refresh_token"]},
+    )
     assert response.status_code == 200
     assert _me(client, tokens["access_token"])[0] == 401
     assert client.post("/api/v2/auth/refresh", headers=bearer(tokens["refresh_token"])).status_code == 401
@@ -159,8 +169,9 @@ def test_logout_without_tokens_is_401(client: FlaskClient) -> None:
 
 
 def test_cookie_login_needs_csrf_for_writes(client: FlaskClient) -> None:
-    response = client.post("/api/v2/auth/login",
-                           json={"username": "alice", "password": PASSWORD, "cookie": True})
+    response = client.post(
+        "/api/v2/auth/login", json={"username": "alice", "password": PASSWORD, "cookie": True}
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert "access_token" not in body and body["csrf_token"]
@@ -169,6 +180,7 @@ def test_cookie_login_needs_csrf_for_writes(client: FlaskClient) -> None:
     assert client.get("/api/v2/auth/me").get_json()["subject"] == "alice"
     no_csrf = client.post("/api/v2/api-keys", json={"name": "page"})
     assert no_csrf.status_code == 401 and no_csrf.get_json()["error"]["code"] == "csrf_failed"
-    with_csrf = client.post("/api/v2/api-keys", json={"name": "page"},
-                            headers={"X-CSRF-TOKEN": body["csrf_token"]})
+    with_csrf = client.post(
+        "/api/v2/api-keys", json={"name": "page"}, headers={"X-CSRF-TOKEN": body["csrf_token"]}
+    )
     assert with_csrf.status_code == 201

@@ -19,8 +19,9 @@ def submit(base_url: str, body: dict[str, Any]) -> dict[str, Any]:
     return response.json()
 
 
-def connect(ws_base: str, events_path: str, after: int | None = None,
-            timeout: float = 20) -> websocket.WebSocket:
+def connect(
+    ws_base: str, events_path: str, after: int | None = None, timeout: float = 20
+) -> websocket.WebSocket:
     query = f"?after={after}" if after is not None else ""
     return websocket.create_connection(f"{ws_base}{events_path}{query}", timeout=timeout)
 

@@ -32,8 +32,14 @@ def test_python_app_py_runs_everything_in_one_process_and_stops_cleanly(tmp_path
     port = _free_port()
     env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
     env.update(OMICS_DATA_DIR=str(tmp_path / "data"), PORT=str(port))
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=REPOSITORY_ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "app.py"],
+        cwd=REPOSITORY_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90

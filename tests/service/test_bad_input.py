@@ -22,25 +22,29 @@ def test_malformed_json_is_400(client: Any) -> None:
 
 
 def test_non_json_body_is_415(client: Any) -> None:
-    response = client.post("/api/v2/searches", data="query=cancer",
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/api/v2/searches", data="query=cancer", content_type="application/x-www-form-urlencoded"
+    )
     _error(response, 415, "unsupported_media_type")
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"query": 42}, "query"),
-    ({"query": "asthma", "page_size": 0}, "page_size"),
-    ({"query": "asthma", "page_size": 101}, "page_size"),
-    ({"query": "asthma", "page_size": "10"}, "page_size"),
-    ({"query": "asthma", "sort": "newest"}, "sort"),
-    ({"query": "asthma", "filters": {"min_samples": -1}}, "filters"),
-    ({"query": "asthma", "filters": {"min_samples": 10, "max_samples": 5}}, "filters"),
-    ({"query": "asthma", "filters": {"organisms": "Homo sapiens"}}, "filters"),
-    ({"query": "asthma", "colour": "blue"}, "colour"),
-    ({"query": "   "}, "query"),
-    ({"similar_to": ["not-an-accession"]}, "similar_to"),
-    ({}, "query"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"query": 42}, "query"),
+        ({"query": "asthma", "page_size": 0}, "page_size"),
+        ({"query": "asthma", "page_size": 101}, "page_size"),
+        ({"query": "asthma", "page_size": "10"}, "page_size"),
+        ({"query": "asthma", "sort": "newest"}, "sort"),
+        ({"query": "asthma", "filters": {"min_samples": -1}}, "filters"),
+        ({"query": "asthma", "filters": {"min_samples": 10, "max_samples": 5}}, "filters"),
+        ({"query": "asthma", "filters": {"organisms": "Homo sapiens"}}, "filters"),
+        ({"query": "asthma", "colour": "blue"}, "colour"),
+        ({"query": "   "}, "query"),
+        ({"similar_to": ["not-an-accession"]}, "similar_to"),
+        ({}, "query"),
+    ],
+)
 def test_invalid_search_is_422_naming_the_field(client: Any, body: dict[str, Any], field: str) -> None:
     error = _error(client.post("/api/v2/searches", json=body), 422, "validation_failed")
     assert field in error["details"]
@@ -51,15 +55,17 @@ def test_body_that_is_not_an_object_is_422(client: Any) -> None:
 
 
 def test_unknown_example_accession_is_422(client: Any, engine: Any) -> None:
-    error = _error(client.post("/api/v2/searches", json={"similar_to": ["GSE999999999"]}), 422,
-                   "validation_failed")
+    error = _error(
+        client.post("/api/v2/searches", json={"similar_to": ["GSE999999999"]}), 422, "validation_failed"
+    )
     assert error["details"]["similar_to"] == ["GSE999999999"]
 
 
 def test_oversized_body_is_413(client: Any, app: Any) -> None:
     body = '{"query": "' + "a" * app.config["MAX_CONTENT_LENGTH"] + '"}'
-    _error(client.post("/api/v2/searches", data=body, content_type="application/json"), 413,
-           "payload_too_large")
+    _error(
+        client.post("/api/v2/searches", data=body, content_type="application/json"), 413, "payload_too_large"
+    )
 
 
 def test_unknown_route_is_json_404(client: Any) -> None:
@@ -80,8 +86,18 @@ def test_unknown_dataset_is_404(client: Any, engine: Any) -> None:
     _error(client.get("/api/v2/datasets/GSE999999999"), 404, "not_found")
 
 
-@pytest.mark.parametrize("query", ["", "?q=", "?q=asthma&limit=0", "?q=asthma&limit=abc",
-                                   "?q=asthma&offset=-1", "?q=asthma&min_samples=x", "?q=asthma&bogus=1"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?q=",
+        "?q=asthma&limit=0",
+        "?q=asthma&limit=abc",
+        "?q=asthma&offset=-1",
+        "?q=asthma&min_samples=x",
+        "?q=asthma&bogus=1",
+    ],
+)
 def test_invalid_v1_query_is_422(client: Any, query: str) -> None:
     response = client.get(f"/api/v1/search{query}")
     _error(response, 422, "validation_failed")

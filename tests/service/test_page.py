@@ -9,8 +9,16 @@ def test_page_has_the_search_form_filters_and_its_script(client: Any) -> None:
     response = client.get("/")
     assert response.status_code == 200 and response.mimetype == "text/html"
     html = response.get_data(as_text=True)
-    for element in ('id="search-form"', 'id="query"', 'id="organism"', 'id="series-type"', 'id="min-samples"',
-                    'id="progress"', 'id="results"', 'id="facets"'):
+    for element in (
+        'id="search-form"',
+        'id="query"',
+        'id="organism"',
+        'id="series-type"',
+        'id="min-samples"',
+        'id="progress"',
+        'id="results"',
+        'id="facets"',
+    ):
         assert element in html
     assert "https://" not in html.split("<footer>")[0]  # nothing loaded from elsewhere
     script = client.get("/static/page/page.js")

@@ -17,8 +17,9 @@ from omics.web.state import state_of
 from tests.live_server import LiveServer
 
 
-def test_a_search_outlives_the_web_process_that_started_it(settings: Settings, celery_app: Any,
-                                                           celery_worker: Any) -> None:
+def test_a_search_outlives_the_web_process_that_started_it(
+    settings: Settings, celery_app: Any, celery_worker: Any
+) -> None:
     from app import create_app
 
     first = LiveServer(create_app(settings, celery_app))
@@ -45,8 +46,9 @@ def test_a_redelivered_search_emits_no_event_twice(live_server: Any, celery_app:
     assert after == before and close_code == 1000
 
 
-def test_a_poison_search_fails_instead_of_looping(live_server: Any, celery_app: Any,
-                                                  redis_client: Any) -> None:
+def test_a_poison_search_fails_instead_of_looping(
+    live_server: Any, celery_app: Any, redis_client: Any
+) -> None:
     import celeryconfig
 
     created = submit(live_server.url, {"query": "vitiligo"})
@@ -63,7 +65,8 @@ def test_a_poison_search_fails_instead_of_looping(live_server: Any, celery_app: 
 
 
 def test_losing_redis_closes_sockets_with_1012_and_reports_not_ready(
-        tmp_path: Path, settings: Settings, engine: Any, celery_app: Any) -> None:
+    tmp_path: Path, settings: Settings, engine: Any, celery_app: Any
+) -> None:
     from app import create_app
     from omics.connections.redis import start_embedded_redis, stop_embedded_redis
     from tasks.celery_app import create_celery
@@ -91,8 +94,9 @@ def test_losing_redis_closes_sockets_with_1012_and_reports_not_ready(
         server.stop()
 
 
-def test_an_engine_failure_ends_the_search_with_a_failed_event(live_server: Any, celery_app: Any,
-                                                                app: Any) -> None:
+def test_an_engine_failure_ends_the_search_with_a_failed_event(
+    live_server: Any, celery_app: Any, app: Any
+) -> None:
     """A request the engine refuses (an example the web check would have stopped) fails cleanly."""
     from omics.search.request import SearchRequest
 
@@ -106,8 +110,9 @@ def test_an_engine_failure_ends_the_search_with_a_failed_event(live_server: Any,
     assert body["status"] == "failed" and body["error"]["code"] == "engine_error"
 
 
-def test_the_reaper_fails_searches_that_can_no_longer_finish(live_server: Any, celery_app: Any, app: Any,
-                                                             redis_client: Any) -> None:
+def test_the_reaper_fails_searches_that_can_no_longer_finish(
+    live_server: Any, celery_app: Any, app: Any, redis_client: Any
+) -> None:
     from omics.realtime.search_state import ACTIVE_INDEX
     from omics.search.request import SearchRequest
 

@@ -31,26 +31,42 @@ def test_get_pages_follow_the_cursor_without_gaps_or_repeats(live_server: Any) -
     first = wait_for(live_server.url, created["id"])
     assert first["status"] == "completed" and first["progress"] == 100
     assert first["total"] > 50 and len(first["results"]) == 25
-    for key in ("accession", "title", "summary", "organisms", "series_types", "platforms", "sample_count",
-                "score"):
+    for key in (
+        "accession",
+        "title",
+        "summary",
+        "organisms",
+        "series_types",
+        "platforms",
+        "sample_count",
+        "score",
+    ):
         assert key in first["results"][0]
     assert first["facets"]
     seen = [result["accession"] for result in first["results"]]
     cursor = first["next_cursor"]
     for _ in range(3):
-        page = requests.get(f"{live_server.url}{created['links']['self']}", params={"cursor": cursor},
-                            timeout=10).json()
+        page = requests.get(
+            f"{live_server.url}{created['links']['self']}", params={"cursor": cursor}, timeout=10
+        ).json()
         seen += [result["accession"] for result in page["results"]]
         cursor = page["next_cursor"]
     assert len(seen) == 100 == len(set(seen))
-    tampered = requests.get(f"{live_server.url}{created['links']['self']}", params={"cursor": cursor + "x"},
-                            timeout=10)
+    tampered = requests.get(
+        f"{live_server.url}{created['links']['self']}", params={"cursor": cursor + "x"}, timeout=10
+    )
     assert tampered.status_code == 400 and tampered.json()["error"]["code"] == "bad_request"
 
 
 def test_filters_are_applied_server_side(live_server: Any) -> None:
-    created = submit(live_server.url, {"query": "arthritis", "page_size": 100,
-                                       "filters": {"organisms": ["Mus musculus"], "min_samples": 10}})
+    created = submit(
+        live_server.url,
+        {
+            "query": "arthritis",
+            "page_size": 100,
+            "filters": {"organisms": ["Mus musculus"], "min_samples": 10},
+        },
+    )
     body = wait_for(live_server.url, created["id"])
     assert body["results"]
     for result in body["results"]:
@@ -76,8 +92,9 @@ def test_resume_while_the_search_is_still_running(live_server: Any) -> None:
     ws = connect(live_server.ws_url, created["links"]["events"])
     head, _ = read_events(ws, limit=1)
     ws.close()
-    tail, close_code = read_events(connect(live_server.ws_url, created["links"]["events"],
-                                           after=head[-1]["seq"]))
+    tail, close_code = read_events(
+        connect(live_server.ws_url, created["links"]["events"], after=head[-1]["seq"])
+    )
     assert_contiguous(head + tail)
     assert tail[-1]["type"] == "completed" and close_code == 1000
 
@@ -92,10 +109,28 @@ def test_many_watchers_of_one_search_see_the_same_sequence(live_server: Any) -> 
 
 
 def test_200_concurrent_watchers_of_20_searches(live_server: Any) -> None:
-    topics = ["asthma", "crohn disease", "ulcerative colitis", "psoriasis", "lupus", "melanoma",
-              "glioblastoma", "leukemia", "osteoarthritis", "sepsis", "obesity adipose", "alzheimer",
-              "parkinson", "hepatocellular carcinoma", "influenza", "tuberculosis", "colorectal cancer",
-              "prostate cancer", "lung adenocarcinoma", "type 2 diabetes islets"]
+    topics = [
+        "asthma",
+        "crohn disease",
+        "ulcerative colitis",
+        "psoriasis",
+        "lupus",
+        "melanoma",
+        "glioblastoma",
+        "leukemia",
+        "osteoarthritis",
+        "sepsis",
+        "obesity adipose",
+        "alzheimer",
+        "parkinson",
+        "hepatocellular carcinoma",
+        "influenza",
+        "tuberculosis",
+        "colorectal cancer",
+        "prostate cancer",
+        "lung adenocarcinoma",
+        "type 2 diabetes islets",
+    ]
     searches = [submit(live_server.url, {"query": topic}) for topic in topics]
     results: list[tuple[list[dict[str, Any]], int | None]] = []
     errors: list[BaseException] = []
@@ -110,8 +145,11 @@ def test_200_concurrent_watchers_of_20_searches(live_server: Any) -> None:
             with lock:
                 errors.append(exc)
 
-    threads = [threading.Thread(target=watch, args=(search["links"]["events"],))
-               for search in searches for _ in range(10)]
+    threads = [
+        threading.Thread(target=watch, args=(search["links"]["events"],))
+        for search in searches
+        for _ in range(10)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -124,10 +162,15 @@ def test_200_concurrent_watchers_of_20_searches(live_server: Any) -> None:
 
 
 def test_unknown_search_refuses_the_upgrade_with_404(live_server: Any) -> None:
-    handshake = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
-                 "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
-    response = requests.get(f"{live_server.url}/api/v2/searches/doesnotexist/events", timeout=10,
-                            headers=handshake)
+    handshake = {
+        "Connection": "Upgrade",
+        "Upgrade": "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    }
+    response = requests.get(
+        f"{live_server.url}/api/v2/searches/doesnotexist/events", timeout=10, headers=handshake
+    )
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
 
 
@@ -141,9 +184,11 @@ def test_similar_to_passes_through_to_the_engine(live_server: Any, engine: Any) 
 
 
 def test_v1_search_is_a_synchronous_transformation_with_deprecation_headers(live_server: Any) -> None:
-    response = requests.get(f"{live_server.url}/api/v1/search",
-                            params={"q": "breast cancer", "limit": 5, "offset": 5,
-                                    "organism": "Homo sapiens"}, timeout=20)
+    response = requests.get(
+        f"{live_server.url}/api/v1/search",
+        params={"q": "breast cancer", "limit": 5, "offset": 5, "organism": "Homo sapiens"},
+        timeout=20,
+    )
     assert response.status_code == 200, response.text
     assert response.headers["Deprecation"].startswith("@")
     assert response.headers["Sunset"].endswith("GMT")
@@ -152,12 +197,22 @@ def test_v1_search_is_a_synchronous_transformation_with_deprecation_headers(live
     assert (body["query"], body["limit"], body["offset"]) == ("breast cancer", 5, 5)
     assert len(body["results"]) == 5 and body["total"] > 10
     first = body["results"][0]
-    assert set(first) == {"accession", "title", "summary", "organism", "platform", "sample_count",
-                          "series_type", "score"}
+    assert set(first) == {
+        "accession",
+        "title",
+        "summary",
+        "organism",
+        "platform",
+        "sample_count",
+        "series_type",
+        "score",
+    }
     assert first["organism"] == "Homo sapiens"
-    page_one = requests.get(f"{live_server.url}/api/v1/search", params={"q": "breast cancer", "limit": 10,
-                                                                       "organism": "Homo sapiens"},
-                            timeout=20).json()
+    page_one = requests.get(
+        f"{live_server.url}/api/v1/search",
+        params={"q": "breast cancer", "limit": 10, "organism": "Homo sapiens"},
+        timeout=20,
+    ).json()
     assert [r["accession"] for r in page_one["results"][5:]] == [r["accession"] for r in body["results"]]
 
 

@@ -66,8 +66,11 @@ def _unique(values: Iterable[str]) -> tuple[str, ...]:
 
 def _series_from(entity: SoftEntity, samples: list[SoftEntity], platforms: list[SoftEntity]) -> Series:
     organisms = _unique(
-        value for sample in samples for key, vals in sample.attributes.items()
-        if key.startswith("Sample_organism_ch") for value in vals
+        value
+        for sample in samples
+        for key, vals in sample.attributes.items()
+        if key.startswith("Sample_organism_ch")
+        for value in vals
     ) or _unique(p.first("Platform_organism") for p in platforms)
     sample_ids = entity.values("Series_sample_id")
     platform_ids = entity.values("Series_platform_id") or [p.name for p in platforms]
