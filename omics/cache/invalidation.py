@@ -17,7 +17,7 @@ import redis
 
 from omics.cache.entry import Selector
 from omics.cache.hierarchy import TieredCache
-from omics.realtime.subscription import ResilientSubscription
+from omics.connections.subscription import ResilientSubscription
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,13 @@
-"""Reaching the shared services: Redis at ``REDIS_URL``, or an embedded server when it is unset."""
+"""Reaching Redis: at ``REDIS_URL``, or an embedded server when it is unset; and a pub/sub
+subscription that outlives Redis outages."""
 
 from omics.connections.redis import connect, resolve_redis_url, start_embedded_redis, stop_embedded_redis
+from omics.connections.subscription import ResilientSubscription
 
-__all__ = ["connect", "resolve_redis_url", "start_embedded_redis", "stop_embedded_redis"]
+__all__ = [
+    "ResilientSubscription",
+    "connect",
+    "resolve_redis_url",
+    "start_embedded_redis",
+    "stop_embedded_redis",
+]

@@ -9,7 +9,6 @@ from omics.realtime.hub import REDIS_LOST, RESYNC, Hub
 from omics.realtime.keys import TERMINAL_STATUSES
 from omics.realtime.lifecycle import SearchLifecycle
 from omics.realtime.search_state import SearchState, SearchStore
-from omics.realtime.subscription import ResilientSubscription
 
 __all__ = [
     "REDIS_LOST",
@@ -17,7 +16,6 @@ __all__ = [
     "TERMINAL_STATUSES",
     "EventLog",
     "Hub",
-    "ResilientSubscription",
     "SearchLifecycle",
     "SearchState",
     "SearchStore",

@@ -17,9 +17,9 @@ from collections import defaultdict
 from typing import Any
 
 from omics.connections.redis import connect
+from omics.connections.subscription import ResilientSubscription
 from omics.realtime.event_log import parse_published
 from omics.realtime.keys import EVENTS_CHANNEL
-from omics.realtime.subscription import ResilientSubscription
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Bringing new GEO series in from NCBI E-utilities (the ingestion issue)."""

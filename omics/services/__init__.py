@@ -1,0 +1,1 @@
+"""Process roles as services: registration, discovery, health and sagas (the services issue)."""
