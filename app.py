@@ -133,7 +133,7 @@ class _GunicornApp:
     def run(options: dict[str, Any]) -> None:
         from gunicorn.app.base import BaseApplication
 
-        class Application(BaseApplication):
+        class Application(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
             def load_config(self) -> None:
                 for key, value in options.items():
                     self.cfg.set(key, value)

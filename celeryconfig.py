@@ -9,7 +9,7 @@ by ``tasks.celery_app`` from the one ``REDIS_URL``.
 
 from typing import Any
 
-from kombu import Exchange, Queue
+from kombu.entity import Exchange, Queue  # where they live: kombu's root re-exports them lazily
 
 # Deliveries of one search after which it is failed rather than retried (poison guard).
 MAX_DELIVERIES = 3
@@ -38,8 +38,8 @@ accept_content = ["json"]
 # Each queue has its own exchange and routing key, so a maintenance task can never land on
 # (and wait behind) the search queue.
 task_queues = (
-    Queue("search", Exchange("search"), routing_key="search"),
-    Queue("maintenance", Exchange("maintenance"), routing_key="maintenance"),
+    Queue("search", Exchange("search"), routing_key="search"),  # type: ignore[no-untyped-call]  # kombu's constructors are unannotated
+    Queue("maintenance", Exchange("maintenance"), routing_key="maintenance"),  # type: ignore[no-untyped-call]  # kombu's constructors are unannotated
 )
 task_default_queue = "search"
 task_routes = {

@@ -66,7 +66,7 @@ Row = tuple[str, str, int, str]
 NOTES = """\
 How the pieces work (details in the module docstrings):
 
-- Vocabulary (`omics/vocabulary.py`): ontology concepts in the query (MONDO, UBERON, CL, EFO
+- Vocabulary (`omics/search/vocabulary.py`): ontology concepts in the query (MONDO, UBERON, CL, EFO
   from cellxgene-ontology-guide) are matched on normalised phrases (case, possessives,
   plurals, hyphens, bracketed qualifiers); their other exact names are searched as phrases at
   weight 0.7, acronyms at 0.3 (acronyms typed in the query only count in capitals and halve
@@ -82,7 +82,7 @@ How the pieces work (details in the module docstrings):
   alternatives (max) per record (P@10 0.967, AP 0.599) or per field (P@10 0.967, AP 0.610);
   crediting other names only to records lacking the user's words (P@10 1.000, AP 0.591).
   The expansions are returned in the parsed query (`expansions`).
-- Query by example (`omics/similarity.py`): a Rocchio centroid of the examples' length-
+- Query by example (`omics/search/similarity.py`): a Rocchio centroid of the examples' length-
   normalised, field-weighted TF-IDF vectors, cut to its 30 strongest stems, scored by the
   engine's fielded BM25; the examples are excluded; filters and facets as for text. The
   parsed query shows the strongest words and the ontology concepts most examples share.

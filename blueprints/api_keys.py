@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, jsonify
 from marshmallow import RAISE, Schema, fields, validate
+from sqlalchemy.orm import Session
 
 from omics.security import accounts, api_keys
 from omics.security.models import User
@@ -38,8 +39,8 @@ class CreateKeySchema(Schema):
 _create_schema = CreateKeySchema()
 
 
-def _caller(session: object) -> User:
-    user = accounts.find_user(session, current_identity().subject or "")  # type: ignore[arg-type]
+def _caller(session: Session) -> User:
+    user = accounts.find_user(session, current_identity().subject or "")
     if user is None:
         raise ApiError(401, "the account no longer exists", "authentication_required")
     return user

@@ -42,7 +42,9 @@ _schema = EventsQuerySchema()
 def authorise_watch() -> None:
     """Validate ``after`` and check the caller owns the search, before the handshake."""
     g.events_after = load_query(_schema, request.args)["after"]
-    owned_search(request.view_args["search_id"], current_identity())  # type: ignore[index]
+    view_args = request.view_args
+    assert view_args is not None  # a blueprint's before_request runs only for a matched route
+    owned_search(view_args["search_id"], current_identity())
 
 
 class _Forwarder:

@@ -21,7 +21,7 @@ from omics.runtime.search_services import SearchServices
 TASK_MODULES = ("tasks.searching", "tasks.maintenance", "tasks.warming")
 
 
-class OmicsCelery(Celery):
+class OmicsCelery(Celery):  # type: ignore[misc]  # celery ships no type hints
     """A Celery app that knows the settings and the Redis of the process that created it."""
 
     def __init__(self, settings: Settings, redis_url: str) -> None:

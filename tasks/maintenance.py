@@ -19,7 +19,7 @@ from tasks.celery_app import omics_app
 STALE_AFTER_SECONDS = celeryconfig.task_time_limit * (celeryconfig.MAX_DELIVERIES + 1) + 60
 
 
-@shared_task(bind=True, name="omics.maintenance.reap_stale_searches")
+@shared_task(bind=True, name="omics.maintenance.reap_stale_searches")  # type: ignore[untyped-decorator]  # celery ships no type hints
 def reap_stale_searches(self: Any, stale_after: float = STALE_AFTER_SECONDS) -> int:
     """Fail every search that stayed active longer than ``stale_after`` seconds; return how many."""
     services = omics_app(self).services

@@ -21,7 +21,7 @@ from tasks.celery_app import omics_app
 log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, name="omics.search")
+@shared_task(bind=True, name="omics.search")  # type: ignore[untyped-decorator]  # celery ships no type hints
 def run_search(self: Any, search_id: str) -> str:
     """Run the stored search ``search_id``; return its final status."""
     app = omics_app(self)

@@ -24,7 +24,7 @@ from tasks.searching import run_search
 log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, name="omics.maintenance.warm_cache")
+@shared_task(bind=True, name="omics.maintenance.warm_cache")  # type: ignore[untyped-decorator]  # celery ships no type hints
 def warm_cache(self: Any, only_if_changed: bool = False, top: int | None = None) -> dict[str, int]:
     """Recompute the most requested searches that are not cached for the current corpus."""
     app = omics_app(self)

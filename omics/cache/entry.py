@@ -34,7 +34,8 @@ class CacheEntry:
 
     @cached_property
     def _parsed(self) -> dict[str, Any]:
-        return json.loads(self.payload)
+        document: dict[str, Any] = json.loads(self.payload)
+        return document
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -54,15 +55,16 @@ class Selector:
     @classmethod
     def parse(cls, kind: str, value: str | int = "") -> Selector:
         """Build a selector from user input, normalising query text like the keys do."""
-        if kind in ("query", "prefix"):
-            text = normalise_text(str(value))
-            if not text:
-                raise ValueError(f"a {kind} invalidation needs a non-empty value")
-            return cls(kind, text)
-        if kind == "before_version":
-            return cls(kind, int(value))
-        if kind == "all":
-            return cls("all")
+        match kind:  # a match (not `in`/`==`) narrows ``kind`` to the SelectorKind literals
+            case "query" | "prefix":
+                text = normalise_text(str(value))
+                if not text:
+                    raise ValueError(f"a {kind} invalidation needs a non-empty value")
+                return cls(kind, text)
+            case "before_version":
+                return cls(kind, int(value))
+            case "all":
+                return cls("all")
         raise ValueError(f"unknown invalidation kind {kind!r}")
 
     def matches(self, query: str, corpus_version: int) -> bool:

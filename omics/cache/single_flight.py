@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import redis
 
+from omics.connections.redis import as_text
+
 _RELEASE_IF_OWNER = """
 local key = redis.call('GET', KEYS[1])
 redis.call('DEL', KEYS[1])
@@ -41,12 +43,12 @@ class SingleFlight:
                 return search_id, True
             current = self._client.get(name)
             if current is not None:
-                return current.decode(), False
+                return as_text(current), False
             # the flight ended between SET and GET: try to become the new owner
 
     def current(self, key: str) -> str | None:
         value = self._client.get(self._prefix + key)
-        return value.decode() if value is not None else None
+        return as_text(value) if value is not None else None
 
     def release(self, search_id: str) -> bool:
         """End the flight that ``search_id`` started, if it still owns it; True when it did."""

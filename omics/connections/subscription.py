@@ -43,7 +43,7 @@ class ResilientSubscription:
                 self.stopped.wait(self.retry_delay)
 
     def _listen(self, resubscribed: bool) -> None:
-        pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+        pubsub: redis.client.PubSub = self.client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]  # redis-py leaves Redis.pubsub() unannotated
         try:
             pubsub.subscribe(self.channel)
             self.on_subscribed(resubscribed)

@@ -16,7 +16,9 @@ import time
 from typing import Any
 
 import redis
+from redis.typing import StreamEntry
 
+from omics.connections.redis import as_text
 from omics.realtime.keys import EVENTS_CHANNEL, TERMINAL_STATUSES, ledger_key, stream_key
 
 STREAM_MAXLEN = 1000
@@ -47,13 +49,21 @@ class EventLog:
         """Append ``event`` once per ``(search_id, key)`` and return its seq."""
         stamped = {"search": search_id, **event, "emitted_at": round(time.time(), 6)}
         body = json.dumps(stamped, separators=(",", ":"), sort_keys=True)
-        args = [EVENTS_CHANNEL, key, body, STREAM_MAXLEN, self._ttl]
+        args: list[str | int] = [EVENTS_CHANNEL, key, body, STREAM_MAXLEN, self._ttl]
         return int(self._emit(keys=[stream_key(search_id), ledger_key(search_id)], args=args))
 
     def replay(self, search_id: str, after: int = 0) -> list[tuple[int, str]]:
         """Every stored event with ``seq > after`` in order, as ``(seq, json text)``."""
         entries = self._client.xrange(stream_key(search_id), min=f"{after + 1}-0", max="+")
-        return [(int(entry_id.split("-", 1)[0]), fields["event"]) for entry_id, fields in entries]
+        return [_seq_and_event(entry) for entry in entries or ()]
+
+
+def _seq_and_event(entry: StreamEntry) -> tuple[int, str]:
+    """``(seq, json text)`` of one stream entry (its id is ``<seq>-0``)."""
+    entry_id, fields = entry
+    if entry_id is None or fields is None:  # redis-py's type allows it; XRANGE never returns one
+        raise ValueError(f"stream entry without id or fields: {entry!r}")
+    return int(as_text(entry_id).split("-", 1)[0]), as_text(fields["event"])
 
 
 def parse_published(message: str) -> tuple[str, int, str, bool]:

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
+from redis.typing import EncodableT, FieldT
 
+from omics.connections.redis import as_text
 from omics.realtime.keys import ACTIVE_INDEX, TERMINAL_STATUSES, results_key, state_key
 from omics.search.request import SearchRequest, request_from_dict, request_to_dict
 
@@ -78,10 +80,10 @@ class SearchStore:
             return None
         return SearchState(
             id=search_id,
-            status=raw["status"],
+            status=as_text(raw["status"]),
             progress=int(raw.get("progress", 0)),
-            stage=raw.get("stage", ""),
-            owner=raw.get("owner") or None,
+            stage=as_text(raw.get("stage", "")),
+            owner=as_text(raw.get("owner") or "") or None,
             request=request_from_dict(json.loads(raw["request"])),
             total=int(raw["total"]) if "total" in raw else None,
             stored=int(raw.get("stored", 0)),
@@ -152,12 +154,14 @@ class SearchStore:
 
     def stale(self, older_than: float) -> list[str]:
         """Searches created before ``older_than`` that were never seen finishing."""
-        return list(self._client.zrangebyscore(ACTIVE_INDEX, "-inf", older_than))
+        return [as_text(member) for member in self._client.zrangebyscore(ACTIVE_INDEX, "-inf", older_than)]
 
     def forget_active(self, search_id: str) -> None:
         self._client.zrem(ACTIVE_INDEX, search_id)
 
-    def _write(self, search_id: str, fields: dict[str, Any], pipe: Any = None) -> None:
+    def _write(
+        self, search_id: str, fields: dict[FieldT, EncodableT], pipe: redis.client.Pipeline | None = None
+    ) -> None:
         target = pipe if pipe is not None else self._client.pipeline()
         target.hset(state_key(search_id), mapping=fields)
         target.expire(state_key(search_id), self._ttl)

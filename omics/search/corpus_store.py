@@ -16,6 +16,7 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -109,9 +110,10 @@ class CorpusStore:
         """The version another process may have written since this store was loaded."""
         return int(self._read_state().get("version", 1))
 
-    def _read_state(self) -> dict:
+    def _read_state(self) -> dict[str, Any]:
         try:
-            return json.loads((self.directory / STATE).read_text())
+            state: dict[str, Any] = json.loads((self.directory / STATE).read_text())
+            return state
         except (OSError, ValueError):
             return {}
 

@@ -15,7 +15,7 @@ import fcntl
 import gc
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -72,7 +72,7 @@ def _no_progress(stage: str, progress: int, detail: dict[str, Any]) -> None:
 
 
 @contextmanager
-def _exclusive(root: Path):
+def _exclusive(root: Path) -> Iterator[None]:
     """Serialise index builds across processes sharing one data directory."""
     root.mkdir(parents=True, exist_ok=True)
     with open(root / ".lock", "w") as lock:
@@ -282,8 +282,8 @@ class SearchEngine:
         else:
             scored.scores, scored.also = similar, similar > 0
         ids = (self.store.doc_id(r.accession) for r in records)
-        examples = [d for d in ids if d is not None and d < snap.size]
-        return scored, understood, examples
+        example_ids = [d for d in ids if d is not None and d < snap.size]
+        return scored, understood, example_ids
 
     @staticmethod
     def _effective_filters(given: SearchFilters, parsed: ParsedQuery) -> SearchFilters:
@@ -330,7 +330,8 @@ class SearchEngine:
         platforms = [a for a in parsed.accessions if a.startswith("GPL")]
         if platforms:
             match &= snap.columns.platform_mask(platforms)
-        return match & snap.live & snap.columns.filter_mask(filters)
+        matching: np.ndarray = match & snap.live & snap.columns.filter_mask(filters)
+        return matching
 
     def _phrase_mask(
         self, phrase: str, within: np.ndarray, snap: _Snapshot, stem_cache: StemCache, empty: bool
@@ -360,14 +361,16 @@ class SearchEngine:
         if request.sort == "sample_count":
             counts = snap.columns.sample_count[candidates]
             order = np.lexsort((candidates, -scores[candidates], -counts))
-            return candidates[order][:MAX_HITS].tolist()
+            ranked: list[int] = candidates[order][:MAX_HITS].tolist()
+            return ranked
         top = top_order(scores, candidates, MAX_HITS)
         pool = top[:RERANK_POOL]
         if len(pool) > 1 and len(terms.words) > 1:
             boosted = scores[pool] * proximity_bonus([self.store.records[d] for d in pool], terms)
             scores[pool] = boosted
             pool = pool[np.lexsort((pool, -boosted))]
-        return pool.tolist() + top[RERANK_POOL:].tolist()
+        reranked: list[int] = pool.tolist() + top[RERANK_POOL:].tolist()
+        return reranked
 
     def _hits(
         self, order: list[int], scores: np.ndarray, pinned: list[int], terms: QueryTerms, also: list[str]

@@ -54,7 +54,8 @@ def tokenize(texts: Sequence[str], return_ids: bool = False) -> Any:
 def stem_words(words: Sequence[str]) -> list[str]:
     """Stem already-split words (used to match query words against snippets)."""
     with _STEMMER_LOCK:
-        return _STEMMER.stemWords([w.lower() for w in words])
+        stems: list[str] = _STEMMER.stemWords([w.lower() for w in words])  # PyStemmer has no type hints
+        return stems
 
 
 @dataclass
@@ -95,7 +96,9 @@ class Segment:
     def doc_freq(self, stem: str, field_name: str) -> int:
         """How many of this segment's documents contain the stem in the field."""
         model = self.models.get(field_name)
-        token = model.vocab_dict.get(stem) if model is not None else None
+        if model is None:
+            return 0
+        token = model.vocab_dict.get(stem)
         if token is None:
             return 0
         indptr = model.scores["indptr"]

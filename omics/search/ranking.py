@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import SupportsIndex
 
 import numpy as np
 
@@ -123,7 +124,7 @@ def score_expansions(
     index: SegmentedIndex,
     expansions: Sequence[Expansion],
     size: int,
-    record: Callable[[int], Series],
+    record: Callable[[SupportsIndex], Series],
     cache: StemCache | None = None,
 ) -> np.ndarray:
     """Credit for naming a query concept differently (omics.search.vocabulary): synonyms, acronyms, subtypes.
@@ -169,13 +170,14 @@ def corroborate(literal: np.ndarray, other: np.ndarray) -> np.ndarray:
     name the concept the user's way. It never costs a record to use the user's words, though:
     the pair is worth at least what the other name alone earns (a record without the words).
     """
-    return np.maximum(np.minimum(other, literal), other - literal)
+    credit: np.ndarray = np.maximum(np.minimum(other, literal), other - literal)  # ufuncs return Any
+    return credit
 
 
 def holding_phrase(
     phrase: str,
     candidates: np.ndarray,
-    record: Callable[[int], Series],
+    record: Callable[[SupportsIndex], Series],
     priority: np.ndarray,
     budget: int = PHRASE_CHECK_BUDGET,
 ) -> np.ndarray:
@@ -221,7 +223,21 @@ def proximity_bonus(records: list[Series], terms: QueryTerms) -> np.ndarray:
 def top_order(scores: np.ndarray, candidates: np.ndarray, limit: int) -> np.ndarray:
     """Candidate document ids by descending score (ties by document id), at most ``limit``."""
     if len(candidates) > limit:
-        part = np.argpartition(-scores[candidates], limit - 1)[:limit]
-        candidates = candidates[part]
+        candidates = _best_with_lowest_ids(scores[candidates], candidates, limit)
     order = np.lexsort((candidates, -scores[candidates]))
     return candidates[order]
+
+
+def _best_with_lowest_ids(candidate_scores: np.ndarray, candidates: np.ndarray, limit: int) -> np.ndarray:
+    """The ``limit`` best candidates; among those tied at the cut, the lowest ids (in linear time).
+
+    A plain partition keeps an arbitrary subset of the tied ones, so a filter-only search
+    (every match scores 0) would skip series at random instead of listing them in order.
+    """
+    cut = -np.partition(-candidate_scores, limit - 1)[limit - 1]
+    above = candidates[candidate_scores > cut]
+    tied = candidates[candidate_scores == cut]
+    needed = limit - len(above)
+    if len(tied) > needed:
+        tied = np.partition(tied, needed - 1)[:needed]
+    return np.concatenate((above, tied))

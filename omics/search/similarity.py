@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from omics.search.index import FIELDS, lucene_idf, stem_words, tokenize
 from omics.search.series import Series
@@ -54,7 +55,7 @@ class ExampleProfile:
     words: dict[str, str] = field(default_factory=dict)  # stem -> the examples' commonest spelling
     concepts: tuple[tuple[str, str], ...] = ()  # (term id, label) shared by at least half the examples
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, Any]:
         """The parsed-query view: the examples, their strongest words and shared concepts."""
         return {
             "examples": list(self.accessions),
@@ -72,14 +73,14 @@ def resolve_examples(accessions: Sequence[str], get: Callable[[str], Series | No
     missing = [a for a, record in records.items() if record is None]
     if missing:
         raise UnknownExampleError(missing)
-    return [records[a] for a in wanted]
+    return [record for record in records.values() if record is not None]
 
 
 def _example_vector(
     series: Series, field_weights: Mapping[str, float], idf: Callable[[str], float]
 ) -> dict[str, float]:
     """Length-normalised field-weighted TF-IDF vector of one record."""
-    counts: Counter[str] = Counter()
+    counts: defaultdict[str, float] = defaultdict(float)
     texts = [getattr(series, name) or "" for name in FIELDS]
     for name, stems in zip(FIELDS, tokenize(texts), strict=True):
         weight = field_weights.get(name, 1.0)

@@ -38,6 +38,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any, TypedDict
 
 ONTOLOGIES: tuple[str, ...] = ("MONDO", "UBERON", "CL", "EFO")
 # MONDO "disease characteristic" ("common", "localized") and "disease susceptibility" qualify
@@ -115,6 +116,17 @@ ENGLISH_STOPWORDS = frozenset(
         "with",
     }
 )
+
+
+class Lexicon(TypedDict):
+    """The compact lexicon, as cached in JSON: names per term, keys to terms, children per term."""
+
+    format: int
+    source: str
+    terms: dict[str, list[Any]]  # term id -> [label, [names...]]: a pair, stored as a JSON list
+    keys: dict[str, list[str]]  # matching key ("A:" marks an acronym) -> term ids
+    children: dict[str, list[str]]
+    roots: list[str]
 
 
 @dataclass(frozen=True)
@@ -213,7 +225,7 @@ def _usable_names(label: str, synonyms: Iterable[str]) -> Iterator[str]:
             yield name.lower() if name.isupper() else name
 
 
-def _read_ontology_terms() -> Iterator[tuple[str, dict]]:
+def _read_ontology_terms() -> Iterator[tuple[str, dict[str, Any]]]:
     """Yield (term id, metadata) for every live term of the shipped ontologies we expand with."""
     from cellxgene_ontology_guide.ontology_parser import OntologyParser
     from cellxgene_ontology_guide.supported_versions import clear_ontology_file_cache
@@ -236,14 +248,14 @@ def _read_ontology_terms() -> Iterator[tuple[str, dict]]:
         clear_ontology_file_cache()  # the package keeps every parsed release otherwise (~100 MB)
 
 
-def _efo_cell_line_classes(terms: dict[str, dict]) -> set[str]:
+def _efo_cell_line_classes(terms: dict[str, dict[str, Any]]) -> set[str]:
     """EFO classes named "... cell line": the only EFO branch used (cell-line names and synonyms)."""
     return {t for t, meta in terms.items() if meta.get("label", "").lower().endswith(EFO_KEPT_CLASS)}
 
 
-def build_lexicon() -> dict:
+def build_lexicon() -> Lexicon:
     """Derive the compact lexicon from the package: names per term, keys to terms, children per term."""
-    terms: dict[str, list] = {}
+    terms: dict[str, list[Any]] = {}
     keys: dict[str, list[str]] = {}
     children: dict[str, list[str]] = {}
     roots: list[str] = []
@@ -286,10 +298,10 @@ def _cache_path(cache_dir: Path) -> Path:
 class Vocabulary:
     """Recognises ontology concepts in text and proposes weighted alternative phrases for them."""
 
-    def __init__(self, lexicon: dict, relations: tuple[str, ...] = RELATION_ORDER) -> None:
+    def __init__(self, lexicon: Lexicon, relations: tuple[str, ...] = RELATION_ORDER) -> None:
         self._lexicon = lexicon
         self._relations = relations
-        self._terms: dict[str, list] = lexicon["terms"]
+        self._terms: dict[str, list[Any]] = lexicon["terms"]
         self._keys: dict[str, list[str]] = lexicon["keys"]
         self._children: dict[str, list[str]] = lexicon["children"]
         self._roots = frozenset(lexicon["roots"])  # "disease", "cell": too general to expand

@@ -73,7 +73,7 @@ def flower_basic_auth(settings: Settings) -> str:
     return f"--basic-auth={user}:{password}"
 
 
-def add_commands(subcommands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``create-user`` and ``audit-verify`` to ``app.py``'s command line."""
     create = subcommands.add_parser("create-user", help="create an account")
     create.add_argument("name")

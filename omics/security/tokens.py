@@ -14,7 +14,7 @@ import uuid
 from enum import StrEnum
 
 from redis import Redis
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from omics.security.models import RefreshFamily, utcnow
@@ -37,15 +37,17 @@ def start_family(session: Session, user_id: int, jti: str) -> str:
 
 def rotate(session: Session, family_id: str, presented_jti: str, new_jti: str) -> Rotation:
     """Swap ``presented_jti`` for ``new_jti``; on reuse of an old token, revoke the family."""
-    swapped = session.execute(
-        update(RefreshFamily)
-        .where(
-            RefreshFamily.id == family_id,
-            RefreshFamily.current_jti == presented_jti,
-            RefreshFamily.revoked_at.is_(None),
+    swapped = _rowcount(
+        session.execute(
+            update(RefreshFamily)
+            .where(
+                RefreshFamily.id == family_id,
+                RefreshFamily.current_jti == presented_jti,
+                RefreshFamily.revoked_at.is_(None),
+            )
+            .values(current_jti=new_jti, rotated_at=utcnow())
         )
-        .values(current_jti=new_jti, rotated_at=utcnow())
-    ).rowcount
+    )
     if swapped:
         return Rotation.ROTATED
     family = session.scalar(select(RefreshFamily).where(RefreshFamily.id == family_id))
@@ -60,12 +62,21 @@ def rotate(session: Session, family_id: str, presented_jti: str, new_jti: str) -
 def revoke_family(session: Session, family_id: str, reason: str) -> bool:
     """Revoke a family (logout, reuse); False when it was unknown or already revoked."""
     return bool(
-        session.execute(
-            update(RefreshFamily)
-            .where(RefreshFamily.id == family_id, RefreshFamily.revoked_at.is_(None))
-            .values(revoked_at=utcnow(), revoked_reason=reason)
-        ).rowcount
+        _rowcount(
+            session.execute(
+                update(RefreshFamily)
+                .where(RefreshFamily.id == family_id, RefreshFamily.revoked_at.is_(None))
+                .values(revoked_at=utcnow(), revoked_reason=reason)
+            )
+        )
     )
+
+
+def _rowcount(result: object) -> int:
+    """Rows an UPDATE matched: a session answers DML with a ``CursorResult``, typed as a plain ``Result``."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"expected the CursorResult of an UPDATE, got {type(result).__name__}")
+    return result.rowcount
 
 
 def revoke_user_families(session: Session, user_id: int, reason: str) -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import jwt as pyjwt
 from flask import Flask, current_app, g, request
@@ -34,6 +34,8 @@ from omics.web.identity import ANONYMOUS, Identity, current_identity
 from omics.web.state import current_state
 
 View = TypeVar("View", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 _OWN_AUTH = "_omics_handles_own_auth"
 _UNAUTHENTICATED_PREFIXES = ("/health", "/metrics", "/static")
 
@@ -77,12 +79,12 @@ def handles_own_auth(view: View) -> View:
     return view
 
 
-def require(permission: Permission) -> Callable[[View], View]:
+def require(permission: Permission) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """The one permission check: 401 for anonymous callers, 403 (audited) for the rest."""
 
-    def decorate(view: View) -> View:
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
             identity = current_identity()
             if permission.value not in identity.permissions:
                 if identity.subject is None:
@@ -91,7 +93,7 @@ def require(permission: Permission) -> Callable[[View], View]:
                 raise ApiError(403, f"this needs the {permission.value} permission", "forbidden")
             return view(*args, **kwargs)
 
-        return guarded  # type: ignore[return-value]
+        return guarded
 
     return decorate
 

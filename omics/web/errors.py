@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,8 @@ def error_response(
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
     response = error_response(status, exc.description or exc.name)
-    if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
-        response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+    if status == 405 and isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
     for name, value in exc.get_headers() if status == 429 else []:
         if name.lower() == "retry-after":
             response.headers[name] = value

@@ -130,7 +130,8 @@ def load_query(schema: Schema, args: Any) -> dict[str, Any]:
     """Load a query string (a werkzeug ``MultiDict``): list fields take every value, others one."""
     listed = {name for name, field in schema.fields.items() if isinstance(field, fields.List)}
     raw = {key: (values if key in listed else values[-1]) for key, values in args.to_dict(flat=False).items()}
-    return schema.load(raw)
+    loaded: dict[str, Any] = schema.load(raw)  # query-string schemas have no post_load
+    return loaded
 
 
 def json_body() -> Any:

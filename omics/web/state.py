@@ -46,4 +46,4 @@ def state_of(app: Flask) -> WebState:
 
 def current_state() -> WebState:
     """The state of the app handling the current request."""
-    return state_of(current_app)  # type: ignore[arg-type]  # current_app is a proxy to the Flask app
+    return state_of(current_app)

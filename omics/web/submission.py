@@ -91,7 +91,8 @@ def _answer_from(
     assert found.entry is not None
     cached = found.entry.document()
     if cached["response"] is not None and cached["owner"] == identity.subject and found.tier != "l3":
-        return cached["response"]
+        response: dict[str, Any] = cached["response"]
+        return response
     system, services = current_state().cache, current_state().services
     original = services.store.get(cached["search_id"])
     stored = original

@@ -20,7 +20,7 @@ from omics.runtime import shared_redis
 from omics.search.series import Series
 from omics.security import accounts
 from omics.web.state import state_of
-from tests.service.service_clients import wait_for
+from tests.service_clients import wait_for
 
 PASSWORD = "a long cache test password 7"
 

@@ -27,7 +27,7 @@ def _platform(value: str) -> str:
 
 
 def _series_from(doc: dict[str, Any]) -> Series:
-    n_samples = doc.get("n_samples")
+    n_samples: Any = doc.get("n_samples")  # a JSON number or numeric string, often absent
     extra = {k: doc[k] for k in ("pdat", "pubmedids", "ftplink") if doc.get(k)}
     return Series(
         accession=str(doc["accession"]).strip(),
@@ -46,11 +46,14 @@ def _series_from(doc: dict[str, Any]) -> Series:
 
 def parse_esummary(document: dict[str, Any] | str | Path) -> list[Series]:
     """Return the series records of one esummary JSON document (a dict, JSON text or a file path)."""
+    data: dict[str, Any]
     if isinstance(document, Path):
-        document = json.loads(document.read_text(encoding="utf-8"))
+        data = json.loads(document.read_text(encoding="utf-8"))
     elif isinstance(document, str):
-        document = json.loads(document)
-    result = document.get("result")
+        data = json.loads(document)
+    else:
+        data = document
+    result = data.get("result")
     if not isinstance(result, dict):
         raise ValueError("not an esummary document: no 'result' object")
     records = []

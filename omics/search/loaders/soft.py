@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from omics.search.series import Series
 
@@ -74,7 +75,7 @@ def _series_from(entity: SoftEntity, samples: list[SoftEntity], platforms: list[
     ) or _unique(p.first("Platform_organism") for p in platforms)
     sample_ids = entity.values("Series_sample_id")
     platform_ids = entity.values("Series_platform_id") or [p.name for p in platforms]
-    extra = {
+    extra: dict[str, Any] = {
         key: entity.first(f"Series_{key}")
         for key in ("submission_date", "last_update_date", "status")
         if entity.first(f"Series_{key}")

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import requests
-from service_clients import assert_contiguous, connect, read_events, submit, wait_for
 
 from omics.config import Settings
 from omics.web.state import state_of
 from tests.live_server import LiveServer
+from tests.service_clients import assert_contiguous, connect, read_events, submit, wait_for
 
 
 def test_a_search_outlives_the_web_process_that_started_it(
@@ -76,7 +77,10 @@ def test_losing_redis_closes_sockets_with_1012_and_reports_not_ready(
     lonely_celery = create_celery(doomed)  # no worker listens here: the search stays queued
     server = LiveServer(create_app(doomed, lonely_celery))
     try:
-        created = submit(server.url, {"query": "asthma"})
+        # A request no earlier test made: the data directory's L3 cache (shared with the session)
+        # would otherwise answer 200 with a stored result and no socket would wait.
+        never_cached = {"max_samples": 10_000_000 + uuid.uuid4().int % 10**9}
+        created = submit(server.url, {"query": "asthma", "filters": never_cached})
         ws = connect(server.ws_url, created["links"]["events"], timeout=20)
         deadline = time.monotonic() + 10
         while requests.get(f"{server.url}/health/live", timeout=5).status_code != 200:

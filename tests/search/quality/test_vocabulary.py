@@ -84,10 +84,10 @@ def test_the_querys_own_wording_is_not_repeated(vocab: Vocabulary) -> None:
         assert "parkinson disease" not in normalise(expansion.phrase)
 
 
-def test_lexicon_is_cached_in_the_data_directory(vocab: Vocabulary, quality_data_dir: Path) -> None:
-    cached = list(quality_data_dir.glob("vocabulary-*.json.gz"))
+def test_lexicon_is_cached_in_the_data_directory(vocab: Vocabulary, data_dir: Path) -> None:
+    cached = list(data_dir.glob("vocabulary-*.json.gz"))
     assert len(cached) == 1
-    reloaded = Vocabulary.load(quality_data_dir)
+    reloaded = Vocabulary.load(data_dir)
     assert reloaded.expand("hepatoma") == vocab.expand("hepatoma")
 
 

@@ -1,7 +1,8 @@
-"""Engine test fixtures: the real 8,091-series corpus, loaded once per session.
+"""Search test fixtures: the real 8,091-series corpus, loaded once per session.
 
-Read-only tests share the session engine of tests/conftest.py (one index build per session);
-tests that add records open their own engine on a fresh data directory.
+Read-only tests (here and in ``quality/``) share the session ``engine`` of tests/conftest.py
+(one index build per session); tests that add records open their own engine on a fresh data
+directory (:func:`fresh_engine`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from omics.search.request import SearchFilters, SearchRequest
 from omics.search.series import Series
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SOFT = Path(__file__).parent.parent / "fixtures" / "soft"
+SOFT = Path(__file__).parent.parent / "fixtures" / "soft"  # tests/fixtures/soft
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,8 @@ import threading
 from typing import Any
 
 import requests
-from service_clients import assert_contiguous, connect, read_events, submit, wait_for
+
+from tests.service_clients import assert_contiguous, connect, read_events, submit, wait_for
 
 STAGES = ["started", "parse", "retrieve", "rank", "facets", "finish"]
 

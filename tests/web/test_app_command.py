@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import requests
-from service_clients import connect, read_events, submit
 
 from omics.config import REPOSITORY_ROOT
+from tests.service_clients import connect, read_events, submit
 
 
 def _free_port() -> int:

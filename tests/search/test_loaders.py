@@ -6,7 +6,7 @@ import json
 
 from omics.search.loaders import parse_esummary, parse_soft, read_jsonl, write_jsonl
 from omics.search.series import Series
-from tests.engine.conftest import FIXTURES, SOFT
+from tests.search.conftest import FIXTURES, SOFT
 
 
 def test_corpus_has_every_series_with_its_metadata(corpus: list[Series]) -> None:

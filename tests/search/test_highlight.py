@@ -1,0 +1,97 @@
+"""Highlights and "why it matched" reasons (omics.search.highlight) on records built in the test."""
+
+from __future__ import annotations
+
+from omics.search.highlight import (
+    SNIPPET_CHARS,
+    PhraseTest,
+    QueryTerms,
+    highlights,
+    mark,
+    other_names_found,
+    reasons,
+    snippet,
+    words_of,
+)
+from omics.search.series import Series
+
+LUNG = Series(
+    accession="GSE1",
+    title="Lung cancer cohort",
+    summary="We profiled single-cell lung tumours.",
+    overall_design="Cancer biopsies from 12 donors",
+)
+
+
+def test_query_terms_keep_the_content_words_of_text_and_phrases() -> None:
+    terms = QueryTerms.from_text("Cancers of the LUNG", phrases=["single cell"])
+    assert terms.words == ("cancers", "lung", "single", "cell")  # stop words gone, lower case
+    assert terms.phrases == ("single cell",)
+    assert QueryTerms.from_text("of the and").matcher() is None
+
+
+def test_marks_every_form_of_a_query_word_by_stem_and_case_but_not_inside_words() -> None:
+    matcher = QueryTerms.from_text("cancers lung").matcher()
+    shown = mark("Cancer, CANCERS and cancerous lungs; precancer", matcher)
+    assert shown == (
+        "<mark>Cancer</mark>, <mark>CANCERS</mark> and <mark>cancerous</mark> <mark>lungs</mark>; precancer"
+    )
+
+
+def test_marked_text_is_html_escaped() -> None:
+    matcher = QueryTerms.from_text("cancer").matcher()
+    assert mark("<b>cancer</b> & co", matcher) == "&lt;b&gt;<mark>cancer</mark>&lt;/b&gt; &amp; co"
+    assert mark("<script>", None) == "&lt;script&gt;"
+
+
+def test_a_long_summary_is_cut_to_the_window_holding_the_matches() -> None:
+    summary = "background " * 60 + "lung cancer biopsies were sequenced " + "filler " * 60
+    shown = snippet(summary, QueryTerms.from_text("lung cancer").matcher())
+    assert shown.startswith("\u2026 ") and shown.endswith(" \u2026")  # cut at both ends, and says so
+    assert "<mark>lung</mark> <mark>cancer</mark> biopsies" in shown
+    assert len(shown.replace("<mark>", "").replace("</mark>", "")) <= SNIPPET_CHARS + 20
+    short = "A short lung summary."
+    assert snippet(short, QueryTerms.from_text("lung").matcher()) == "A short <mark>lung</mark> summary."
+
+
+def test_highlights_mark_title_and_summary_and_show_the_design_only_when_it_alone_matches() -> None:
+    shown = highlights(LUNG, QueryTerms.from_text("lung"))
+    assert shown == {
+        "title": "<mark>Lung</mark> cancer cohort",
+        "summary": "We profiled single-cell <mark>lung</mark> tumours.",
+    }
+    design_only = highlights(LUNG, QueryTerms.from_text("biopsies"))
+    assert design_only["overall_design"] == "Cancer <mark>biopsies</mark> from 12 donors"
+    assert "<mark>" not in design_only["title"] + design_only["summary"]
+
+
+def test_reasons_name_the_phrase_and_the_words_found_in_each_field() -> None:
+    assert reasons(LUNG, QueryTerms.from_text("lung cancer")) == [
+        'phrase "lung cancer" in the title',
+        "title mentions lung, cancer",
+        "summary mentions lung",
+        "overall design mentions cancer",
+    ]
+    quoted = QueryTerms.from_text("", phrases=["single cell"])
+    assert reasons(LUNG, quoted)[0] == 'phrase "single cell" in the summary'
+    assert reasons(LUNG, QueryTerms.from_text("psoriasis")) == []
+    assert len(reasons(LUNG, QueryTerms.from_text("lung cancer"), limit=2)) == 2
+
+
+def test_phrase_test_wants_the_words_in_order_by_stem_allowing_one_stop_word() -> None:
+    single_cell = PhraseTest("single cell")
+    assert single_cell("Single-cell RNA-seq") and single_cell("single cells of the kidney")
+    assert not single_cell("cell lines from a single donor")  # both words, wrong order
+    assert not single_cell("nonsingle cell")  # not at a word start
+    assert PhraseTest("atlas kidney")("atlas of the kidney") is False  # two stop words: not a phrase
+    assert PhraseTest("atlas kidney")("atlas of kidney")
+    assert PhraseTest("lung cancer", gap_words=3)("lung adenocarcinoma and squamous cancer")
+    assert not PhraseTest("")("anything")
+
+
+def test_other_names_found_lists_the_synonyms_the_record_uses() -> None:
+    names = ["lung carcinoma", "lung tumour", "lung cancers", "cohorts"]
+    assert other_names_found(LUNG, names) == ["lung tumour", "lung cancers"]  # at most two, in order
+    assert other_names_found(LUNG, names, limit=5) == ["lung tumour", "lung cancers", "cohorts"]
+    assert other_names_found(LUNG, ["biopsies"]) == []  # the design does not count
+    assert words_of("Non-small cell lung carcinomas") == ("non", "small", "cell", "lung", "carcinomas")

@@ -1,0 +1,160 @@
+"""Relevance scoring (omics.search.ranking) on a tiny index built in the test.
+
+Each record below differs from its rivals in one respect only (which field holds the words,
+how many query words it holds, how close together they are), so the order asserted is the
+one a researcher would expect from that difference alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from omics.search.highlight import QueryTerms
+from omics.search.index import FIELDS, SegmentedIndex
+from omics.search.ranking import (
+    FIELD_WEIGHTS,
+    PHRASE_BONUS,
+    PROXIMITY_BONUS,
+    TITLE_MATCH_BONUS,
+    holding_phrase,
+    proximity_bonus,
+    query_stems,
+    score_terms,
+    stem_score,
+    top_order,
+)
+from omics.search.series import Series
+
+
+def build_index(root: Path, records: list[Series]) -> SegmentedIndex:
+    texts = {field: [getattr(record, field) for record in records] for field in FIELDS}
+    return SegmentedIndex.build(root / "index", texts, fingerprint="test")
+
+
+def series(n: int, title: str, summary: str = "", design: str = "") -> Series:
+    return Series(accession=f"GSE{n}", title=title, summary=summary, overall_design=design)
+
+
+def ranked(scores: np.ndarray) -> list[int]:
+    """Document ids with a positive score, best first."""
+    return top_order(scores, np.flatnonzero(scores > 0), len(scores)).tolist()
+
+
+# Same words, same field lengths: the documents differ only in which field holds "asthma".
+WHERE = [
+    series(1, "lung tissue", "blood cells", "asthma airway"),  # design only
+    series(2, "lung tissue", "asthma airway", "blood cells"),  # summary only
+    series(3, "asthma airway", "lung tissue", "blood cells"),  # title
+]
+
+
+def test_a_title_match_outranks_a_summary_match_which_outranks_a_design_match(tmp_path: Path) -> None:
+    index = build_index(tmp_path, WHERE)
+    scores = stem_score(index, "asthma", len(WHERE))
+    assert ranked(scores) == [2, 1, 0]
+    # ... and by exactly the field weights, since nothing else differs between them.
+    assert scores[2] / scores[1] == pytest.approx(FIELD_WEIGHTS["title"] / FIELD_WEIGHTS["summary"])
+    assert scores[0] / scores[1] == pytest.approx(FIELD_WEIGHTS["overall_design"] / FIELD_WEIGHTS["summary"])
+
+
+def test_a_record_with_every_query_word_beats_one_repeating_a_single_word(tmp_path: Path) -> None:
+    records = [
+        series(1, "asthma asthma asthma asthma", "asthma asthma in asthma patients"),
+        series(2, "asthma airway remodelling", "bronchial biopsies of patients"),
+        series(3, "psoriasis skin lesions", "keratinocytes of patients"),
+    ]
+    index = build_index(tmp_path, records)
+    scored = score_terms(index, query_stems("asthma airway"), len(records))
+    assert ranked(scored.scores) == [1, 0]
+    assert scored.matched.tolist() == [True, True, False]
+    assert scored.present["asthma"].tolist() == [True, True, False]
+    assert scored.present["airway"].tolist() == [False, True, False]
+
+
+def test_query_weights_scale_each_words_contribution(tmp_path: Path) -> None:
+    records = [series(1, "asthma study"), series(2, "airway study"), series(3, "other study")]
+    index = build_index(tmp_path, records)
+    stems = query_stems("asthma airway")
+    even = score_terms(index, stems, len(records)).scores
+    assert even[0] == pytest.approx(even[1])  # symmetric records, equal weights: a tie
+    favour_airway = score_terms(index, stems, len(records), weights={"asthma": 0.5}).scores
+    assert ranked(favour_airway) == [1, 0]
+    assert favour_airway[0] == pytest.approx(even[0] / 2)
+
+
+def test_query_stems_drop_stop_words_and_repeats_and_keep_order() -> None:
+    assert query_stems("Cells of the lung and LUNG cells") == ["cell", "lung"]
+    assert query_stems("   ") == []
+
+
+def test_holding_phrase_keeps_only_records_with_the_words_in_order() -> None:
+    records = [
+        series(1, "Single cell atlas of the kidney"),
+        series(2, "Cell lines from a single donor"),  # both words, not as a phrase
+        series(3, "Bulk kidney", summary="profiled by single-cell sequencing"),  # phrase in the summary
+        series(4, "Kidney atlas"),  # no candidate: never checked
+    ]
+    candidates = np.array([True, True, True, False])
+    priority = np.ones(len(records), dtype=np.float32)
+    found = holding_phrase("single cell", candidates, records.__getitem__, priority)
+    assert found.tolist() == [True, False, True, False]
+
+
+def test_holding_phrase_reads_only_the_best_candidates_within_its_budget() -> None:
+    records = [series(1, "cell single"), series(2, "cell single"), series(3, "cell single")]
+    read: list[int] = []
+
+    def record(doc: int) -> Series:
+        read.append(int(doc))
+        return records[doc]
+
+    priority = np.array([0.1, 0.9, 0.5], dtype=np.float32)
+    found = holding_phrase("single cell", np.ones(3, dtype=bool), record, priority, budget=1)
+    assert set(read) == {1}  # the highest-priority candidate only
+    assert found.tolist() == [True, False, True]  # the unread ones keep the cheaper test they passed
+
+
+def test_proximity_bonus_rewards_words_together_in_title_then_summary() -> None:
+    records = [
+        series(1, "Lung cancer cohort", "unrelated text"),  # exact phrase in the title
+        series(2, "A cohort", "lung cancer biopsies"),  # exact phrase in the summary
+        series(3, "Lung adenocarcinoma and squamous cancer", "text"),  # within a few words in the title
+        series(4, "Lung function", "lung function measured in many patients before cancer"),  # far apart
+        series(5, "Lung cancers", "lung cancer"),  # both fields, and by stem
+    ]
+    bonus = proximity_bonus(records, QueryTerms(("lung", "cancer")))
+    assert bonus.tolist() == pytest.approx(
+        [
+            1 + PHRASE_BONUS["title"],
+            1 + PHRASE_BONUS["summary"],
+            1 + PROXIMITY_BONUS,
+            1.0,
+            1 + PHRASE_BONUS["title"] + PHRASE_BONUS["summary"],
+        ]
+    )
+
+
+def test_proximity_bonus_needs_two_words_and_crowns_a_pasted_title() -> None:
+    records = [series(1, "Lung cancer"), series(2, "Molecular portraits of human breast tumors")]
+    assert proximity_bonus(records, QueryTerms(("lung",))).tolist() == [1.0, 1.0]
+    pasted = QueryTerms(("molecular", "portraits", "human", "breast", "tumors"))
+    bonus = proximity_bonus(records, pasted)
+    assert bonus[0] == 1.0
+    assert bonus[1] == pytest.approx(1 + TITLE_MATCH_BONUS + PHRASE_BONUS["title"])
+
+
+def test_top_order_is_by_descending_score_then_document_id() -> None:
+    scores = np.array([1.0, 3.0, 3.0, 2.0, 0.5], dtype=np.float32)
+    assert top_order(scores, np.arange(5), 5).tolist() == [1, 2, 3, 0, 4]
+    assert top_order(scores, np.array([4, 3, 2, 1, 0]), 5).tolist() == [1, 2, 3, 0, 4]  # input order ignored
+    assert top_order(scores, np.array([0, 3, 4]), 10).tolist() == [3, 0, 4]  # only the candidates
+    assert top_order(scores, np.arange(5), 2).tolist() == [1, 2]
+
+
+def test_top_order_cut_keeps_the_lowest_ids_among_ties() -> None:
+    assert top_order(np.array([0.0, 0.0, 1.0, 1.0], dtype=np.float32), np.arange(4), 1).tolist() == [2]
+    flat = np.zeros(40, dtype=np.float32)  # a filter-only search: every match scores 0
+    assert top_order(flat, np.arange(40), 10).tolist() == list(range(10))
