@@ -75,9 +75,13 @@ def create_app(settings: Settings | None = None, celery: OmicsCelery | None = No
 
 
 def warm(app: Flask) -> Flask:
-    """Load the index while the server starts accepting requests; the first search waits for it."""
+    """Load the index and lexicon while the server starts accepting requests.
+
+    Missing artefacts are built by a child process (see ``omics.search.artefacts``), so under
+    gevent this greenlet only waits; readiness says "building" until the engine is loaded.
+    """
     services = state.state_of(app).services
-    threading.Thread(target=lambda: services.engine, name="engine-warmup", daemon=True).start()
+    threading.Thread(target=lambda: services.engine.vocabulary, name="engine-warmup", daemon=True).start()
     return app
 
 
@@ -158,7 +162,17 @@ def run_web(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+def run_build(settings: Settings, args: argparse.Namespace) -> None:
+    """Build the shared artefacts of the data directory (or wait for the process building them)."""
+    from omics.search import artefacts
+
+    built = artefacts.build(settings.corpus_path, settings.data_dir)
+    print(f"built: {', '.join(built)}" if built else "nothing to build: artefacts are current", flush=True)
+
+
 def run_worker(settings: Settings, args: argparse.Namespace) -> None:
+    # Built (or waited for) once here, so prefork children never each derive them.
+    run_build(settings, args)
     create_celery(settings).worker_main(
         [
             "worker",
@@ -223,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     flower.add_argument("--host", default=argparse.SUPPRESS)
     flower.add_argument("--port", type=int, default=argparse.SUPPRESS)
     flower.set_defaults(func=run_flower)
+    roles.add_parser(
+        "build", help="build the index and lexicon of the data directory once, before the roles start"
+    ).set_defaults(func=run_build)
     add_security_commands(roles)
     return parser
 
