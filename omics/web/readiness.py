@@ -53,12 +53,16 @@ def readiness() -> dict[str, Any]:
     The status is "ok", "building" while the shared artefacts are being built (the instance
     comes into rotation when they are), or "unavailable".
     """
-    probes = {"redis": _probe_redis, "events": _probe_relay, "index": _probe_index}
+    probes = {"redis": _probe_redis, "events": _probe_relay}
+    searching = current_state().role != "realtime"  # a realtime instance only forwards events
+    if searching:
+        probes["index"] = _probe_index
     checks = dict(_check(name, probe) for name, probe in probes.items())
-    # Workers are pinged through Redis: without it the ping would only wait out broker retries.
-    checks["workers"] = (
-        "not checked: Redis unavailable" if checks["redis"] else _check("workers", _probe_workers)[1]
-    )
+    if searching:
+        # Workers are pinged through Redis: without it the ping would only wait out broker retries.
+        checks["workers"] = (
+            "not checked: Redis unavailable" if checks["redis"] else _check("workers", _probe_workers)[1]
+        )
     failing = {name: reason for name, reason in checks.items() if reason}
     status = "ok" if not failing else "building" if failing.get("index") == "building" else "unavailable"
     return {
