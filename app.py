@@ -8,11 +8,13 @@ flower`` runs one role each against a shared ``REDIS_URL`` for a scaled deployme
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -30,8 +32,9 @@ from omics.security.cli import flower_basic_auth
 from omics.security.database import Database
 from omics.security.state import SecurityState
 from omics.security.tokens import Blocklist
-from omics.web import auth, errors, metrics, rate_limits, state, submission
+from omics.web import auth, discovery, errors, metrics, rate_limits, state, submission
 from omics.web.extensions import sock
+from tasks import discovery as tasks_discovery
 from tasks.celery_app import OmicsCelery, create_celery
 
 log = logging.getLogger("omics")
@@ -39,8 +42,13 @@ log = logging.getLogger("omics")
 QUEUES = tuple(queue.name for queue in celeryconfig.task_queues)
 
 
-def create_app(settings: Settings | None = None, celery: OmicsCelery | None = None) -> Flask:
-    """Build the web application for ``settings`` (from the environment when omitted)."""
+def create_app(
+    settings: Settings | None = None, celery: OmicsCelery | None = None, role: str = "all"
+) -> Flask:
+    """Build the web application for ``settings`` (from the environment when omitted).
+
+    ``role`` "realtime" serves only the event sockets and health; "all" and "web" serve everything.
+    """
     settings = settings or Settings.from_env()
     celery = celery or create_celery(settings)
     app = Flask(__name__)
@@ -62,6 +70,7 @@ def create_app(settings: Settings | None = None, celery: OmicsCelery | None = No
             security=SecurityState(Database.from_settings(settings), Blocklist(services.redis), settings),
             hub=Hub(celery.redis_url),
             limiter=limiter,
+            role=role,
         ),
     )
     errors.init_app(app)
@@ -70,14 +79,24 @@ def create_app(settings: Settings | None = None, celery: OmicsCelery | None = No
     auth.init_app(app, settings)  # identifies the caller, so before the rate limits count them
     rate_limits.init_app(app, limiter)
     app.after_request(submission.cache_header)
-    blueprints.init_app(app)
+    blueprints.init_app(app, role)
     return app
 
 
+def serve_as(app: Flask, role: str, host: str, port: int) -> Flask:
+    """Register ``app``'s process in the service registry as ``role`` at ``host:port``, and warm it."""
+    discovery.start_heartbeat(app, role, host, port)
+    return app if role == "realtime" else warm(app)  # a realtime instance never searches
+
+
 def warm(app: Flask) -> Flask:
-    """Load the index while the server starts accepting requests; the first search waits for it."""
+    """Load the index and lexicon while the server starts accepting requests.
+
+    Missing artefacts are built by a child process (see ``omics.search.artefacts``), so under
+    gevent this greenlet only waits; readiness says "building" until the engine is loaded.
+    """
     services = state.state_of(app).services
-    threading.Thread(target=lambda: services.engine, name="engine-warmup", daemon=True).start()
+    threading.Thread(target=lambda: services.engine.vocabulary, name="engine-warmup", daemon=True).start()
     return app
 
 
@@ -122,15 +141,15 @@ def run_all(settings: Settings, args: argparse.Namespace) -> None:
     celery = create_celery(settings)
     start_worker_thread(celery, settings.service.worker_concurrency)
     start_beat_thread(celery)
-    app = warm(create_app(settings, celery))
-    serve_forever(app, args.host or settings.host, args.port or settings.port)
+    host, port = args.host or settings.host, args.port or settings.port
+    serve_forever(serve_as(create_app(settings, celery), "all", host, port), host, port)
 
 
 class _GunicornApp:
     """Runs ``create_app()`` under gunicorn (imported lazily: only the web role needs it)."""
 
     @staticmethod
-    def run(options: dict[str, Any]) -> None:
+    def run(options: dict[str, Any], role: str, host: str, port: int) -> None:
         from gunicorn.app.base import BaseApplication
 
         class Application(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
@@ -138,8 +157,8 @@ class _GunicornApp:
                 for key, value in options.items():
                     self.cfg.set(key, value)
 
-            def load(self) -> Flask:
-                return warm(create_app())
+            def load(self) -> Flask:  # in each forked worker: one registry instance per process
+                return serve_as(create_app(role=role), role, host, port)
 
         Application().run()
 
@@ -154,40 +173,86 @@ def run_web(settings: Settings, args: argparse.Namespace) -> None:
             "threads": args.threads,
             "timeout": 60,
             "graceful_timeout": 10,
-        }
+        },
+        args.command or "web",
+        host,
+        port,
     )
+
+
+def run_build(settings: Settings, args: argparse.Namespace) -> None:
+    """Build the shared artefacts of the data directory (or wait for the process building them)."""
+    from omics.search import artefacts
+
+    built = artefacts.build(settings.corpus_path, settings.data_dir)
+    print(f"built: {', '.join(built)}" if built else "nothing to build: artefacts are current", flush=True)
 
 
 def run_worker(settings: Settings, args: argparse.Namespace) -> None:
-    create_celery(settings).worker_main(
-        [
-            "worker",
-            "--pool",
-            args.pool,
-            "--concurrency",
-            str(settings.service.worker_concurrency),
-            "-Q",
-            ",".join(QUEUES),
-            "--loglevel",
-            "INFO",
-        ]
-    )
+    celery = create_celery(settings)
+    instance = tasks_discovery.worker_instance(args.queues.split(","))
+    heartbeat = tasks_discovery.start_worker_heartbeat(celery, instance)
+    # Built (or waited for) once here, so prefork children never each derive them.
+    run_build(settings, args)
+    try:
+        celery.worker_main(worker_argv(args.pool, settings.service.worker_concurrency, instance))
+    finally:
+        heartbeat.stop()
+
+
+def worker_argv(pool: str, concurrency: int, instance: Any) -> list[str]:
+    """``celery worker`` arguments: the node is named after the registry instance (ping cross-check)."""
+    return [
+        "worker",
+        "--hostname",
+        instance.health["node"],
+        "--pool",
+        pool,
+        "--concurrency",
+        str(concurrency),
+        "-Q",
+        ",".join(instance.queues),
+        "--loglevel",
+        "INFO",
+    ]
 
 
 def run_beat(settings: Settings, args: argparse.Namespace) -> None:
     celery = create_celery(settings)
-    celery.start(["beat", "--loglevel", "INFO", "--schedule", celery.conf.beat_schedule_filename])
+    heartbeat = tasks_discovery.start_beat_heartbeat(celery)
+    try:
+        celery.start(["beat", "--loglevel", "INFO", "--schedule", celery.conf.beat_schedule_filename])
+    finally:
+        heartbeat.stop()
 
 
 def run_flower(settings: Settings, args: argparse.Namespace) -> None:
-    create_celery(settings).start(
-        [
-            "flower",
-            f"--address={args.host or settings.host}",
-            f"--port={args.port or 5555}",
-            flower_basic_auth(settings),
-        ]
-    )
+    celery = create_celery(settings)
+    host, port = args.host or settings.host, args.port or 5555
+    heartbeat = tasks_discovery.start_plain_heartbeat(celery, "flower", host, port)
+    try:
+        celery.start(["flower", f"--address={host}", f"--port={port}", flower_basic_auth(settings)])
+    finally:
+        heartbeat.stop()
+
+
+def run_services(settings: Settings, args: argparse.Namespace) -> None:
+    """Print the live instances of every service (one line each, or JSON with ``--json``)."""
+    instances = tasks_discovery.live_instances(create_celery(settings))
+    if args.json:
+        print(json.dumps([instance.to_dict() for instance in instances], indent=2))
+        return
+    print(f"{'ROLE':<9} {'INSTANCE':<44} {'ADDRESS':<21} {'VERSION':<8} {'HEALTH':<24} LAST SEEN")
+    for instance in instances:
+        print(
+            f"{instance.role:<9} {instance.instance_id:<44} {instance.address:<21} {instance.version:<8} "
+            f"{_health_summary(instance.health):<24} {time.time() - instance.last_seen:.1f}s ago"
+        )
+
+
+def _health_summary(health: dict[str, Any]) -> str:
+    summary = f"ready={health.get('ready', '?')}"
+    return summary + (f" ping={health['ping']}" if "ping" in health else "")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -196,7 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1, or OMICS_HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (default 5000, or PORT)")
     parser.set_defaults(func=run_all)
-    roles = parser.add_subparsers(dest="command", metavar="{web,worker,beat,flower,...}")
+    roles = parser.add_subparsers(
+        dest="command", metavar="{web,realtime,worker,beat,flower,build,services,...}"
+    )
     web = roles.add_parser("web", help="the web server under gunicorn (against REDIS_URL)")
     web.add_argument("--host", default=argparse.SUPPRESS)
     web.add_argument("--port", type=int, default=argparse.SUPPRESS)
@@ -209,6 +276,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     web.add_argument("--threads", type=int, default=int(os.environ.get("OMICS_WEB_THREADS", "64")))
     web.set_defaults(func=run_web)
+    realtime = roles.add_parser(
+        "realtime", help="the event sockets only, under gunicorn (scales apart from web)"
+    )
+    realtime.add_argument("--host", default=argparse.SUPPRESS)
+    realtime.add_argument("--port", type=int, default=argparse.SUPPRESS)
+    realtime.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
+    realtime.add_argument("--worker-class", default=os.environ.get("OMICS_WEB_WORKER_CLASS", "gevent"))
+    realtime.add_argument("--threads", type=int, default=int(os.environ.get("OMICS_WEB_THREADS", "64")))
+    realtime.set_defaults(func=run_web)
     worker = roles.add_parser("worker", help="a Celery worker on the search and maintenance queues")
     worker.add_argument(
         "--pool",
@@ -217,12 +293,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="prefork (default: enforces the time limits, a crashing search loses one child) "
         "or threads (one index in memory; time limits are not enforced)",
     )
+    worker.add_argument(
+        "--queues",
+        default=",".join(QUEUES),
+        help="comma-separated queues to consume (default: all); e.g. one worker per queue family",
+    )
     worker.set_defaults(func=run_worker)
     roles.add_parser("beat", help="the Celery beat scheduler (run exactly one)").set_defaults(func=run_beat)
     flower = roles.add_parser("flower", help="Flower, the Celery monitor")
     flower.add_argument("--host", default=argparse.SUPPRESS)
     flower.add_argument("--port", type=int, default=argparse.SUPPRESS)
     flower.set_defaults(func=run_flower)
+    services = roles.add_parser("services", help="the live service instances from the discovery registry")
+    services.add_argument("--json", action="store_true", help="one JSON document instead of the table")
+    services.set_defaults(func=run_services)
+    roles.add_parser(
+        "build", help="build the index and lexicon of the data directory once, before the roles start"
+    ).set_defaults(func=run_build)
     add_security_commands(roles)
     return parser
 

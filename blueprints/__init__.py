@@ -8,8 +8,10 @@ from flask import Flask
 from blueprints import admin, admin_cache, api_keys, api_v1, api_v2, auth, events, health, page
 
 ALL = (health.bp, api_v2.bp, api_v1.bp, events.bp, page.bp, auth.bp, api_keys.bp, admin.bp, admin_cache.bp)
+# The realtime role serves the event sockets apart from the HTTP API, so they scale apart.
+REALTIME = (health.bp, events.bp)
 
 
-def init_app(app: Flask) -> None:
-    for blueprint in ALL:
+def init_app(app: Flask, role: str = "all") -> None:
+    for blueprint in REALTIME if role == "realtime" else ALL:
         app.register_blueprint(blueprint)

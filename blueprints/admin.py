@@ -20,6 +20,7 @@ from omics.security.database import Database
 from omics.security.models import User
 from omics.security.roles import ACCOUNT_ROLES, Permission
 from omics.web.auth import audit_request, require
+from omics.web.discovery import service_instances
 from omics.web.errors import ApiError
 from omics.web.readiness import readiness
 from omics.web.schemas import json_body, load_query
@@ -149,4 +150,6 @@ def service_state() -> Response:
     verdict = readiness()
     verdict["checks"]["database"] = _probe_database()
     audit_request("services_read", "success")
-    return jsonify({**verdict, "database": current_state().security.database.engine.dialect.name})
+    return jsonify(
+        {**verdict, "database": current_state().security.database.engine.dialect.name, **service_instances()}
+    )

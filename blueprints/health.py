@@ -23,7 +23,7 @@ def ready() -> tuple[Response, int]:
     body = {
         "error": {
             "code": "unavailable",
-            "message": "not ready: "
+            "message": ("building: " if verdict["status"] == "building" else "not ready: ")
             + ", ".join(name for name, state in verdict["checks"].items() if state != "ok"),
             "details": verdict["checks"],
         }

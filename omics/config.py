@@ -119,6 +119,19 @@ class ServiceSettings:
 
 
 @dataclass
+class DiscoverySettings:
+    """Service discovery (see ``omics/services``): how often each instance refreshes its record,
+    and after how long without a refresh it counts as gone (``OMICS_SERVICE_*``)."""
+
+    heartbeat_seconds: int = 5
+    ttl_seconds: int = 15
+
+    @classmethod
+    def from_env(cls) -> DiscoverySettings:
+        return _int_fields_from_env(cls, "OMICS_SERVICE_")
+
+
+@dataclass
 class Settings:
     """Process settings. Build with :meth:`from_env`; tests override fields directly."""
 
@@ -131,6 +144,10 @@ class Settings:
     cache: CacheSettings = field(default_factory=CacheSettings.from_env)
     security: SecuritySettings = field(default_factory=SecuritySettings.from_env)
     service: ServiceSettings = field(default_factory=ServiceSettings.from_env)
+    discovery: DiscoverySettings = field(default_factory=DiscoverySettings.from_env)
+    # Where clients open event sockets when a separate realtime role serves them (e.g.
+    # ``wss://events.example.org``); empty: the same origin as the API.
+    events_public_url: str = field(default_factory=lambda: os.environ.get("OMICS_EVENTS_PUBLIC_URL", ""))
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -58,6 +58,12 @@ class Hub:
             self._watchers[search_id].add(inbox)
         return inbox
 
+    @property
+    def sockets(self) -> int:
+        """How many sockets this process is forwarding events to right now."""
+        with self._lock:
+            return sum(len(inboxes) for inboxes in self._watchers.values())
+
     def unwatch(self, search_id: str, inbox: queue.SimpleQueue[Any]) -> None:
         with self._lock:
             inboxes = self._watchers.get(search_id)

@@ -20,21 +20,51 @@ if TYPE_CHECKING:
     from omics.search.engine import SearchEngine
 
 _lock = threading.Lock()
+_engine_lock = threading.Lock()  # apart from _lock: Redis clients never wait for an index build
 _engines: dict[tuple[str, str], SearchEngine] = {}
+_opening: set[tuple[str, str]] = set()  # engines being built or loaded by this process
 _clients: dict[str, redis.Redis] = {}
 
 
-def shared_engine(settings: Settings) -> SearchEngine:
-    """The :class:`SearchEngine` for these settings, opened once per process."""
-    from omics.search.engine import SearchEngine  # heavy (numpy, the index): roles that never search skip it
+def _engine_key(settings: Settings) -> tuple[str, str]:
+    return (str(settings.corpus_path), str(settings.data_dir))
 
-    key = (str(settings.corpus_path), str(settings.data_dir))
-    with _lock:
+
+def shared_engine(settings: Settings) -> SearchEngine:
+    """The :class:`SearchEngine` for these settings, opened once per process.
+
+    Missing artefacts (index, lexicon) are built first by a child process under the data
+    directory's build lock, so this process, possibly a gevent web worker, only waits.
+    """
+    from omics.search import artefacts  # heavy (numpy, the index): roles that never search skip it
+    from omics.search.engine import SearchEngine
+
+    key = _engine_key(settings)
+    with _engine_lock:
         engine = _engines.get(key)
         if engine is None:
-            engine = SearchEngine.open(settings)
+            _opening.add(key)
+            try:
+                artefacts.build_in_child(settings.corpus_path, settings.data_dir)
+                engine = SearchEngine.open(settings)
+            finally:
+                _opening.discard(key)
             _engines[key] = engine
         return engine
+
+
+def engine_status(settings: Settings) -> str | None:
+    """None when this process has the engine loaded, else why not: "building" or "index not loaded".
+
+
+    Never waits and never loads anything, so a readiness probe can ask at any time.
+    """
+    key = _engine_key(settings)
+    if key in _engines:
+        return None
+    from omics.search import artefacts
+
+    return "building" if key in _opening or artefacts.building(settings.data_dir) else "index not loaded"
 
 
 def shared_redis(url: str) -> redis.Redis:

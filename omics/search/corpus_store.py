@@ -27,6 +27,20 @@ STATE = "state.json"
 ADDED = "added.jsonl"
 
 
+def fingerprint_prefix(corpus_path: Path, version: int) -> str:
+    """The part of a store's fingerprint known without reading its records (file and version)."""
+    stat = corpus_path.stat()
+    return f"{corpus_path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|v{version}"
+
+
+def disk_version(data_dir: Path) -> int:
+    """The corpus version persisted in ``data_dir`` (1 before anything was added)."""
+    try:
+        return int(json.loads((Path(data_dir) / "corpus" / STATE).read_text()).get("version", 1))
+    except (OSError, ValueError):
+        return 1
+
+
 class CorpusStore:
     """Records in document-id order plus the accession -> current document id map."""
 
@@ -66,8 +80,7 @@ class CorpusStore:
     @property
     def fingerprint(self) -> str:
         """Identifies exactly which records the store holds (the index is valid only for this)."""
-        stat = self.corpus_path.stat()
-        return f"{self.corpus_path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|v{self.version}|n{len(self)}"
+        return f"{fingerprint_prefix(self.corpus_path, self.version)}|n{len(self)}"
 
     def get(self, accession: str) -> Series | None:
         doc_id = self.doc_id(accession)
@@ -108,7 +121,7 @@ class CorpusStore:
 
     def disk_version(self) -> int:
         """The version another process may have written since this store was loaded."""
-        return int(self._read_state().get("version", 1))
+        return disk_version(self.directory.parent)
 
     def _read_state(self) -> dict[str, Any]:
         try:

@@ -83,6 +83,17 @@ def _exclusive(root: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def open_store_and_index(corpus_path: Path, data_dir: Path) -> tuple[CorpusStore, SegmentedIndex]:
+    """Read the corpus store and load its persisted index, building it (once, under a lock) if stale."""
+    store = CorpusStore(corpus_path, data_dir)
+    root = Path(data_dir) / "index"
+    with _exclusive(root):
+        index = SegmentedIndex.load(root, store.fingerprint)
+        if index is None:
+            index = SegmentedIndex.build(root, _texts(store.records), store.fingerprint)
+    return store, index
+
+
 class SearchEngine:
     """Fielded BM25 search over GEO series with filters, facets, explanations and growth."""
 
@@ -101,11 +112,7 @@ class SearchEngine:
     # -- state -------------------------------------------------------------------------
     def _load(self) -> None:
         """(Re)read the store from disk and load, or build once, the matching index."""
-        store = CorpusStore(self.settings.corpus_path, self.settings.data_dir)
-        with _exclusive(self.index_root):
-            index = SegmentedIndex.load(self.index_root, store.fingerprint)
-            if index is None:
-                index = SegmentedIndex.build(self.index_root, _texts(store.records), store.fingerprint)
+        store, index = open_store_and_index(self.settings.corpus_path, self.settings.data_dir)
         columns = MetadataColumns()
         columns.extend(store.records)
         self.store = store

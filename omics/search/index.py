@@ -161,16 +161,22 @@ class SegmentedIndex:
         index._persist()
         return index
 
-    @classmethod
-    def load(cls, root: Path, fingerprint: str) -> SegmentedIndex | None:
-        """The persisted index if it was built from the corpus state ``fingerprint``, else None."""
+    @staticmethod
+    def persisted_fingerprint(root: Path) -> str | None:
+        """The corpus fingerprint the index persisted under ``root`` was built from, if any."""
         try:
             manifest = json.loads((root / MANIFEST).read_text())
         except (OSError, ValueError):
             return None
-        if manifest.get("format") != FORMAT or manifest.get("fingerprint") != fingerprint:
+        return str(manifest["fingerprint"]) if manifest.get("format") == FORMAT else None
+
+    @classmethod
+    def load(cls, root: Path, fingerprint: str) -> SegmentedIndex | None:
+        """The persisted index if it was built from the corpus state ``fingerprint``, else None."""
+        if cls.persisted_fingerprint(root) != fingerprint:
             return None
-        try:
+        try:  # read again: another process may have switched the manifest in between
+            manifest = json.loads((root / MANIFEST).read_text())
             segments = [Segment.load(root, s["name"], s["start"], s["count"]) for s in manifest["segments"]]
         except (OSError, ValueError, KeyError):
             return None

@@ -291,7 +291,8 @@ def _source_version() -> str:
     return metadata.version("cellxgene-ontology-guide")
 
 
-def _cache_path(cache_dir: Path) -> Path:
+def lexicon_path(cache_dir: Path) -> Path:
+    """Where the lexicon of the installed ontology release is cached in ``cache_dir``."""
     return cache_dir / f"vocabulary-{_source_version()}-v{LEXICON_FORMAT}.json.gz"
 
 
@@ -316,7 +317,7 @@ class Vocabulary:
         """
         if cache_dir is None:
             return cls(build_lexicon())
-        path = _cache_path(cache_dir)
+        path = lexicon_path(cache_dir)
         if not path.exists():
             subprocess.run(
                 [sys.executable, "-m", "omics.search.vocabulary", str(cache_dir)],
@@ -465,7 +466,7 @@ def write_lexicon(cache_dir: Path) -> Path:
 
     ``python -m omics.search.vocabulary DIR`` does it ahead of time.
     """
-    path = _cache_path(cache_dir)
+    path = lexicon_path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # concurrent builders never collide
     packed = json.dumps(build_lexicon(), separators=(",", ":")).encode()

@@ -1,1 +1,24 @@
-"""Process roles as services: registration, discovery, health and sagas (the services issue)."""
+"""Services: discovery (instance records in Redis), health, and the message envelope.
+
+Framework-free; Flask's adapter is ``omics.web.discovery``, Celery's ``tasks.discovery``.
+"""
+
+from omics.services.envelope import Envelope, UnreadableMessage, open_envelope
+from omics.services.heartbeat import HealthProbe, Heartbeat, liveness_only
+from omics.services.instance import API_VERSIONS, ROLES, Instance
+from omics.services.queues import queue_depths
+from omics.services.registry import Registry
+
+__all__ = [
+    "API_VERSIONS",
+    "ROLES",
+    "Envelope",
+    "HealthProbe",
+    "Heartbeat",
+    "Instance",
+    "Registry",
+    "UnreadableMessage",
+    "liveness_only",
+    "open_envelope",
+    "queue_depths",
+]

@@ -11,6 +11,7 @@ import threading
 import time
 from typing import Any
 
+from omics.runtime import engine_status
 from omics.web.state import current_state
 
 READY_CACHE_SECONDS = 3.0
@@ -37,8 +38,8 @@ def _probe_relay() -> str | None:
 
 
 def _probe_index() -> str | None:
-    engine = current_state().services.engine
-    return None if engine.version is not None else "index not loaded"
+    # Never opens the engine here: on a fresh data directory that would build on a request.
+    return engine_status(current_state().settings)
 
 
 def _probe_workers() -> str | None:
@@ -47,16 +48,25 @@ def _probe_workers() -> str | None:
 
 
 def readiness() -> dict[str, Any]:
-    """Run every probe; ``{"status", "checks": {name: "ok" | reason}}``."""
-    probes = {"redis": _probe_redis, "events": _probe_relay, "index": _probe_index}
+    """Run every probe; ``{"status", "checks": {name: "ok" | reason}}``.
+
+    The status is "ok", "building" while the shared artefacts are being built (the instance
+    comes into rotation when they are), or "unavailable".
+    """
+    probes = {"redis": _probe_redis, "events": _probe_relay}
+    searching = current_state().role != "realtime"  # a realtime instance only forwards events
+    if searching:
+        probes["index"] = _probe_index
     checks = dict(_check(name, probe) for name, probe in probes.items())
-    # Workers are pinged through Redis: without it the ping would only wait out broker retries.
-    checks["workers"] = (
-        "not checked: Redis unavailable" if checks["redis"] else _check("workers", _probe_workers)[1]
-    )
+    if searching:
+        # Workers are pinged through Redis: without it the ping would only wait out broker retries.
+        checks["workers"] = (
+            "not checked: Redis unavailable" if checks["redis"] else _check("workers", _probe_workers)[1]
+        )
     failing = {name: reason for name, reason in checks.items() if reason}
+    status = "ok" if not failing else "building" if failing.get("index") == "building" else "unavailable"
     return {
-        "status": "unavailable" if failing else "ok",
+        "status": status,
         "checks": {name: reason or "ok" for name, reason in checks.items()},
     }
 

@@ -33,6 +33,8 @@ class WebState:
     security: SecurityState
     hub: Hub
     limiter: Limiter
+    # "all" and "web" serve everything; "realtime" only the event sockets (and health)
+    role: str = "all"
 
 
 def init_app(app: Flask, state: WebState) -> None:

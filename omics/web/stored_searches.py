@@ -18,8 +18,11 @@ from omics.web.state import current_state
 
 
 def search_links(search_id: str) -> dict[str, str]:
+    """The search's own link, and where its events are served: this origin unless a separate
+    realtime service has a public URL (``OMICS_EVENTS_PUBLIC_URL``)."""
     path = f"/api/v2/searches/{search_id}"
-    return {"self": path, "events": f"{path}/events"}
+    events_origin = current_state().settings.events_public_url.rstrip("/")
+    return {"self": path, "events": f"{events_origin}{path}/events"}
 
 
 def owned_search(search_id: str, identity: Identity) -> SearchState:

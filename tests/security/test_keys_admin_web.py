@@ -135,6 +135,7 @@ def test_admin_services(client: FlaskClient) -> None:
     admin = bearer(login(client, "root")["access_token"])
     body = client.get("/api/v2/admin/services", headers=admin).get_json()
     assert body["checks"]["database"] == "ok" and body["checks"]["redis"] == "ok"
+    assert isinstance(body["instances"], list) and isinstance(body["history"], list)
 
 
 def test_flood_of_logins_from_one_address_gets_429(client: FlaskClient, accounts_db: Database) -> None:

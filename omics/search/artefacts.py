@@ -1,0 +1,89 @@
+"""The shared artefacts of a data directory (the index and the vocabulary lexicon), built once.
+
+Every role of a split deployment needs them, and on a fresh data directory they all start at
+once: left to themselves, each would derive the lexicon (a dozen CPU seconds) and queue for the
+index, and a gevent web worker doing that on its event loop misses gunicorn's heartbeat and is
+killed. So the artefacts are built by one process under the data directory's build lock (the
+explicit ``python app.py build`` step, or the first role to need them) while the others wait,
+and :func:`missing` tells cheaply, without reading the corpus, whether anything is left to do.
+``python -m omics.search.artefacts CORPUS DATA_DIR`` builds them in a child process, which is
+how a serving process waits without running CPU-bound work on its own threads or event loop.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from omics.search.corpus_store import disk_version, fingerprint_prefix
+from omics.search.index import SegmentedIndex
+from omics.search.vocabulary import lexicon_path, write_lexicon
+
+LEXICON = "lexicon"
+INDEX = "index"
+_BUILD_LOCK = ".build.lock"
+
+
+def missing(corpus_path: Path, data_dir: Path) -> list[str]:
+    """The artefacts ``data_dir`` lacks for the current corpus (``[]`` when all are built)."""
+    absent = [] if lexicon_path(Path(data_dir)).exists() else [LEXICON]
+    built_for = SegmentedIndex.persisted_fingerprint(Path(data_dir) / "index") or ""
+    if not built_for.startswith(fingerprint_prefix(Path(corpus_path), disk_version(data_dir)) + "|"):
+        absent.append(INDEX)
+    return absent
+
+
+@contextmanager
+def build_lock(data_dir: Path, blocking: bool = True) -> Iterator[bool]:
+    """Hold the data directory's build lock; yields False when not blocking and another holds it."""
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    with open(Path(data_dir) / _BUILD_LOCK, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def building(data_dir: Path) -> bool:
+    """Whether some process holds the build lock of ``data_dir`` right now (never waits)."""
+    with build_lock(data_dir, blocking=False) as acquired:
+        return not acquired
+
+
+def build(corpus_path: Path, data_dir: Path) -> list[str]:
+    """Build what is missing, under the build lock; return what this call built.
+
+    A process that waited for another's build finds nothing left to do and returns ``[]``.
+    """
+    with build_lock(data_dir):
+        todo = missing(corpus_path, data_dir)
+        if LEXICON in todo:
+            write_lexicon(Path(data_dir))
+        if INDEX in todo:
+            from omics.search.engine import open_store_and_index  # heavy: only when there is an index
+
+            open_store_and_index(corpus_path, data_dir)
+        return todo
+
+
+def build_in_child(corpus_path: Path, data_dir: Path) -> None:
+    """:func:`build` in a child process: this process only waits (cooperatively under gevent)."""
+    if missing(corpus_path, data_dir):
+        subprocess.run(
+            [sys.executable, "-m", "omics.search.artefacts", str(corpus_path), str(data_dir)],
+            check=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+
+
+if __name__ == "__main__":
+    build(Path(sys.argv[1]), Path(sys.argv[2]))
