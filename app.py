@@ -28,9 +28,10 @@ from omics.runtime.search_services import SearchServices
 from omics.security.cli import add_commands as add_security_commands
 from omics.security.cli import flower_basic_auth
 from omics.security.database import Database
+from omics.security.oauth.cli import add_commands as add_oauth_commands
 from omics.security.state import SecurityState
 from omics.security.tokens import Blocklist
-from omics.web import auth, errors, metrics, rate_limits, state, submission
+from omics.web import auth, errors, metrics, oauth_server, rate_limits, signing, state, submission
 from omics.web.extensions import sock
 from tasks.celery_app import OmicsCelery, create_celery
 
@@ -68,7 +69,9 @@ def create_app(settings: Settings | None = None, celery: OmicsCelery | None = No
     metrics.init_app(app)
     sock.init_app(app)
     auth.init_app(app, settings)  # identifies the caller, so before the rate limits count them
+    signing.init_app(app)  # tokens are signed by the keyring (after auth: it overrides the HMAC setup)
     rate_limits.init_app(app, limiter)
+    oauth_server.init_app(app)
     app.after_request(submission.cache_header)
     blueprints.init_app(app)
     return app
@@ -224,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     flower.add_argument("--port", type=int, default=argparse.SUPPRESS)
     flower.set_defaults(func=run_flower)
     add_security_commands(roles)
+    add_oauth_commands(roles)
     return parser
 
 
