@@ -69,7 +69,7 @@ class VerifyingKey:
         if self.retired_at is None:
             return True
         assert self.verify_until is not None
-        issued_before_retirement = issued_at <= _unix(self.retired_at + grace)
+        issued_before_retirement = issued_at <= unix_seconds(self.retired_at + grace)
         return now < self.verify_until and issued_before_retirement
 
 
@@ -83,8 +83,8 @@ class LegacyWindow:
     def accepts(self, issued_at: float, expires_at: float, now: datetime) -> bool:
         return (
             now < self.verify_until
-            and issued_at <= _unix(self.moved_at)
-            and expires_at <= _unix(self.verify_until)
+            and issued_at <= unix_seconds(self.moved_at)
+            and expires_at <= unix_seconds(self.verify_until)
         )
 
 
@@ -98,7 +98,8 @@ def verify_window(settings: Settings) -> timedelta:
     return timedelta(days=settings.security.refresh_token_days)
 
 
-def _unix(moment: datetime) -> float:
+def unix_seconds(moment: datetime) -> float:
+    """Unix seconds of a naive UTC timestamp (the form stored in the database)."""
     return (moment - datetime(1970, 1, 1)).total_seconds()
 
 
