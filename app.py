@@ -31,7 +31,7 @@ from omics.security.database import Database
 from omics.security.oauth.cli import add_commands as add_oauth_commands
 from omics.security.state import SecurityState
 from omics.security.tokens import Blocklist
-from omics.web import auth, errors, metrics, oauth_server, rate_limits, signing, state, submission
+from omics.web import auth, errors, metrics, oauth_server, oidc, rate_limits, signing, state, submission
 from omics.web.extensions import sock
 from tasks.celery_app import OmicsCelery, create_celery
 
@@ -72,6 +72,14 @@ def create_app(settings: Settings | None = None, celery: OmicsCelery | None = No
     signing.init_app(app)  # tokens are signed by the keyring (after auth: it overrides the HMAC setup)
     rate_limits.init_app(app, limiter)
     oauth_server.init_app(app)
+    if settings.oauth.oidc_configured:
+        oidc.init_app(
+            app,
+            settings.oauth.oidc_issuer,
+            settings.oauth.oidc_client_id,
+            settings.oauth.oidc_client_secret,
+            settings.oauth.oidc_scope,
+        )
     app.after_request(submission.cache_header)
     blueprints.init_app(app)
     return app

@@ -1,4 +1,4 @@
-"""Signing keys: rotation logs nobody out; unknown-kid, expired-retired and post-move HMAC tokens are refused."""
+"""Signing keys: rotation logs nobody out; unknown-kid, retired-key and post-move HMAC tokens are refused."""
 
 from __future__ import annotations
 
