@@ -341,3 +341,27 @@ def test_password_guessing_at_the_token_endpoint_is_rate_limited(
         for n in range(7)
     ]
     assert statuses[:5] == [400] * 5 and statuses[-1] == 429  # unknown client: invalid_client, then limited
+
+
+def test_openapi_points_swagger_authorize_at_the_token_endpoint(
+    server: LiveServer, accounts_db: Database
+) -> None:
+    document = requests.get(f"{server.url}/api/v2/openapi.json", timeout=10).json()
+    flows = document["components"]["securitySchemes"]["oauth2"]["flows"]
+    assert flows["password"]["tokenUrl"] == flows["clientCredentials"]["tokenUrl"] == "/oauth/token"
+    # What Swagger UI sends for the password flow with a public client: form fields, same origin.
+    client_id, _ = register(accounts_db, "password", "search", public=True)
+    token = requests.post(
+        f"{server.url}{flows['password']['tokenUrl']}",
+        data={
+            "grant_type": "password",
+            "username": "carol",
+            "password": PASSWORD,
+            "scope": "search",
+            "client_id": client_id,
+        },
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=10,
+    )
+    assert token.status_code == 200 and token.headers["Cache-Control"] == "no-store"
+    assert me(server, token.json()["access_token"]).json()["subject"] == "carol"
