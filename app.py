@@ -30,9 +30,21 @@ from omics.runtime.search_services import SearchServices
 from omics.security.cli import add_commands as add_security_commands
 from omics.security.cli import flower_basic_auth
 from omics.security.database import Database
+from omics.security.oauth.cli import add_commands as add_oauth_commands
 from omics.security.state import SecurityState
 from omics.security.tokens import Blocklist
-from omics.web import auth, discovery, errors, metrics, rate_limits, state, submission
+from omics.web import (
+    auth,
+    discovery,
+    errors,
+    metrics,
+    oauth_server,
+    oidc,
+    rate_limits,
+    signing,
+    state,
+    submission,
+)
 from omics.web.extensions import sock
 from tasks import discovery as tasks_discovery
 from tasks.celery_app import OmicsCelery, create_celery
@@ -77,7 +89,17 @@ def create_app(
     metrics.init_app(app)
     sock.init_app(app)
     auth.init_app(app, settings)  # identifies the caller, so before the rate limits count them
+    signing.init_app(app)  # tokens are signed by the keyring (after auth: it overrides the HMAC setup)
     rate_limits.init_app(app, limiter)
+    oauth_server.init_app(app)
+    if settings.oauth.oidc_configured:
+        oidc.init_app(
+            app,
+            settings.oauth.oidc_issuer,
+            settings.oauth.oidc_client_id,
+            settings.oauth.oidc_client_secret,
+            settings.oauth.oidc_scope,
+        )
     app.after_request(submission.cache_header)
     blueprints.init_app(app, role)
     return app
@@ -311,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
         "build", help="build the index and lexicon of the data directory once, before the roles start"
     ).set_defaults(func=run_build)
     add_security_commands(roles)
+    add_oauth_commands(roles)
     return parser
 
 

@@ -5,9 +5,33 @@ Blueprints share helpers through ``omics.web`` and never import each other.
 
 from flask import Flask
 
-from blueprints import admin, admin_cache, api_keys, api_v1, api_v2, auth, events, health, page
+from blueprints import (
+    admin,
+    admin_cache,
+    api_keys,
+    api_v1,
+    api_v2,
+    auth,
+    events,
+    health,
+    oauth,
+    oauth_clients,
+    page,
+)
 
-ALL = (health.bp, api_v2.bp, api_v1.bp, events.bp, page.bp, auth.bp, api_keys.bp, admin.bp, admin_cache.bp)
+ALL = (
+    health.bp,
+    api_v2.bp,
+    api_v1.bp,
+    events.bp,
+    page.bp,
+    auth.bp,
+    api_keys.bp,
+    admin.bp,
+    admin_cache.bp,
+    oauth.bp,
+    oauth_clients.bp,
+)
 # The realtime role serves the event sockets apart from the HTTP API, so they scale apart.
 REALTIME = (health.bp, events.bp)
 

@@ -8,34 +8,26 @@ tokens then travel in HttpOnly cookies and writes need the ``X-CSRF-TOKEN`` head
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import jwt as pyjwt
 from flask import Blueprint, Response, jsonify, request
 from flask_jwt_extended import (
-    create_access_token,
-    create_refresh_token,
     decode_token,
-    get_csrf_token,
     get_jwt,
     get_jwt_request_location,
-    set_access_cookies,
-    set_refresh_cookies,
     unset_jwt_cookies,
     verify_jwt_in_request,
 )
 from flask_jwt_extended.exceptions import JWTExtendedException
 from marshmallow import RAISE, Schema, fields, validate
 
-from omics.security import accounts, tokens
-from omics.security.models import User
+from omics.web import sessions
 from omics.web.auth import audit_request, handles_own_auth, reject_token
 from omics.web.errors import ApiError
 from omics.web.identity import Identity, current_identity
 from omics.web.rate_limits import rate_limited
 from omics.web.schemas import json_body
-from omics.web.state import current_state
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v2/auth")
 
@@ -60,49 +52,13 @@ _login_schema = LoginSchema()
 _logout_schema = LogoutSchema()
 
 
-def _user_identity(user: User) -> Identity:
-    return Identity(subject=user.username, role=user.role)
-
-
-def _token_pair(user: User, family: str, refresh_jti: str, cookie: bool) -> Response:
-    """A fresh access token and the family's new refresh token, in the body or as cookies."""
-    claims = {"role": user.role, "fam": family}
-    access = create_access_token(identity=user.username, additional_claims=claims)
-    refresh = create_refresh_token(identity=user.username, additional_claims={**claims, "jti": refresh_jti})
-    expires_in = current_state().security.access_seconds
-    if cookie:
-        response = jsonify(
-            {"token_type": "cookie", "expires_in": expires_in, "csrf_token": get_csrf_token(access)}
-        )
-        set_access_cookies(response, access)
-        set_refresh_cookies(response, refresh)
-    else:
-        response = jsonify(
-            {
-                "access_token": access,
-                "refresh_token": refresh,
-                "token_type": "Bearer",
-                "expires_in": expires_in,
-            }
-        )
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.post("/login")
 @rate_limited
 @handles_own_auth
 def login() -> Response:
     body = _login_schema.load(json_body())
-    refresh_jti = str(uuid.uuid4())
-    with current_state().security.database.transaction() as session:
-        user = accounts.authenticate(session, body["username"], body["password"])
-        family = tokens.start_family(session, user.id, refresh_jti) if user else None
-    if user is None or family is None:
-        audit_request("login", "failure", target=body["username"][:64])
-        raise ApiError(401, "wrong username or password", "invalid_credentials")
-    audit_request("login", "success", identity=_user_identity(user), details={"family": family})
-    return _token_pair(user, family, refresh_jti, body["cookie"])
+    user = sessions.authenticate(body["username"], body["password"])
+    return sessions.pair_response(sessions.issue(sessions.start(user)), body["cookie"])
 
 
 def _presented_refresh_claims() -> dict[str, Any]:
@@ -116,25 +72,8 @@ def _presented_refresh_claims() -> dict[str, Any]:
 @bp.post("/refresh")
 @handles_own_auth
 def refresh() -> Response:
-    claims = _presented_refresh_claims()
-    family, new_jti = claims.get("fam", ""), str(uuid.uuid4())
-    with current_state().security.database.transaction() as session:
-        outcome = tokens.rotate(session, family, claims["jti"], new_jti)
-        user = accounts.find_user(session, claims["sub"])
-    caller = Identity(subject=claims["sub"], role=claims.get("role", "anonymous"))
-    if outcome is tokens.Rotation.REUSED:
-        current_state().security.block_families([family])
-        audit_request("refresh_reuse", "denied", identity=caller, details={"family": family})
-        raise ApiError(
-            401, "this refresh token was already used; the session is revoked", "refresh_token_reused"
-        )
-    if outcome is not tokens.Rotation.ROTATED or user is None or user.disabled:
-        audit_request(
-            "refresh", "failure", identity=caller, details={"family": family, "reason": outcome.value}
-        )
-        raise ApiError(401, "the session is no longer valid", "session_revoked")
-    audit_request("refresh", "success", identity=_user_identity(user), details={"family": family})
-    return _token_pair(user, family, new_jti, get_jwt_request_location() == "cookies")
+    grant = sessions.refresh(_presented_refresh_claims())
+    return sessions.pair_response(sessions.issue(grant), get_jwt_request_location() == "cookies")
 
 
 def _presented_tokens() -> list[dict[str, Any]]:
@@ -160,16 +99,9 @@ def _presented_tokens() -> list[dict[str, Any]]:
 @handles_own_auth
 def logout() -> Response:
     presented = _presented_tokens()
-    state = current_state().security
-    families = {claims["fam"] for claims in presented if claims.get("fam")}
-    for claims in presented:
-        state.blocklist.block_token(claims["jti"], claims["exp"])
-    with state.database.transaction() as session:
-        for family in families:
-            tokens.revoke_family(session, family, "logout")
-    state.block_families(families)
+    families = sessions.revoke(presented)
     caller = Identity(subject=presented[0]["sub"], role=presented[0].get("role", "anonymous"))
-    audit_request("logout", "success", identity=caller, details={"families": sorted(families)})
+    audit_request("logout", "success", identity=caller, details={"families": families})
     response = jsonify({"status": "logged_out"})
     unset_jwt_cookies(response)
     return response

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from omics.web.state import current_state
+
 bp = Blueprint(
     "page", __name__, template_folder="templates", static_folder="static", static_url_path="/static/page"
 )
@@ -15,4 +17,6 @@ bp = Blueprint(
 
 @bp.get("/")
 def index() -> str:
-    return render_template("index.html")
+    oauth = current_state().settings.oauth
+    # The external provider's button appears only when one is configured.
+    return render_template("index.html", sign_in_with=oauth.oidc_name if oauth.oidc_configured else None)

@@ -101,6 +101,44 @@ class SecuritySettings:
 
 
 @dataclass
+class OAuthSettings:
+    """The OAuth2 authorization server and the external OpenID Connect provider (``omics/security/oauth``).
+
+    ``issuer`` empty means "this server's own URL as the request reached it". ``signing_algorithm``
+    is RS256 or EdDSA (Ed25519); changing it takes effect as a key rotation at the next start.
+    The external provider is configured when ``oidc_issuer`` and ``oidc_client_id`` are set;
+    its users get ``oidc_default_role`` on first sign-in, never a role from the provider's claims.
+    """
+
+    issuer: str = ""
+    signing_algorithm: str = "RS256"
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scope: str = "openid profile email"
+    oidc_name: str = "your institution"
+    oidc_default_role: str = "researcher"
+
+    @property
+    def oidc_configured(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @classmethod
+    def from_env(cls) -> OAuthSettings:
+        default = cls()
+        return cls(
+            issuer=os.environ.get("OMICS_OAUTH_ISSUER", "").rstrip("/"),
+            signing_algorithm=os.environ.get("OMICS_OAUTH_SIGNING_ALG") or default.signing_algorithm,
+            oidc_issuer=os.environ.get("OMICS_OIDC_ISSUER", "").rstrip("/"),
+            oidc_client_id=os.environ.get("OMICS_OIDC_CLIENT_ID", ""),
+            oidc_client_secret=os.environ.get("OMICS_OIDC_CLIENT_SECRET", ""),
+            oidc_scope=os.environ.get("OMICS_OIDC_SCOPE") or default.oidc_scope,
+            oidc_name=os.environ.get("OMICS_OIDC_NAME") or default.oidc_name,
+            oidc_default_role=os.environ.get("OMICS_OIDC_DEFAULT_ROLE") or default.oidc_default_role,
+        )
+
+
+@dataclass
 class ServiceSettings:
     """Lifetimes and bounds of the search service (web, worker, events; see ``tasks/``).
 
@@ -148,6 +186,7 @@ class Settings:
     # Where clients open event sockets when a separate realtime role serves them (e.g.
     # ``wss://events.example.org``); empty: the same origin as the API.
     events_public_url: str = field(default_factory=lambda: os.environ.get("OMICS_EVENTS_PUBLIC_URL", ""))
+    oauth: OAuthSettings = field(default_factory=OAuthSettings.from_env)
 
     @classmethod
     def from_env(cls) -> Settings:

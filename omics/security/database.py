@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from omics.config import Settings
 from omics.security.models import GENESIS_HASH, AuditHead, Base
+from omics.security.oauth import models as _oauth_tables  # noqa: F401  (registers the OAuth tables)
 
 SQLITE_FILENAME = "omics.sqlite3"
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from omics.config import Settings
 from omics.security.database import Database
+from omics.security.oauth import keys
 from omics.security.tokens import Blocklist
 
 
@@ -26,3 +28,8 @@ class SecurityState:
         """Block every access token of these refresh families for as long as one could live."""
         for family in families:
             self.blocklist.block_family(family, self.access_seconds)
+
+    @cached_property
+    def keyring(self) -> keys.Keyring:
+        """This process's cached view of the token-signing keys."""
+        return keys.Keyring(self.database, keys.passphrase(self.settings))

@@ -100,11 +100,14 @@ def require(permission: Permission) -> Callable[[Callable[P, R]], Callable[P, R]
 
 def _jwt_identity(claims: dict[str, Any], method: str) -> Identity:
     role = claims.get("role", Role.ANONYMOUS.value)
+    permissions = frozenset(p.value for p in permissions_for(role))
+    if "scope" in claims:  # an OAuth2 token: its scopes within the role
+        permissions &= frozenset(str(claims["scope"]).split())
     return Identity(
         subject=claims["sub"],
         role=role,
         method=method,
-        permissions=frozenset(p.value for p in permissions_for(role)),
+        permissions=permissions,
         expires_at=claims.get("exp"),
     )
 

@@ -12,6 +12,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from omics.security.oauth.clients import SCOPES
 from omics.web.schemas import EventsQuerySchema, LegacySearchSchema, PageQuerySchema, SearchRequestSchema
 
 _ERROR = {
@@ -111,6 +112,25 @@ def _v1_paths(spec: APISpec) -> None:
     )
 
 
+def _security_schemes(spec: APISpec) -> None:
+    """Swagger UI's "Authorize": OAuth2 password and client-credentials flows against ``/oauth/token``
+    (relative, so same-origin wherever the API is served), or a bearer token, or an API key."""
+    scopes = {scope: f"the {scope} permission" for scope in SCOPES}
+    token_url = "/oauth/token"
+    spec.components.security_scheme(
+        "oauth2",
+        {
+            "type": "oauth2",
+            "flows": {
+                "password": {"tokenUrl": token_url, "refreshUrl": token_url, "scopes": scopes},
+                "clientCredentials": {"tokenUrl": token_url, "scopes": scopes},
+            },
+        },
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    spec.components.security_scheme("apiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
+
+
 @cache
 def openapi_document(version: int) -> dict[str, Any]:
     spec = APISpec(
@@ -118,6 +138,7 @@ def openapi_document(version: int) -> dict[str, Any]:
     )
     spec.components.schema("Error", _ERROR_SCHEMA)
     if version == 2:
+        _security_schemes(spec)
         spec.components.schema("SearchRequest", schema=SearchRequestSchema)
         _v2_paths(spec)
     else:

@@ -12,6 +12,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -77,33 +78,45 @@ def security_settings(tmp_path_factory: pytest.TempPathFactory, redis_url: str) 
     )
 
 
-@pytest.fixture(scope="session")
-def secure_app(security_settings: Settings, celery_app: Any) -> Iterator[Flask]:
+@contextmanager
+def app_in_own_schema(settings: Settings, celery_app: Any) -> Iterator[Flask]:
+    """An app on ``settings``; under PostgreSQL its tables live in a schema of their own."""
     from app import create_app
 
-    base_url = security_settings.security.database_url
+    base_url = settings.security.database_url
     if not base_url:
-        yield create_app(security_settings, celery_app)
+        yield create_app(settings, celery_app)
         return
     schema = f"sec_{uuid.uuid4().hex[:12]}"
     admin = sqlalchemy.create_engine(base_url)
     with admin.begin() as connection:
         connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    security_settings.security.database_url = _postgres_schema_url(base_url, schema)
-    yield create_app(security_settings, celery_app)
+    settings.security.database_url = _postgres_schema_url(base_url, schema)
+    yield create_app(settings, celery_app)
     with admin.begin() as connection:
         connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
     admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def accounts_db(secure_app: Flask) -> Database:
-    """The app's database, with one account per role (password :data:`PASSWORD`)."""
-    database = state_of(secure_app).security.database
+def create_accounts(app: Flask) -> Database:
+    """One account per role of :data:`USERS` in ``app``'s database (password :data:`PASSWORD`)."""
+    database = state_of(app).security.database
     with database.transaction() as session:
         for name, role in USERS.items():
             accounts.create_user(session, name, PASSWORD, role)
     return database
+
+
+@pytest.fixture(scope="session")
+def secure_app(security_settings: Settings, celery_app: Any) -> Iterator[Flask]:
+    with app_in_own_schema(security_settings, celery_app) as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+def accounts_db(secure_app: Flask) -> Database:
+    """The app's database, with one account per role (password :data:`PASSWORD`)."""
+    return create_accounts(secure_app)
 
 
 @pytest.fixture
