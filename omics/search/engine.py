@@ -198,6 +198,8 @@ class SearchEngine:
             "series_types": list(filters.series_types),
             "min_samples": filters.min_samples,
             "max_samples": filters.max_samples,
+            "submitted_after": filters.submitted_after,
+            "submitted_before": filters.submitted_before,
         }
         outcome = SearchOutcome(parsed_view, total, hits, facets, snap.version)
         report("finish", 100, {"total": total, "returned": len(hits)})
@@ -358,9 +360,9 @@ class SearchEngine:
     ) -> list[int]:
         candidates = np.flatnonzero(match)
         scores = scored.scores
-        if request.sort == "sample_count":
-            counts = snap.columns.sample_count[candidates]
-            order = np.lexsort((candidates, -scores[candidates], -counts))
+        if request.sort in ("sample_count", "newest"):
+            column = snap.columns.sample_count if request.sort == "sample_count" else snap.columns.submitted
+            order = np.lexsort((candidates, -scores[candidates], -column[candidates]))
             ranked: list[int] = candidates[order][:MAX_HITS].tolist()
             return ranked
         top = top_order(scores, candidates, MAX_HITS)
