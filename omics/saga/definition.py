@@ -36,7 +36,7 @@ class Step:
     name: str
     act: Callable[[StepContext], JsonDict]
     prepare: Callable[[StepContext], JsonDict] = _nothing_to_undo
-    compensate: Callable[[StepContext, JsonDict], None] | None = None
+    compensate: Callable[[StepContext, JsonDict], object] | None = None
 
 
 @dataclass(frozen=True)

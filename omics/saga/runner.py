@@ -29,7 +29,7 @@ MAX_COMPENSATION_ATTEMPTS = 5
 UNDOABLE = ("running", "done", "failed")
 
 # (saga id, idempotency key, event): the adapter turns these into a progress stream.
-SagaListener = Callable[[str, str, JsonDict], None]
+SagaListener = Callable[[str, str, JsonDict], object]
 
 
 def _ignore(saga_id: str, key: str, event: JsonDict) -> None:
