@@ -26,6 +26,7 @@ import celeryconfig
 from omics.cache.system import shared_cache
 from omics.config import Settings
 from omics.realtime.hub import Hub
+from omics.runtime.ingest_cli import add_commands as add_ingest_commands
 from omics.runtime.search_services import SearchServices
 from omics.security.cli import add_commands as add_security_commands
 from omics.security.cli import flower_basic_auth
@@ -334,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(func=run_build)
     add_security_commands(roles)
     add_oauth_commands(roles)
+    add_ingest_commands(roles)
     return parser
 
 

@@ -170,6 +170,43 @@ class DiscoverySettings:
 
 
 @dataclass
+class IngestSettings:
+    """NCBI E-utilities access and the ingestion saga's bounds (see ``omics/ingest``).
+
+    NCBI allows 3 requests/s per address, 10/s with an API key; the limit is shared by every
+    process through Redis. ``schedule`` (``HH:MM`` UTC, empty: off) runs a daily incremental
+    ingest; ``saga_timeout`` is how long a step may stay silent before the sweeper steps in.
+    """
+
+    base_url: str = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+    api_key: str = ""
+    email: str = ""
+    tool: str = "omicsoracle"
+    schedule: str = ""
+    batch_size: int = 500
+    request_timeout: float = 30.0
+    saga_timeout: int = 900
+    max_step_attempts: int = 3
+
+    @property
+    def requests_per_second(self) -> int:
+        return 10 if self.api_key else 3
+
+    @classmethod
+    def from_env(cls) -> IngestSettings:
+        default = cls()
+        return cls(
+            base_url=(os.environ.get("OMICS_NCBI_BASE_URL") or default.base_url).rstrip("/"),
+            api_key=os.environ.get("NCBI_API_KEY", ""),
+            email=os.environ.get("OMICS_NCBI_EMAIL", ""),
+            schedule=os.environ.get("OMICS_INGEST_SCHEDULE", ""),
+            batch_size=_env_int("OMICS_INGEST_BATCH_SIZE", default.batch_size),
+            saga_timeout=_env_int("OMICS_SAGA_TIMEOUT", default.saga_timeout),
+            max_step_attempts=_env_int("OMICS_SAGA_MAX_ATTEMPTS", default.max_step_attempts),
+        )
+
+
+@dataclass
 class Settings:
     """Process settings. Build with :meth:`from_env`; tests override fields directly."""
 
@@ -187,6 +224,7 @@ class Settings:
     # ``wss://events.example.org``); empty: the same origin as the API.
     events_public_url: str = field(default_factory=lambda: os.environ.get("OMICS_EVENTS_PUBLIC_URL", ""))
     oauth: OAuthSettings = field(default_factory=OAuthSettings.from_env)
+    ingest: IngestSettings = field(default_factory=IngestSettings.from_env)
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -31,8 +31,16 @@ def _sorted_unique(values: tuple[str, ...]) -> list[str]:
 
 
 def canonical_request(request: SearchRequest) -> dict[str, Any]:
-    """A JSON-ready dict that is equal for every spelling of the same search."""
+    """A JSON-ready dict that is equal for every spelling of the same search.
+
+    Date filters appear only when set, so the keys of searches without them did not change.
+    """
     filters = request.filters
+    dates = {
+        name: getattr(filters, name)
+        for name in ("submitted_after", "submitted_before")
+        if getattr(filters, name) is not None
+    }
     return {
         "query": normalise_text(request.query),
         "similar_to": _sorted_unique(tuple(accession.upper() for accession in request.similar_to)),
@@ -41,6 +49,7 @@ def canonical_request(request: SearchRequest) -> dict[str, Any]:
             "series_types": _sorted_unique(filters.series_types),
             "min_samples": filters.min_samples,
             "max_samples": filters.max_samples,
+            **dates,
         },
         "sort": request.sort,
         "page_size": request.page_size,

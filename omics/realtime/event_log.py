@@ -19,9 +19,10 @@ import redis
 from redis.typing import StreamEntry
 
 from omics.connections.redis import as_text
-from omics.realtime.keys import EVENTS_CHANNEL, TERMINAL_STATUSES, ledger_key, stream_key
+from omics.realtime.keys import EVENTS_CHANNEL, TERMINAL_EVENT_TYPES, ledger_key, stream_key, watch_key
 
 STREAM_MAXLEN = 1000
+STREAM_KINDS = ("search", "ingestion", "user")
 
 _EMIT = """
 local existing = redis.call('HGET', KEYS[2], ARGV[2])
@@ -38,23 +39,29 @@ return seq
 
 
 class EventLog:
-    """Writes and replays the events of searches (the stream is the truth; pub/sub is a hint)."""
+    """Writes and replays the events of searches (the stream is the truth; pub/sub is a hint).
 
-    def __init__(self, client: redis.Redis, ttl_seconds: int) -> None:
+    ``kind`` names other streams kept the same way: ``ingestion`` (a saga's progress) and
+    ``user`` (one user's alerts); their events name their topic under that kind's field.
+    """
+
+    def __init__(self, client: redis.Redis, ttl_seconds: int, kind: str = "search") -> None:
         self._client = client
         self._ttl = ttl_seconds
+        self._kind = kind
         self._emit = client.register_script(_EMIT)
 
     def emit(self, search_id: str, key: str, event: dict[str, Any]) -> int:
         """Append ``event`` once per ``(search_id, key)`` and return its seq."""
-        stamped = {"search": search_id, **event, "emitted_at": round(time.time(), 6)}
+        stamped = {self._kind: search_id, **event, "emitted_at": round(time.time(), 6)}
         body = json.dumps(stamped, separators=(",", ":"), sort_keys=True)
         args: list[str | int] = [EVENTS_CHANNEL, key, body, STREAM_MAXLEN, self._ttl]
-        return int(self._emit(keys=[stream_key(search_id), ledger_key(search_id)], args=args))
+        keys = [stream_key(search_id, self._kind), ledger_key(search_id, self._kind)]
+        return int(self._emit(keys=keys, args=args))
 
     def replay(self, search_id: str, after: int = 0) -> list[tuple[int, str]]:
         """Every stored event with ``seq > after`` in order, as ``(seq, json text)``."""
-        entries = self._client.xrange(stream_key(search_id), min=f"{after + 1}-0", max="+")
+        entries = self._client.xrange(stream_key(search_id, self._kind), min=f"{after + 1}-0", max="+")
         return [_seq_and_event(entry) for entry in entries or ()]
 
 
@@ -67,10 +74,14 @@ def _seq_and_event(entry: StreamEntry) -> tuple[int, str]:
 
 
 def parse_published(message: str) -> tuple[str, int, str, bool]:
-    """``(search id, seq, json text, is terminal)`` of one message received on :data:`EVENTS_CHANNEL`."""
+    """``(watch key, seq, json text, is terminal)`` of one message received on :data:`EVENTS_CHANNEL`.
+
+    The watch key of a search event is its search id; other streams' are ``<kind>:<id>``.
+    """
     event = json.loads(message)
-    return event["search"], int(event["seq"]), message, event.get("type") in TERMINAL_STATUSES
+    kind = next((k for k in STREAM_KINDS if k in event), "search")
+    return watch_key(kind, event[kind]), int(event["seq"]), message, event.get("type") in TERMINAL_EVENT_TYPES
 
 
 def is_terminal(event_json: str) -> bool:
-    return json.loads(event_json).get("type") in TERMINAL_STATUSES
+    return json.loads(event_json).get("type") in TERMINAL_EVENT_TYPES

@@ -6,15 +6,18 @@ appended to ``<data_dir>/corpus/added.jsonl`` and survive restarts. A record add
 an existing accession supersedes the old one: the new document id becomes current and the old
 one is no longer *live* (searches drop it).
 
-The version starts at 1 and goes up by one with every add, and is persisted with the added
-records: caches key on it, so a new version invalidates every cached search at once.
+The version starts at 1 and goes up with every add, and is persisted with the added records:
+caches key on it, so a new version invalidates every cached search at once. ``state.json`` is
+the commit point (written last, atomically); a publication that is rolled back restores the
+previous state, while ``high_water`` remembers the highest version ever published so a version
+number is never reused for different contents (a cache entry of it could never be stale).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +53,7 @@ class CorpusStore:
         self.records: list[Series] = list(read_jsonl(self.corpus_path))
         state = self._read_state()
         self.version: int = int(state.get("version", 1))
+        self._high_water: int = int(state.get("high_water", self.version))
         added_lines = int(state.get("added_lines", 0))
         self.records.extend(self._committed_additions(added_lines))
         self._added_lines = added_lines
@@ -103,8 +107,12 @@ class CorpusStore:
         mask[np.fromiter(self.current.values(), dtype=np.int64, count=len(self.current))] = True
         return mask
 
-    def add(self, records: Iterable[Series]) -> list[int]:
-        """Append records (persisted), bump the version; returns the new document ids."""
+    def add(self, records: Iterable[Series], before_commit: Callable[[str], None] | None = None) -> list[int]:
+        """Append records (persisted), bump the version; returns the new document ids.
+
+        ``before_commit(fingerprint)`` runs after the records are written and before the state
+        that makes them visible to other processes is (e.g. to switch the index to them first).
+        """
         batch = list(records)
         if not batch:
             return []
@@ -115,9 +123,34 @@ class CorpusStore:
         for offset, record in enumerate(batch):
             self._register(first + offset, record)
         self._added_lines += len(batch)
-        self.version += 1
+        self.version = max(self.version, self._high_water) + 1
+        self._high_water = self.version
+        if before_commit is not None:
+            before_commit(self.fingerprint)
         self._write_state()
         return list(range(first, len(self.records)))
+
+    def state_text(self) -> str | None:
+        """The committed state as stored (what :meth:`restore_state` puts back)."""
+        try:
+            return (self.directory / STATE).read_text()
+        except OSError:
+            return None
+
+    def restore_state(self, text: str | None) -> None:
+        """Put back a state read by :meth:`state_text`, keeping the high-water mark (never lowered).
+
+        Loading the store afterwards drops the records appended since that state.
+        """
+        state = json.loads(text) if text else {}
+        current = self._read_state()
+        state["high_water"] = max(
+            int(current.get("high_water", current.get("version", 1))),
+            int(current.get("version", 1)),
+            int(state.get("high_water", state.get("version", 1))),
+        )
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._replace_state(state)
 
     def disk_version(self) -> int:
         """The version another process may have written since this store was loaded."""
@@ -131,6 +164,11 @@ class CorpusStore:
             return {}
 
     def _write_state(self) -> None:
+        self._replace_state(
+            {"version": self.version, "added_lines": self._added_lines, "high_water": self._high_water}
+        )
+
+    def _replace_state(self, state: dict[str, Any]) -> None:
         tmp = self.directory / f".{STATE}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps({"version": self.version, "added_lines": self._added_lines}))
+        tmp.write_text(json.dumps(state))
         os.replace(tmp, self.directory / STATE)

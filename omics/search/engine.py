@@ -15,7 +15,7 @@ import fcntl
 import gc
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -46,6 +46,7 @@ from omics.search.ranking import (
 from omics.search.request import SearchFilters, SearchRequest
 from omics.search.series import Series
 from omics.search.similarity import build_profile, resolve_examples
+from omics.search.staging import Publication, PublicationPoint, StageCounts, StagingArea, StagingConflict
 from omics.search.vocabulary import Vocabulary, vocabulary
 
 MAX_HITS = 1000  # ranked hits kept per search; totals still count every match
@@ -121,15 +122,19 @@ class SearchEngine:
         # pause of up to a second (the p99 at 250k series); frozen objects are never scanned.
         gc.freeze()
 
-    def _refresh_if_stale(self) -> None:
+    def _refresh_if_stale(self, force: bool = False) -> None:
         now = time.monotonic()
-        if now - self._checked < REFRESH_SECONDS:
+        if not force and now - self._checked < REFRESH_SECONDS:
             return
         self._checked = now
         if self.store.disk_version() != self._snapshot.version:
             with self._lock:
-                if self.store.disk_version() != self._snapshot.version:
-                    self._load()
+                self._reload_if_changed()
+
+    def _reload_if_changed(self) -> None:
+        """Under the lock: load what another process published (or restored) since."""
+        if self.store.disk_version() != self._snapshot.version:
+            self._load()
 
     @property
     def version(self) -> int:
@@ -162,9 +167,101 @@ class SearchEngine:
             self._snapshot = _Snapshot(store.version, len(store), index, columns, store.live_mask())
             return store.version
 
+    # -- ingestion: stage -> index -> publish (or restore) --------------------------------
+    # The one seam an ingestion uses, so the index behind it can change (segments become
+    # visible only at publish). Nothing staged is visible; publishing moves records, index
+    # and version together; restoring a publication point undoes one.
+
+    def staging(self, ingestion_id: str) -> StagingArea:
+        return StagingArea(Path(self.settings.data_dir), ingestion_id)
+
+    def stage(self, ingestion_id: str, records: Iterable[Series]) -> StageCounts:
+        """Keep the records that are new or changed (first of each accession) for publication."""
+        self._refresh_if_stale(force=True)
+        seen: set[str] = set()
+        new: list[str] = []
+        tally = {"new": 0, "updated": 0, "unchanged": 0, "duplicates": 0}
+
+        def wanted() -> Iterator[Series]:
+            for record in records:
+                if record.accession in seen:
+                    tally["duplicates"] += 1
+                    continue
+                seen.add(record.accession)
+                existing = self.store.get(record.accession)
+                if existing == record:
+                    tally["unchanged"] += 1
+                    continue
+                tally["new" if existing is None else "updated"] += 1
+                if existing is None:
+                    new.append(record.accession)
+                yield record
+
+        area = self.staging(ingestion_id)
+        area.write_records(wanted())
+        counts = StageCounts(**tally)
+        area.write_summary(counts, new)
+        return counts
+
+    def index_staged(self, ingestion_id: str) -> int:
+        """Build invisible index segments for the staged records; returns how many records."""
+        self._refresh_if_stale(force=True)
+        built = self.staging(ingestion_id).build_segments(base=len(self.store))
+        return sum(segment["count"] for segment in built)
+
+    def publication_point(self) -> PublicationPoint:
+        """What :meth:`restore` needs to put the current publication back."""
+        with _exclusive(self.index_root):
+            return PublicationPoint(self.store.state_text(), SegmentedIndex.manifest_text(self.index_root))
+
+    def publish_staged(self, ingestion_id: str) -> Publication:
+        """Make the staged records and their segments the next corpus version, in every process.
+
+        Order: records appended (not yet committed), segments moved in, the index manifest
+        switched, then the store's state written: that last atomic rename is the commit. A
+        crash before it leaves the old state, whose loader drops the uncommitted records.
+        """
+        area = self.staging(ingestion_id)
+        with self._lock:
+            self._reload_if_changed()
+            old = self._snapshot
+            records = list(area.records())
+            if not records:
+                return Publication(old.version, old.version, 0, ())
+            base = area.segments()[0]
+            if base != len(self.store):
+                raise StagingConflict(f"the corpus grew from {base} to {len(self.store)} records")
+            with _exclusive(self.index_root):
+                segments = area.move_segments_to(self.index_root)
+                holder: list[SegmentedIndex] = []
+                self.store.add(records, lambda fp: holder.append(old.index.with_segments(segments, fp)))
+            columns = copy.deepcopy(old.columns)
+            columns.extend(records)
+            store = self.store
+            self._snapshot = _Snapshot(store.version, len(store), holder[0], columns, store.live_mask())
+            return Publication(old.version, store.version, len(records), tuple(area.new_accessions()))
+
+    def restore(self, point: PublicationPoint) -> int:
+        """Put back the corpus state and index of ``point`` (idempotent); returns the version."""
+        with self._lock:
+            with _exclusive(self.index_root):
+                SegmentedIndex.restore_manifest(self.index_root, point.manifest)
+                self.store.restore_state(point.state)
+            self._load()
+            return self._snapshot.version
+
     # -- search ------------------------------------------------------------------------
-    def search(self, request: SearchRequest, progress: ProgressCallback | None = None) -> SearchOutcome:
-        """Run the query; ``progress(stage, percent, detail)`` is called when each stage really ends."""
+    def search(
+        self,
+        request: SearchRequest,
+        progress: ProgressCallback | None = None,
+        within: Collection[str] | None = None,
+    ) -> SearchOutcome:
+        """Run the query; ``progress(stage, percent, detail)`` is called when each stage really ends.
+
+        ``within`` restricts the matches to those accessions (a saved search run over the
+        series an ingestion just published).
+        """
         report = progress or _no_progress
         self._refresh_if_stale()
         snap = self._snapshot
@@ -182,6 +279,8 @@ class SearchEngine:
             terms = QueryTerms(tuple(understood["similar_to"]["terms"]))
         pinned = self._pinned(parsed, snap)
         match = self._match_set(parsed, scored, pinned, filters, snap, stem_cache)
+        if within is not None:
+            match &= self._accession_mask(within, snap)
         match[examples] = False  # "more like these" never answers with the examples themselves
         total = int(match.sum())
         report("retrieve", 40, {"matched": total})
@@ -205,6 +304,8 @@ class SearchEngine:
             "series_types": list(filters.series_types),
             "min_samples": filters.min_samples,
             "max_samples": filters.max_samples,
+            "submitted_after": filters.submitted_after,
+            "submitted_before": filters.submitted_before,
         }
         outcome = SearchOutcome(parsed_view, total, hits, facets, snap.version)
         report("finish", 100, {"total": total, "returned": len(hits)})
@@ -340,6 +441,12 @@ class SearchEngine:
         matching: np.ndarray = match & snap.live & snap.columns.filter_mask(filters)
         return matching
 
+    def _accession_mask(self, accessions: Collection[str], snap: _Snapshot) -> np.ndarray:
+        mask = np.zeros(snap.size, dtype=bool)
+        ids = [self.store.doc_id(a) for a in accessions]
+        mask[[d for d in ids if d is not None and d < snap.size]] = True
+        return mask
+
     def _phrase_mask(
         self, phrase: str, within: np.ndarray, snap: _Snapshot, stem_cache: StemCache, empty: bool
     ) -> np.ndarray:
@@ -365,9 +472,9 @@ class SearchEngine:
     ) -> list[int]:
         candidates = np.flatnonzero(match)
         scores = scored.scores
-        if request.sort == "sample_count":
-            counts = snap.columns.sample_count[candidates]
-            order = np.lexsort((candidates, -scores[candidates], -counts))
+        if request.sort in ("sample_count", "newest"):
+            column = snap.columns.sample_count if request.sort == "sample_count" else snap.columns.submitted
+            order = np.lexsort((candidates, -scores[candidates], -column[candidates]))
             ranked: list[int] = candidates[order][:MAX_HITS].tolist()
             return ranked
         top = top_order(scores, candidates, MAX_HITS)

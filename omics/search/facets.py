@@ -70,12 +70,18 @@ class ValueColumn:
         return {self.values[i]: int(counted[i]) for i in order if counted[i] > 0}
 
 
+def day_number(iso_date: str | None) -> int:
+    """``2024-03-05`` as 20240305 (ordered like the dates), 0 for no date."""
+    return int(iso_date.replace("-", "")) if iso_date else 0
+
+
 class MetadataColumns:
     """Filterable, facetable metadata of every document id, kept in step with the store."""
 
     def __init__(self) -> None:
         self.columns = {name: ValueColumn() for name in MULTI_FIELDS}
         self.sample_count = np.zeros(0, dtype=np.int32)
+        self.submitted = np.zeros(0, dtype=np.int32)  # YYYYMMDD, 0 when unknown
         self._masks: dict[SearchFilters, np.ndarray] = {}  # the same few filters recur in most searches
 
     @property
@@ -89,6 +95,8 @@ class MetadataColumns:
         self._masks = {}
         counts = [r.sample_count if r.sample_count is not None else UNKNOWN for r in records]
         self.sample_count = np.concatenate([self.sample_count, np.asarray(counts, dtype=np.int32)])
+        dates = [day_number(r.submission_date) for r in records]
+        self.submitted = np.concatenate([self.submitted, np.asarray(dates, dtype=np.int32)])
 
     def filter_mask(self, filters: SearchFilters) -> np.ndarray:
         """Exact server-side filters (read-only result, cached per filter set); unknown sample
@@ -111,6 +119,11 @@ class MetadataColumns:
             mask &= self.sample_count >= filters.min_samples
         if filters.max_samples is not None:
             mask &= (self.sample_count <= filters.max_samples) & (self.sample_count != UNKNOWN)
+        # An unknown date (0) fails any date bound, as an unknown sample count fails a size bound.
+        if filters.submitted_after is not None:
+            mask &= self.submitted >= day_number(filters.submitted_after)
+        if filters.submitted_before is not None:
+            mask &= (self.submitted <= day_number(filters.submitted_before)) & (self.submitted != 0)
         return mask
 
     def platform_mask(self, platforms: Sequence[str]) -> np.ndarray:

@@ -187,18 +187,46 @@ class SegmentedIndex:
     ) -> SegmentedIndex:
         """A new index covering documents [0, total); ``texts_from(start)`` gives texts of [start, total).
 
-        The delta segment is rebuilt from every document past the main segment; once it holds
-        more than MERGE_RATIO of the main segment's documents, everything is re-indexed as one
-        main segment, so the delta (and the cost of an add) stays small.
+        The delta segment (a trailing ``delta-`` segment) is rebuilt from every document past the
+        segments before it; once it holds more than MERGE_RATIO of their documents, everything is
+        re-indexed as one main segment, so the delta (and the cost of an add) stays small.
         """
-        main = self.segments[0]
-        delta_start = main.start + main.count
-        if total - delta_start > max(MERGE_MIN_DOCS, MERGE_RATIO * main.count):
+        kept = (
+            self.segments[:-1]
+            if len(self.segments) > 1 and self.segments[-1].name.startswith("delta-")
+            else self.segments
+        )
+        delta_start = kept[-1].start + kept[-1].count
+        if total - delta_start > max(MERGE_MIN_DOCS, MERGE_RATIO * delta_start):
             return SegmentedIndex.build(self.root, texts_from(0), fingerprint)
         delta = Segment.build(f"delta-{uuid.uuid4().hex[:8]}", delta_start, texts_from(delta_start))
-        index = SegmentedIndex(self.root, [main, delta], fingerprint)
+        index = SegmentedIndex(self.root, [*kept, delta], fingerprint)
         index._persist()
         return index
+
+    def with_segments(self, segments: list[Segment], fingerprint: str) -> SegmentedIndex:
+        """This index plus ``segments`` (already saved under the root), made current by the manifest."""
+        index = SegmentedIndex(self.root, [*self.segments, *segments], fingerprint)
+        index._persist()
+        return index
+
+    @staticmethod
+    def manifest_text(root: Path) -> str | None:
+        """The manifest as stored (what :meth:`restore_manifest` puts back)."""
+        try:
+            return (root / MANIFEST).read_text()
+        except OSError:
+            return None
+
+    @staticmethod
+    def restore_manifest(root: Path, text: str | None) -> None:
+        """Put back a manifest read by :meth:`manifest_text` and drop segments it does not name."""
+        if text is None:
+            (root / MANIFEST).unlink(missing_ok=True)
+            return
+        segments = json.loads(text)["segments"]
+        write_atomically(root / MANIFEST, text)
+        _drop_unnamed(root, {s["name"] for s in segments})
 
     def _persist(self) -> None:
         """Save new segments, switch the manifest atomically, then drop segments no longer named."""
@@ -212,10 +240,18 @@ class SegmentedIndex:
             "fields": list(FIELDS),
             "segments": [{"name": s.name, "start": s.start, "count": s.count} for s in self.segments],
         }
-        tmp = self.root / f".{MANIFEST}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(manifest))
-        os.replace(tmp, self.root / MANIFEST)
-        keep = {s.name for s in self.segments}
-        for child in self.root.iterdir():
-            if child.is_dir() and child.name not in keep:
-                shutil.rmtree(child, ignore_errors=True)
+        write_atomically(self.root / MANIFEST, json.dumps(manifest))
+        _drop_unnamed(self.root, {s.name for s in self.segments})
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one rename: readers see the old or the new file, never half."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _drop_unnamed(root: Path, keep: set[str]) -> None:
+    for child in root.iterdir():
+        if child.is_dir() and child.name not in keep:
+            shutil.rmtree(child, ignore_errors=True)

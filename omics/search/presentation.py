@@ -31,6 +31,7 @@ def result_view(engine: Explainer, hit: Hit) -> dict[str, Any]:
         "series_types": list(record.series_types),
         "platforms": list(record.platforms),
         "sample_count": record.sample_count,
+        "submission_date": record.submission_date,
         "score": hit.score,
         "highlights": hit.highlights,
         "reasons": hit.reasons,

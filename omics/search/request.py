@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SortOrder = Literal["relevance", "sample_count"]
+SortOrder = Literal["relevance", "sample_count", "newest"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,8 @@ class SearchFilters:
     series_types: tuple[str, ...] = ()
     min_samples: int | None = None
     max_samples: int | None = None
+    submitted_after: str | None = None  # YYYY-MM-DD, inclusive
+    submitted_before: str | None = None  # YYYY-MM-DD, inclusive
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ def request_from_dict(data: dict[str, Any]) -> SearchRequest:
             series_types=tuple(filters.get("series_types", ())),
             min_samples=filters.get("min_samples"),
             max_samples=filters.get("max_samples"),
+            submitted_after=filters.get("submitted_after"),
+            submitted_before=filters.get("submitted_before"),
         ),
         sort=data.get("sort", "relevance"),
         page_size=int(data.get("page_size", 20)),

@@ -10,9 +10,26 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from typing import Any
 
-_LIST_FIELDS = ("organisms", "series_types", "platforms", "gds")
+# Values a handful of which repeat across 250k records (organisms, types, platforms): interned.
+_SHARED_FIELDS = ("organisms", "series_types", "platforms", "platform_titles", "supplementary_files")
+_LIST_FIELDS = (*_SHARED_FIELDS, "gds", "pubmed_ids")
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%b %d %Y")  # ours, esummary's pdat, SOFT's dates
+
+
+def iso_date(value: object) -> str | None:
+    """A date as GEO writes it (``2026/04/22``, ``Oct 23 2017``) as ``YYYY-MM-DD``; None if unreadable."""
+    text = str(value or "").strip()
+    for form in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, form).date().isoformat()
+        except ValueError:
+            continue
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +49,12 @@ class Series:
     summary_is_truncated: bool = False
     entrez_uid: str | None = None
     bioproject: str | None = None
+    submission_date: str | None = None  # YYYY-MM-DD
+    pubmed_ids: tuple[str, ...] = ()
+    samples: tuple[tuple[str, str], ...] = ()  # (GSM accession, title); shown as objects
+    platform_titles: tuple[str, ...] = ()
+    supplementary_files: tuple[str, ...] = ()  # file types GEO holds for the series: CEL, TXT, H5...
+    ftp_link: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -49,9 +72,14 @@ class Series:
                 continue
             if key not in known:
                 extra[key] = value
-            elif key in _LIST_FIELDS:
-                # A handful of organisms, types and platforms repeat across 250k records: intern them.
+            elif key in _SHARED_FIELDS:
                 values[key] = tuple(sys.intern(str(v)) for v in (value or ()))
+            elif key in _LIST_FIELDS:
+                values[key] = tuple(str(v) for v in (value or ()))
+            elif key == "samples":
+                values[key] = tuple((str(s["accession"]), str(s.get("title") or "")) for s in value or ())
+            elif key == "submission_date":
+                values[key] = iso_date(value)
             elif key == "sample_count":
                 values[key] = int(value) if value not in (None, "") else None
             else:
@@ -71,6 +99,8 @@ class Series:
             value = getattr(self, f.name)
             if f.name in _LIST_FIELDS:
                 value = list(value)
+            elif f.name == "samples":
+                value = [{"accession": accession, "title": title} for accession, title in value]
             if value in (None, "", []) and f.name not in ("title", "summary"):
                 continue
             out[f.name] = value

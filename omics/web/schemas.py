@@ -7,6 +7,7 @@ the v2 blueprint, the v1 transformation and the cache all speak one request type
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from flask import request
@@ -20,10 +21,15 @@ from omics.web.errors import ApiError
 ACCESSION = re.compile(r"^GSE\d{1,9}$")
 MAX_QUERY_LENGTH = 1000
 MAX_FILTER_VALUES = 20
+SORT_ORDERS = ("relevance", "sample_count", "newest")
 
 
 def _normalise_accession(value: str) -> str:
     return value.strip().upper()
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
 
 
 class FiltersSchema(Schema):
@@ -42,12 +48,17 @@ class FiltersSchema(Schema):
     )
     min_samples = fields.Integer(strict=True, validate=validate.Range(min=0), load_default=None)
     max_samples = fields.Integer(strict=True, validate=validate.Range(min=0), load_default=None)
+    submitted_after = fields.Date(format="%Y-%m-%d", load_default=None)
+    submitted_before = fields.Date(format="%Y-%m-%d", load_default=None)
 
     @validates_schema
     def _ordered(self, data: dict[str, Any], **_: Any) -> None:
         low, high = data.get("min_samples"), data.get("max_samples")
         if low is not None and high is not None and low > high:
             raise ValidationError("must not exceed max_samples", "min_samples")
+        after, before = data.get("submitted_after"), data.get("submitted_before")
+        if after is not None and before is not None and after > before:
+            raise ValidationError("must not be later than submitted_before", "submitted_after")
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> SearchFilters:
@@ -56,6 +67,8 @@ class FiltersSchema(Schema):
             series_types=tuple(data["series_types"]),
             min_samples=data["min_samples"],
             max_samples=data["max_samples"],
+            submitted_after=_iso(data["submitted_after"]),
+            submitted_before=_iso(data["submitted_before"]),
         )
 
 
@@ -68,7 +81,9 @@ class SearchRequestSchema(Schema):
     query = fields.String(validate=validate.Length(max=MAX_QUERY_LENGTH), load_default="")
     similar_to = fields.List(fields.String(), validate=validate.Length(max=MAX_EXAMPLES), load_default=list)
     filters = fields.Nested(FiltersSchema, load_default=SearchFilters)
-    sort = fields.String(validate=validate.OneOf(["relevance", "sample_count"]), load_default="relevance")
+    sort = fields.String(
+        validate=validate.OneOf(["relevance", "sample_count", "newest"]), load_default="relevance"
+    )
     page_size = fields.Integer(strict=True, validate=validate.Range(1, 100), load_default=20)
 
     @validates_schema

@@ -37,7 +37,7 @@ def test_soft_family_file_matches_the_corpus_record(corpus: list[Series]) -> Non
     assert parsed.series_types == ("Non-coding RNA profiling by high throughput sequencing",)
     assert parsed.platforms == ("GPL13112",)
     assert parsed.sample_count == 2
-    assert parsed.extra["submission_date"] == "Oct 23 2017"
+    assert parsed.submission_date == "2017-10-23"
 
 
 def test_soft_reads_organisms_from_samples_and_skips_data_tables() -> None:
@@ -67,3 +67,16 @@ def test_esummary_skips_non_series_entries_and_inline_errors() -> None:
     assert {"GDS", "GPL", "GSM", None} <= kinds  # the fixture really holds them
     accessions = {r.accession for r in parse_esummary(document)}
     assert not accessions & {"GDS5435", "GPL21145", "GSM1"}
+
+
+def test_esummary_records_carry_dates_papers_samples_and_files() -> None:
+    me_study = parse_esummary(FIXTURES / "esummary_gds.json")[0]
+    assert me_study.submission_date == "2026-04-22"
+    assert me_study.pubmed_ids == ("42010606",)
+    assert me_study.samples[0] == ("GSM9652321", "Case 131")
+    assert me_study.supplementary_files == ("CSV", "IDAT")
+    assert me_study.bioproject == "PRJNA1450064"
+    assert me_study.ftp_link == "ftp://ftp.ncbi.nlm.nih.gov/geo/series/GSE327nnn/GSE327255/"
+    shown = me_study.to_dict()
+    assert shown["samples"][0] == {"accession": "GSM9652321", "title": "Case 131"}
+    assert Series.from_dict(json.loads(json.dumps(shown))) == me_study

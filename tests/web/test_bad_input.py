@@ -35,7 +35,7 @@ def test_non_json_body_is_415(client: Any) -> None:
         ({"query": "asthma", "page_size": 0}, "page_size"),
         ({"query": "asthma", "page_size": 101}, "page_size"),
         ({"query": "asthma", "page_size": "10"}, "page_size"),
-        ({"query": "asthma", "sort": "newest"}, "sort"),
+        ({"query": "asthma", "sort": "oldest"}, "sort"),
         ({"query": "asthma", "filters": {"min_samples": -1}}, "filters"),
         ({"query": "asthma", "filters": {"min_samples": 10, "max_samples": 5}}, "filters"),
         ({"query": "asthma", "filters": {"organisms": "Homo sapiens"}}, "filters"),

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from omics.search.series import Series
+from omics.search.series import Series, iso_date
 
 
 def _split(value: Any) -> tuple[str, ...]:
@@ -26,9 +26,17 @@ def _platform(value: str) -> str:
     return value if value.upper().startswith("GPL") else f"GPL{value}"
 
 
+def _samples(value: Any) -> tuple[tuple[str, str], ...]:
+    samples = value if isinstance(value, list) else []
+    return tuple(
+        (str(s["accession"]), str(s.get("title") or ""))
+        for s in samples
+        if isinstance(s, dict) and s.get("accession")
+    )
+
+
 def _series_from(doc: dict[str, Any]) -> Series:
     n_samples: Any = doc.get("n_samples")  # a JSON number or numeric string, often absent
-    extra = {k: doc[k] for k in ("pdat", "pubmedids", "ftplink") if doc.get(k)}
     return Series(
         accession=str(doc["accession"]).strip(),
         title=doc.get("title") or "",
@@ -40,7 +48,13 @@ def _series_from(doc: dict[str, Any]) -> Series:
         gds=tuple(f"GDS{g}" for g in _split(doc.get("gds"))),
         entrez_uid=str(doc.get("uid") or "") or None,
         bioproject=doc.get("bioproject") or None,
-        extra=extra,
+        # GEO's esummary gives the date a series became public (``pdat``), the one date it has.
+        submission_date=iso_date(doc.get("pdat")),
+        pubmed_ids=tuple(str(p) for p in doc.get("pubmedids") or () if str(p).strip()),
+        samples=_samples(doc.get("samples")),
+        platform_titles=_split(doc.get("platformtitle")),
+        supplementary_files=tuple(p.strip() for p in str(doc.get("suppfile") or "").split(",") if p.strip()),
+        ftp_link=doc.get("ftplink") or None,
     )
 
 

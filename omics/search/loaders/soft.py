@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from omics.search.series import Series
+from omics.search.series import Series, iso_date
 
 
 @dataclass
@@ -77,12 +77,9 @@ def _series_from(entity: SoftEntity, samples: list[SoftEntity], platforms: list[
     platform_ids = entity.values("Series_platform_id") or [p.name for p in platforms]
     extra: dict[str, Any] = {
         key: entity.first(f"Series_{key}")
-        for key in ("submission_date", "last_update_date", "status")
+        for key in ("last_update_date", "status")
         if entity.first(f"Series_{key}")
     }
-    pubmed = entity.values("Series_pubmed_id")
-    if pubmed:
-        extra["pubmed_ids"] = pubmed
     return Series(
         accession=entity.first("Series_geo_accession", entity.name),
         title=entity.first("Series_title"),
@@ -93,6 +90,9 @@ def _series_from(entity: SoftEntity, samples: list[SoftEntity], platforms: list[
         platforms=_unique(platform_ids),
         sample_count=len(sample_ids) if sample_ids else (len(samples) or None),
         is_superseries=any(v.startswith("SuperSeries of") for v in entity.values("Series_relation")),
+        submission_date=iso_date(entity.first("Series_submission_date")),
+        pubmed_ids=tuple(entity.values("Series_pubmed_id")),
+        samples=tuple((s.name, s.first("Sample_title")) for s in samples),
         extra=extra,
     )
 

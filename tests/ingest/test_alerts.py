@@ -1,0 +1,50 @@
+"""The notify step: saved searches run over the newly published series, alerts recorded once
+and put on the owner's live channel; a compensated ingestion takes its alerts back."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from omics.connections.redis import resolve_redis_url
+from omics.runtime import shared_engine
+from omics.runtime.ingest_cli import run_ingest
+from omics.runtime.ingestion import build_ingestion
+from omics.search.request import SearchRequest
+
+
+def ingest(settings, accessions: list[str]) -> None:
+    run_ingest(settings, argparse.Namespace(since=None, until=None, accessions=accessions, all=False))
+
+
+def test_saved_search_alerts_arrive_once_on_the_owners_channel(ingest_settings, monkeypatch) -> None:
+    wiring = build_ingestion(
+        ingest_settings, resolve_redis_url(ingest_settings.redis_url, ingest_settings.data_dir)
+    )
+    book = wiring.alerts
+    mine = book.save("alice", "blubber", SearchRequest(query="narwhal blubber"))
+    book.save("bob", "unrelated", SearchRequest(query="okapi kidney nephron"))
+    seen_before = wiring.user_events.replay("alice")
+
+    monkeypatch.setattr("omics.cache.system.CacheSystem.corpus_changed", _broken)
+    with pytest.raises(SystemExit):  # the refresh step fails: nothing published, no alert left
+        ingest(ingest_settings, ["GSE990102"])
+    assert book.alerts("alice") == []
+    monkeypatch.undo()
+
+    ingest(ingest_settings, ["GSE990102"])
+    alerts = book.alerts("alice")
+    assert [(a["saved_search_id"], a["accession"]) for a in alerts] == [(mine.id, "GSE990102")]
+    assert alerts[0]["title"] == "Narwhal blubber adipocyte atlas" and alerts[0]["type"] == "alert"
+    assert book.alerts("bob") == []
+    live = [json.loads(text) for _seq, text in wiring.user_events.replay("alice", len(seen_before))]
+    assert [(e["type"], e["accession"], e["saved_search_id"]) for e in live] == [
+        ("alert", "GSE990102", mine.id)
+    ]
+    assert shared_engine(ingest_settings).get("GSE990102") is not None
+
+
+def _broken(*args, **kwargs):
+    raise RuntimeError("injected failure")

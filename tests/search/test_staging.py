@@ -1,0 +1,83 @@
+"""Stage -> index -> publish moves records, index and version together; restore undoes it."""
+
+from __future__ import annotations
+
+import pytest
+
+from omics.search import engine as engine_module
+from omics.search import staging as staging_module
+from omics.search.request import SearchRequest
+from omics.search.series import Series
+from omics.search.staging import StagingConflict
+
+
+def axolotl(number: int, **fields) -> Series:
+    return Series(
+        accession=f"GSE99200{number}",
+        title=f"Axolotl spinal cord regeneration study {number}",
+        sample_count=number,
+        **fields,
+    )
+
+
+def top(engine, query: str) -> list[str]:
+    return [hit.accession for hit in engine.search(SearchRequest(query=query)).hits]
+
+
+def test_nothing_is_visible_until_publish_then_everywhere(fresh_engine, monkeypatch) -> None:
+    monkeypatch.setattr(engine_module, "REFRESH_SECONDS", 0.0)
+    monkeypatch.setattr(staging_module, "SEGMENT_DOCS", 2)  # three records: two segments
+    worker, web = fresh_engine(), fresh_engine()
+    gse61 = worker.get("GSE61")
+    changed = Series(**{**gse61.to_dict(), "title": "Axolotl spinal cord regeneration atlas", "extra": {}})
+    records = [axolotl(1), axolotl(2), axolotl(1), changed, worker.get("GSE59")]
+    counts = worker.stage("saga-a", records)
+    assert (counts.new, counts.updated, counts.unchanged, counts.duplicates) == (2, 1, 1, 1)
+    assert worker.index_staged("saga-a") == 3
+    assert "GSE992001" not in top(web, "axolotl spinal cord") and web.version == 1
+
+    publication = worker.publish_staged("saga-a")
+    assert (publication.previous_version, publication.version, publication.published) == (1, 2, 3)
+    assert publication.new_accessions == ("GSE992001", "GSE992002")
+    assert set(top(web, "axolotl spinal cord")[:3]) == {"GSE992001", "GSE992002", "GSE61"}
+    assert web.version == 2 and len(web._snapshot.index.segments) == 3
+    again = fresh_engine()  # a restarted process loads the published segments, no rebuild
+    assert again.get("GSE992002") == axolotl(2)
+
+
+def test_restore_puts_back_records_index_and_version(fresh_engine, monkeypatch) -> None:
+    monkeypatch.setattr(engine_module, "REFRESH_SECONDS", 0.0)
+    worker, web = fresh_engine(), fresh_engine()
+    before = top(web, "axolotl spinal cord")
+    point = worker.publication_point()
+    worker.stage("saga-b", [axolotl(3)])
+    worker.index_staged("saga-b")
+    worker.publish_staged("saga-b")
+    assert top(web, "axolotl spinal cord")[0] == "GSE992003"
+
+    assert worker.restore(point) == 1
+    assert worker.restore(point) == 1  # idempotent
+    assert top(web, "axolotl spinal cord") == before and web.version == 1
+    restarted = fresh_engine()
+    assert restarted.get("GSE992003") is None and restarted.version == 1
+    # The rolled-back version number is never reused for other contents.
+    restarted.stage("saga-c", [axolotl(4)])
+    restarted.index_staged("saga-c")
+    assert restarted.publish_staged("saga-c").version == 3
+
+
+def test_publishing_over_a_grown_corpus_is_refused(fresh_engine) -> None:
+    engine = fresh_engine()
+    engine.stage("saga-d", [axolotl(5)])
+    engine.index_staged("saga-d")
+    engine.add([axolotl(6)])
+    with pytest.raises(StagingConflict):
+        engine.publish_staged("saga-d")
+    assert engine.get("GSE992005") is None
+
+
+def test_a_rerun_with_nothing_new_publishes_nothing(fresh_engine) -> None:
+    engine = fresh_engine()
+    engine.stage("saga-e", [engine.get("GSE61")])
+    engine.index_staged("saga-e")
+    assert engine.publish_staged("saga-e").published == 0 and engine.version == 1
