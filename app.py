@@ -30,7 +30,7 @@ from omics.security.cli import flower_basic_auth
 from omics.security.database import Database
 from omics.security.state import SecurityState
 from omics.security.tokens import Blocklist
-from omics.web import auth, errors, metrics, rate_limits, state, submission
+from omics.web import auth, errors, metrics, rate_limits, state, submission, versioning
 from omics.web.extensions import sock
 from tasks.celery_app import OmicsCelery, create_celery
 
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, celery: OmicsCelery | None = No
     metrics.init_app(app)
     sock.init_app(app)
     auth.init_app(app, settings)  # identifies the caller, so before the rate limits count them
+    versioning.init_app(app, settings.api)  # after auth: an API key's pinned version
     rate_limits.init_app(app, limiter)
     app.after_request(submission.cache_header)
     blueprints.init_app(app)
