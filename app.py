@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
@@ -191,6 +192,24 @@ def run_flower(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+def write_api_docs(settings: Settings, args: argparse.Namespace) -> None:
+    """Write (or, with --check, verify) docs/CHANGELOG-API.md and docs/API-MIGRATION.md."""
+    from omics.api import BUNDLE, generated_documents
+
+    docs = Path(__file__).resolve().parent / "docs"
+    stale = []
+    for name, text in generated_documents(BUNDLE).items():
+        path = docs / name
+        if args.check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(name)
+        else:
+            path.write_text(text)
+            print(f"wrote {path}")
+    if stale:
+        sys.exit(f"out of date (run python app.py api-docs): {', '.join(stale)}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line; each subcommand sets ``func(settings, args)``."""
     parser = argparse.ArgumentParser(prog="app.py", description=__doc__.splitlines()[0])
@@ -225,6 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
     flower.add_argument("--port", type=int, default=argparse.SUPPRESS)
     flower.set_defaults(func=run_flower)
     add_security_commands(roles)
+    api_docs = roles.add_parser("api-docs", help="write the API changelog and migration guide into docs/")
+    api_docs.add_argument("--check", action="store_true", help="fail when the files are out of date")
+    api_docs.set_defaults(func=write_api_docs)
     return parser
 
 

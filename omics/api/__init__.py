@@ -5,7 +5,12 @@ HEAD bodies down (responses, errors, WebSocket events) and older requests up.
 """
 
 from omics.api.bundle import BUNDLE, DEFAULT_VERSION
-from omics.api.changelog import changelog_entries, changelog_markdown, migration_markdown
+from omics.api.changelog import (
+    changelog_entries,
+    changelog_markdown,
+    generated_documents,
+    migration_markdown,
+)
 from omics.api.openapi import VERSION_HEADER, version_document
 from omics.api.versions import UnknownVersion, Version, VersionBundle, VersionChange
 
@@ -19,6 +24,7 @@ __all__ = [
     "VersionChange",
     "changelog_entries",
     "changelog_markdown",
+    "generated_documents",
     "migration_markdown",
     "version_document",
 ]

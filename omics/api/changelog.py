@@ -68,3 +68,8 @@ def migration_markdown(bundle: VersionBundle) -> str:
 
 def _label(version: Version) -> str:
     return "v1" if not version.dated else version.name
+
+
+def generated_documents(bundle: VersionBundle) -> dict[str, str]:
+    """The files under docs/ generated from the declared versions, by file name."""
+    return {"CHANGELOG-API.md": changelog_markdown(bundle), "API-MIGRATION.md": migration_markdown(bundle)}
