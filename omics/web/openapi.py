@@ -111,18 +111,20 @@ def _search_paths(spec: APISpec) -> None:
     )
 
 
-_CREDENTIALS = {
+_CREDENTIALS = {  # blueprints.auth.LoginSchema
     "type": "object",
     "required": ["username", "password"],
+    "additionalProperties": False,
     "properties": {
-        "username": {"type": "string"},
-        "password": {"type": "string"},
+        "username": {"type": "string", "minLength": 1, "maxLength": 64},
+        "password": {"type": "string", "minLength": 1, "maxLength": 1024},
         "cookie": {"type": "boolean"},
     },
 }
-_NEW_KEY = {
+_NEW_KEY = {  # blueprints.api_keys.CreateKeySchema
     "type": "object",
     "required": ["name"],
+    "additionalProperties": False,
     "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": 100},
         "scopes": {"type": "array", "items": {"type": "string"}},
