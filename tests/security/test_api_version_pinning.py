@@ -11,7 +11,7 @@ from tests.security.conftest import bearer, login
 
 
 def _key(client: FlaskClient) -> dict:
-    token = login(client, "alice")["access_token"]
+    token = login(client, "carol")["access_token"]
     response = client.post("/api/v2/api-keys", json={"name": "pinned"}, headers=bearer(token))
     assert response.status_code == 201
     return response.get_json()
@@ -49,5 +49,5 @@ def test_admin_sees_who_calls_which_version(client: FlaskClient) -> None:
     admin = login(client, "root")["access_token"]
     usage = client.get("/api/v2/admin/api-usage", headers=bearer(admin)).get_json()["usage"]
     assert {"version": "1", "client": created["id"], "requests": 1} in usage
-    researcher = login(client, "alice")["access_token"]
+    researcher = login(client, "carol")["access_token"]
     assert client.get("/api/v2/admin/api-usage", headers=bearer(researcher)).status_code == 403
