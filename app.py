@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
@@ -45,6 +46,7 @@ from omics.web import (
     signing,
     state,
     submission,
+    versioning,
 )
 from omics.web.extensions import sock
 from tasks import discovery as tasks_discovery
@@ -91,6 +93,7 @@ def create_app(
     sock.init_app(app)
     auth.init_app(app, settings)  # identifies the caller, so before the rate limits count them
     signing.init_app(app)  # tokens are signed by the keyring (after auth: it overrides the HMAC setup)
+    versioning.init_app(app, settings.api)  # after auth: an API key's pinned version
     rate_limits.init_app(app, limiter)
     oauth_server.init_app(app)
     if settings.oauth.oidc_configured:
@@ -278,6 +281,24 @@ def _health_summary(health: dict[str, Any]) -> str:
     return summary + (f" ping={health['ping']}" if "ping" in health else "")
 
 
+def write_api_docs(settings: Settings, args: argparse.Namespace) -> None:
+    """Write (or, with --check, verify) docs/CHANGELOG-API.md and docs/API-MIGRATION.md."""
+    from omics.api import BUNDLE, generated_documents
+
+    docs = Path(__file__).resolve().parent / "docs"
+    stale = []
+    for name, text in generated_documents(BUNDLE).items():
+        path = docs / name
+        if args.check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(name)
+        else:
+            path.write_text(text)
+            print(f"wrote {path}")
+    if stale:
+        sys.exit(f"out of date (run python app.py api-docs): {', '.join(stale)}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line; each subcommand sets ``func(settings, args)``."""
     parser = argparse.ArgumentParser(prog="app.py", description=__doc__.splitlines()[0])
@@ -336,6 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_security_commands(roles)
     add_oauth_commands(roles)
     add_ingest_commands(roles)
+    api_docs = roles.add_parser("api-docs", help="write the API changelog and migration guide into docs/")
+    api_docs.add_argument("--check", action="store_true", help="fail when the files are out of date")
+    api_docs.set_defaults(func=write_api_docs)
     return parser
 
 

@@ -8,6 +8,7 @@ from flask import Flask
 from blueprints import (
     admin,
     admin_cache,
+    api_docs,
     api_keys,
     api_v1,
     api_v2,
@@ -31,6 +32,7 @@ ALL = (
     admin_cache.bp,
     oauth.bp,
     oauth_clients.bp,
+    api_docs.bp,
 )
 # The realtime role serves the event sockets apart from the HTTP API, so they scale apart.
 REALTIME = (health.bp, events.bp)

@@ -20,6 +20,7 @@ from omics.web.errors import ApiError
 from omics.web.identity import current_identity
 from omics.web.schemas import json_body
 from omics.web.state import current_state
+from omics.web.versioning import bundle
 
 bp = Blueprint("api_keys", __name__, url_prefix="/api/v2/api-keys")
 
@@ -58,6 +59,7 @@ def create_key() -> tuple[Response, int]:
                 body["name"],
                 body.get("scopes"),
                 timedelta(days=body["expires_in_days"]),
+                api_version=bundle().head.name,  # the key keeps today's newest version (Stripe's pinning)
             )
         except api_keys.ScopeError as error:
             raise ApiError(422, str(error), "invalid_scopes") from None

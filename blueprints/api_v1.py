@@ -1,66 +1,29 @@
-"""Version 1 of the HTTP API (synchronous, deprecated): a thin transformation of the v2 core.
+"""Version 1 of the HTTP API (synchronous, deprecated): the oldest view of the HEAD search.
 
-The request becomes a v2 :class:`SearchRequest`, the v2 core runs it in this process, and the
-v2 results are flattened to v1's single-string fields. Every response carries the RFC 9745
-``Deprecation`` and RFC 8594 ``Sunset`` headers and a link to the successor.
+The v1 query string is validated by v1's own schema, brought up to a HEAD search request by
+the declared change (``omics/api/changes/asynchronous_searches.py``), run in this process, and
+the HEAD result converted down through every change to v1's page. Deprecation and sunset
+headers (and the optional 410 after the sunset) come from ``omics.web.versioning``.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from email.utils import format_datetime
-from typing import Any
-
 from flask import Blueprint, Response, jsonify, request
 
-from omics.search.request import SearchFilters, SearchRequest
+from omics.api.changes.asynchronous_searches import LegacySearchSchema
 from omics.security.roles import Permission
 from omics.web.auth import require
 from omics.web.openapi import openapi_document
 from omics.web.rate_limits import rate_limited
-from omics.web.schemas import LegacySearchSchema, load_query
+from omics.web.schemas import SearchRequestSchema, load_query
+from omics.web.stored_searches import head_results
 from omics.web.submission import run_now
+from omics.web.versioning import respond, upgrade_request
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
-DEPRECATED_AT = datetime(2026, 1, 1, tzinfo=UTC)
-SUNSET_AT = datetime(2027, 1, 1, tzinfo=UTC)
-
 _schema = LegacySearchSchema()
-
-
-def to_v2(args: dict[str, Any]) -> SearchRequest:
-    filters = SearchFilters(
-        organisms=tuple(args["organism"]),
-        series_types=tuple(args["series_type"]),
-        min_samples=args["min_samples"],
-    )
-    return SearchRequest(query=args["q"].strip(), filters=filters, page_size=args["limit"])
-
-
-def to_v1(result: dict[str, Any]) -> dict[str, Any]:
-    def first(name: str) -> str | None:
-        values = result.get(name) or []
-        return values[0] if values else None
-
-    return {
-        "accession": result["accession"],
-        "title": result["title"],
-        "summary": result["summary"],
-        "organism": first("organisms"),
-        "platform": first("platforms"),
-        "sample_count": result.get("sample_count"),
-        "series_type": first("series_types"),
-        "score": result["score"],
-    }
-
-
-@bp.after_request
-def deprecation_headers(response: Response) -> Response:
-    response.headers["Deprecation"] = f"@{int(DEPRECATED_AT.timestamp())}"
-    response.headers["Sunset"] = format_datetime(SUNSET_AT, usegmt=True)
-    response.headers["Link"] = '</api/v2/searches>; rel="successor-version"'
-    return response
+_head_schema = SearchRequestSchema()
 
 
 @bp.get("/search")
@@ -68,18 +31,17 @@ def deprecation_headers(response: Response) -> Response:
 @require(Permission.SEARCH)
 def search() -> Response:
     args = load_query(_schema, request.args)
-    document = run_now(to_v2(args), args["offset"], args["limit"])
-    return jsonify(
-        {
-            "query": document["query"],
-            "total": document["total"],
-            "limit": args["limit"],
-            "offset": args["offset"],
-            "results": [to_v1(result) for result in document["results"]],
-        }
-    )
+    page = {"limit": args["limit"], "offset": args["offset"]}
+    search_request = _head_schema.load(upgrade_request("SearchRequest", args, page))
+    document = run_now(search_request, args["offset"], args["limit"])
+    body = {
+        "query": document["query"],
+        "total": document["total"],
+        "results": head_results(document["results"]),
+    }
+    return respond("Search", body, params=page)
 
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(openapi_document(1))
+    return jsonify(openapi_document("1"))

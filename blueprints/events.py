@@ -3,7 +3,8 @@
 Order of work makes resumption lossless: register with the process's relay first, then
 replay the stream from ``after``, then forward live events, dropping any seq already sent
 and filling any gap from the stream. The socket closes normally after the terminal event,
-and with 1012 (service restart) when Redis is lost so the client reconnects elsewhere.
+and with 1012 (service restart) when Redis is lost so the client reconnects elsewhere. Each
+message is converted to the API version of the request that opened the socket.
 Who may watch is decided before the upgrade, in ``before_request`` (a decorator under
 ``@sock.route`` would run only after the handshake).
 """
@@ -17,6 +18,7 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
+from omics.api import Version
 from omics.realtime.event_log import is_terminal
 from omics.realtime.hub import REDIS_LOST, RESYNC
 from omics.web.extensions import sock
@@ -25,6 +27,7 @@ from omics.web.metrics import WEBSOCKETS_OPENED
 from omics.web.schemas import EventsQuerySchema, load_query
 from omics.web.state import current_state
 from omics.web.stored_searches import owned_search
+from omics.web.versioning import event_text, request_version
 
 bp = Blueprint("events", __name__)
 
@@ -48,10 +51,11 @@ def authorise_watch() -> None:
 
 
 class _Forwarder:
-    """Sends each event of one search to one socket exactly once, in seq order."""
+    """Sends each event of one search to one socket exactly once, in seq order, in its version."""
 
-    def __init__(self, ws: Any, search_id: str, after: int) -> None:
+    def __init__(self, ws: Any, search_id: str, after: int, version: Version) -> None:
         self.ws = ws
+        self.version = version
         self.search_id = search_id
         self.last = after
         self.finished = False
@@ -63,7 +67,7 @@ class _Forwarder:
             self.catch_up()
             if seq <= self.last:
                 return
-        self.ws.send(text)
+        self.ws.send(event_text(text, self.version))
         self.last = seq
         self.finished = terminal
 
@@ -71,7 +75,7 @@ class _Forwarder:
         """Send every stored event after the last one sent (replay, gaps, resync)."""
         for seq, text in current_state().services.events.replay(self.search_id, self.last):
             if seq == self.last + 1 and not self.finished:
-                self.ws.send(text)
+                self.ws.send(event_text(text, self.version))
                 self.last = seq
                 self.finished = is_terminal(text)
 
@@ -82,7 +86,7 @@ def watch(ws: Any, search_id: str) -> None:
     inbox = hub.watch(search_id)
     WEBSOCKETS_OPENED.inc()
     try:
-        forward = _Forwarder(ws, search_id, g.events_after)
+        forward = _Forwarder(ws, search_id, g.events_after, request_version())
         forward.catch_up()
         idle = 0
         identity = current_identity()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
@@ -207,6 +208,30 @@ class IngestSettings:
 
 
 @dataclass
+class ApiSettings:
+    """v1's retirement (see ``omics/api``): dates announced in headers, and whether to enforce.
+
+    After ``v1_sunset`` v1 keeps answering unless ``v1_sunset_enforce`` is on; then it answers
+    410 with the same links, so an operator switches it off only once the counters say so.
+    """
+
+    v1_deprecated: date = date(2026, 1, 1)
+    v1_sunset: date = date(2027, 1, 1)
+    v1_sunset_enforce: bool = False
+
+    @classmethod
+    def from_env(cls) -> ApiSettings:
+        default = cls()
+        sunset = os.environ.get("OMICS_V1_SUNSET")
+        return cls(
+            v1_deprecated=default.v1_deprecated,
+            v1_sunset=date.fromisoformat(sunset) if sunset else default.v1_sunset,
+            v1_sunset_enforce=os.environ.get("OMICS_V1_SUNSET_ENFORCE", "").lower()
+            in ("1", "true", "yes", "on"),
+        )
+
+
+@dataclass
 class Settings:
     """Process settings. Build with :meth:`from_env`; tests override fields directly."""
 
@@ -225,6 +250,7 @@ class Settings:
     events_public_url: str = field(default_factory=lambda: os.environ.get("OMICS_EVENTS_PUBLIC_URL", ""))
     oauth: OAuthSettings = field(default_factory=OAuthSettings.from_env)
     ingest: IngestSettings = field(default_factory=IngestSettings.from_env)
+    api: ApiSettings = field(default_factory=ApiSettings.from_env)
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from omics.search.outcome import Hit, SearchOutcome
+from omics.search.reference import organism_objects, platform_objects
 from omics.search.request import SearchRequest
 from omics.search.series import Series
 
@@ -36,6 +37,23 @@ def result_view(engine: Explainer, hit: Hit) -> dict[str, Any]:
         "highlights": hit.highlights,
         "reasons": hit.reasons,
     }
+
+
+def with_references(view: dict[str, Any], record: Series | None) -> dict[str, Any]:
+    """A stored result or record (organism names, platform accessions) in the API's newest shape.
+
+    Stored results keep names, the shape every release reads (a rolling upgrade shares them);
+    organisms become ``{"name", "taxon_id"}`` and platforms ``{"accession", "title"}`` only on
+    the way out, from the record's own ids and titles where it has them. A view that already
+    holds objects (written by a later release) is returned as it is.
+    """
+    extra = record.extra if record is not None else {}
+    out = dict(view)
+    if "organisms" in out and all(isinstance(name, str) for name in out["organisms"]):
+        out["organisms"] = organism_objects(out["organisms"], extra.get("taxon_ids"))
+    if "platforms" in out and all(isinstance(name, str) for name in out["platforms"]):
+        out["platforms"] = platform_objects(out["platforms"], extra.get("platform_titles"))
+    return out
 
 
 def compact_hit(hit: Hit) -> dict[str, Any]:

@@ -60,10 +60,18 @@ def _validate_scopes(user: User, scopes: list[str] | None) -> list[str]:
     return wanted
 
 
+KEY_RECORD_FORMAT = 2  # rows carry ``api_version`` (format 1: NULL there and in ``record_format``)
+
+
 def create_key(
-    session: Session, user: User, name: str, scopes: list[str] | None, lifetime: timedelta = DEFAULT_LIFETIME
+    session: Session,
+    user: User,
+    name: str,
+    scopes: list[str] | None,
+    lifetime: timedelta = DEFAULT_LIFETIME,
+    api_version: str | None = None,
 ) -> NewKey:
-    """Store a new key for ``user`` and return it with its one-time plaintext."""
+    """Store a new key for ``user`` (pinned to ``api_version``) with its one-time plaintext."""
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     record = ApiKey(
         id="key_" + secrets.token_hex(8),
@@ -73,6 +81,8 @@ def create_key(
         key_hash=hash_key(secret),
         scopes=" ".join(_validate_scopes(user, scopes)),
         expires_at=utcnow() + lifetime,
+        api_version=api_version,
+        record_format=KEY_RECORD_FORMAT,
     )
     session.add(record)
     session.flush()
@@ -135,4 +145,5 @@ def key_to_dict(record: ApiKey) -> dict[str, Any]:
         "revoked_at": stamp(record.revoked_at),
         "last_used_at": stamp(record.last_used_at),
         "last_used_ip": record.last_used_ip,
+        "api_version": record.api_version,
     }

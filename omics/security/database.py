@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from omics.config import Settings
@@ -65,14 +65,34 @@ class Database:
         return database
 
     def create_schema(self) -> None:
-        """Create missing tables and the audit head row (idempotent, safe to race)."""
+        """Create missing tables and columns and the audit head row (idempotent, safe to race)."""
         Base.metadata.create_all(self.engine)
+        self._add_missing_columns()
         try:
             with self.transaction() as session:
                 if session.get(AuditHead, 1) is None:
                     session.add(AuditHead(id=1, seq=0, last_hash=GENESIS_HASH))
         except IntegrityError:
             pass  # another process created the head row at the same moment
+
+    def _add_missing_columns(self) -> None:
+        """Add nullable columns a newer release declared to tables an older release created.
+
+        Additive only (a rolling upgrade runs the older release beside this one, and it never
+        names these columns); a column added by another process meanwhile is not an error.
+        """
+        existing = inspect(self.engine)
+        for table in Base.metadata.sorted_tables:
+            present = {column["name"] for column in existing.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present or not column.nullable:
+                    continue
+                kind = column.type.compile(dialect=self.engine.dialect)
+                try:
+                    with self.engine.begin() as connection:
+                        connection.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
+                except (OperationalError, ProgrammingError):
+                    pass  # added by a process that started at the same moment
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -72,6 +72,12 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
     last_used_ip: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Added by the API-evolution release, nullable so the previous release can still insert
+    # rows (``Database.create_schema`` adds them to an existing table): the dated API version
+    # the key is pinned to (NULL: made before pinning, when 2026-11-29 was the newest), and
+    # the row's format (NULL: 1; ``python app.py migrate`` backfills both).
+    api_version: Mapped[str | None] = mapped_column(String(10), default=None)
+    record_format: Mapped[int | None] = mapped_column(default=None)
 
     user: Mapped[User] = relationship(back_populates="api_keys")
 

@@ -25,7 +25,8 @@ class Identity:
     """The authenticated principal of a request (``subject`` None for anonymous callers).
 
     ``permissions`` are the role's (or, for an API key, the key's scopes within the role);
-    ``expires_at`` is the credential's expiry (unix seconds) so a WebSocket can close then.
+    ``expires_at`` is the credential's expiry (unix seconds) so a WebSocket can close then;
+    ``api_version`` the version an API key was pinned to when it was made.
     """
 
     subject: str | None
@@ -34,6 +35,7 @@ class Identity:
     method: str = "anonymous"
     key_id: str | None = None
     expires_at: int | None = None
+    api_version: str | None = None  # the dated API version an API key is pinned to
 
     def expired(self) -> bool:
         """Whether the credential has run out (a WebSocket opened with it must close)."""

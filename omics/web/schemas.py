@@ -108,18 +108,13 @@ class SearchRequestSchema(Schema):
         )
 
 
-class LegacySearchSchema(Schema):
-    """Query string of ``GET /api/v1/search`` (repeatable ``organism`` and ``series_type``)."""
+class OpenApiQuerySchema(Schema):
+    """Query string of ``GET /api/v2/openapi.json`` (``version``: a dated version)."""
 
     class Meta:
         unknown = RAISE
 
-    q = fields.String(required=True, validate=validate.Length(1, MAX_QUERY_LENGTH))
-    limit = fields.Integer(validate=validate.Range(1, 100), load_default=20)
-    offset = fields.Integer(validate=validate.Range(min=0), load_default=0)
-    organism = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
-    series_type = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
-    min_samples = fields.Integer(validate=validate.Range(min=0), load_default=None)
+    version = fields.String(validate=validate.Length(1, 10), load_default=None)
 
 
 class PageQuerySchema(Schema):

@@ -11,7 +11,7 @@ from typing import Any
 from omics.realtime.search_state import SearchState
 from omics.search.cursors import InvalidCursor, decode_cursor, encode_cursor
 from omics.search.outcome import Hit
-from omics.search.presentation import result_view
+from omics.search.presentation import result_view, with_references
 from omics.web.errors import ApiError
 from omics.web.identity import Identity, owns
 from omics.web.state import current_state
@@ -31,6 +31,17 @@ def owned_search(search_id: str, identity: Identity) -> SearchState:
     if state is None or not owns(identity, state.owner):
         raise ApiError(404, "no such search")
     return state
+
+
+def head_results(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored results (the shape every release reads) in the API's HEAD shape."""
+    engine = current_state().services.engine
+    return [with_references(result, engine.get(result["accession"])) for result in results]
+
+
+def head_search(body: dict[str, Any]) -> dict[str, Any]:
+    """A search as :func:`present` renders and the cache keeps it, in the HEAD shape."""
+    return {**body, "results": head_results(body["results"])} if body.get("results") else body
 
 
 def _materialise(hit: dict[str, Any]) -> dict[str, Any]:

@@ -193,7 +193,8 @@ def test_v1_search_is_a_synchronous_transformation_with_deprecation_headers(live
     assert response.status_code == 200, response.text
     assert response.headers["Deprecation"].startswith("@")
     assert response.headers["Sunset"].endswith("GMT")
-    assert response.headers["Link"] == '</api/v2/searches>; rel="successor-version"'
+    assert '</api/v2/searches>; rel="successor-version"' in response.headers["Link"]
+    assert '</api/docs/migration>; rel="deprecation"' in response.headers["Link"]
     body = response.json()
     assert (body["query"], body["limit"], body["offset"]) == ("breast cancer", 5, 5)
     assert len(body["results"]) == 5 and body["total"] > 10

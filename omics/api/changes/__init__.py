@@ -1,0 +1,1 @@
+"""One module per breaking change; each exports ``CHANGE`` (a :class:`VersionChange`)."""

@@ -1,0 +1,150 @@
+"""The HEAD response schemas: what the handlers return, in the newest version's shape.
+
+They document the API (each becomes an OpenAPI component; older versions' components follow
+from the changes' schema edits) and tell the version bundle which schemas nest inside which
+(:func:`nesting`), so a change declared for ``Result`` reaches results inside a ``Search``.
+Dataset records keep fields GEO adds later (``additionalProperties``), as the contract allows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields
+
+
+class _Open(Schema):
+    """A response that may gain fields (clients must ignore unknown ones)."""
+
+    class Meta:
+        additional_properties = True
+
+
+class OrganismSchema(Schema):
+    name = fields.String(required=True)
+    taxon_id = fields.Integer(required=True, allow_none=True, metadata={"description": "NCBI Taxonomy id"})
+
+
+class PlatformSchema(Schema):
+    accession = fields.String(required=True, metadata={"description": "GEO platform accession (GPL...)"})
+    title = fields.String(required=True, allow_none=True)
+
+
+class ResultSchema(_Open):
+    accession = fields.String(required=True)
+    title = fields.String(required=True)
+    summary = fields.String(required=True)
+    overall_design = fields.String(required=True)
+    organisms = fields.List(fields.Nested(OrganismSchema), required=True)
+    series_types = fields.List(fields.String(), required=True)
+    platforms = fields.List(fields.Nested(PlatformSchema), required=True)
+    sample_count = fields.Integer(required=True, allow_none=True)
+    score = fields.Float(required=True)
+    highlights = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    reasons = fields.List(fields.String(), required=True)
+
+
+class LinksSchema(Schema):
+    self = fields.String(required=True)
+    events = fields.String(required=True)
+
+
+class StatusErrorSchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class SearchSchema(_Open):
+    id = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["queued", "running", "completed", "failed"]})
+    progress = fields.Integer(required=True)
+    stage = fields.String(required=True)
+    query = fields.String(required=True)
+    similar_to = fields.List(fields.String(), required=True)
+    total = fields.Integer(required=True, allow_none=True)
+    results = fields.List(fields.Nested(ResultSchema), required=True)
+    facets = fields.Dict(required=True)
+    parsed = fields.Dict(required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
+    links = fields.Nested(LinksSchema, required=True)
+    error = fields.Nested(StatusErrorSchema)
+
+
+class SearchAcceptedSchema(_Open):
+    id = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["queued", "running"]})
+    links = fields.Nested(LinksSchema, required=True)
+
+
+class DatasetSchema(_Open):
+    accession = fields.String(required=True)
+    title = fields.String(required=True)
+    summary = fields.String(required=True)
+    overall_design = fields.String()
+    organisms = fields.List(fields.Nested(OrganismSchema))
+    series_types = fields.List(fields.String())
+    platforms = fields.List(fields.Nested(PlatformSchema))
+    sample_count = fields.Integer()
+    gds = fields.List(fields.String())
+    is_superseries = fields.Boolean()
+    summary_is_truncated = fields.Boolean()
+    entrez_uid = fields.String()
+    bioproject = fields.String()
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    details = fields.Dict(required=True)
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class EventSchema(_Open):
+    """One WebSocket message of a search's event stream."""
+
+    seq = fields.Integer(required=True)
+    type = fields.String(required=True, metadata={"enum": ["progress", "completed", "failed"]})
+    stage = fields.String(required=True)
+    progress = fields.Integer(required=True)
+    search = fields.String(required=True)
+    emitted_at = fields.Float(required=True)
+    detail = fields.Dict()
+    total = fields.Integer(allow_none=True)
+    error = fields.Nested(StatusErrorSchema)
+
+
+HEAD_SCHEMAS: dict[str, type[Schema]] = {
+    "Organism": OrganismSchema,
+    "Platform": PlatformSchema,
+    "Result": ResultSchema,
+    "Links": LinksSchema,
+    "StatusError": StatusErrorSchema,
+    "Search": SearchSchema,
+    "SearchAccepted": SearchAcceptedSchema,
+    "Dataset": DatasetSchema,
+    "ErrorBody": ErrorBodySchema,
+    "Error": ErrorSchema,
+    "Event": EventSchema,
+}
+
+
+def _nested_schema(field: Any) -> type[Schema] | None:
+    inner = field.inner if isinstance(field, fields.List) else field
+    if isinstance(inner, fields.Nested) and isinstance(inner.nested, type):
+        return inner.nested
+    return None
+
+
+def nesting() -> dict[str, dict[str, str]]:
+    """For each schema, the fields that hold another named schema (one object or a list)."""
+    names = {schema: name for name, schema in HEAD_SCHEMAS.items()}
+    found: dict[str, dict[str, str]] = {}
+    for name, schema in HEAD_SCHEMAS.items():
+        for field_name, field in schema._declared_fields.items():
+            inner = _nested_schema(field)
+            if inner is not None and inner in names:
+                found.setdefault(name, {})[field_name] = names[inner]
+    return found
