@@ -55,7 +55,7 @@ async function loadCache() {
   $("hottest").innerHTML = "";
   for (const entry of body.hottest) {
     const item = document.createElement("li");
-    item.textContent = `${describeRequest(entry.request)}: ${formatCount(entry.count)} times`;
+    item.textContent = `${describeRequest(entry.request)}: ${entry.count === 1 ? "once" : `${formatCount(entry.count)} times`}`;
     $("hottest").append(item);
   }
   if (!body.hottest.length) $("hottest").innerHTML = "<li>No searches yet.</li>";

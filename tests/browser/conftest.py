@@ -148,13 +148,13 @@ class Browser:
 
     def console_errors(self) -> list[dict[str, Any]]:
         """Console errors, except 404s of the endpoints other subsystems will add."""
+
+        def expected(entry: dict[str, Any]) -> bool:
+            message = entry["message"]
+            return entry.get("source") == "network" and any(p in message for p in self.expected_failures)
+
         entries = self.driver.get_log("browser")
-        return [
-            entry
-            for entry in entries
-            if entry["level"] == "SEVERE"
-            and not (entry.get("source") == "network" and any(p in entry["message"] for p in self.expected_failures))
-        ]
+        return [entry for entry in entries if entry["level"] == "SEVERE" and not expected(entry)]
 
     def sign_in(self, username: str) -> None:
         self.open("/account")
