@@ -18,6 +18,7 @@ from blueprints import (
     oauth,
     oauth_clients,
     page,
+    workspace,
 )
 
 ALL = (
@@ -33,6 +34,7 @@ ALL = (
     oauth.bp,
     oauth_clients.bp,
     api_docs.bp,
+    workspace.bp,
 )
 # The realtime role serves the event sockets apart from the HTTP API, so they scale apart.
 REALTIME = (health.bp, events.bp)

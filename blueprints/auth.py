@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import jwt as pyjwt
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, url_for
 from flask_jwt_extended import (
     decode_token,
     get_jwt,
@@ -28,6 +28,7 @@ from omics.web.errors import ApiError
 from omics.web.identity import Identity, current_identity
 from omics.web.rate_limits import rate_limited
 from omics.web.schemas import json_body
+from omics.web.state import current_state
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v2/auth")
 
@@ -118,3 +119,13 @@ def me() -> Response:
             "permissions": sorted(identity.permissions),
         }
     )
+
+
+@bp.get("/providers")
+def providers() -> Response:
+    """The external identity providers a user may sign in with (empty when none is configured)."""
+    oauth = current_state().settings.oauth
+    listed = (
+        [{"name": oauth.oidc_name, "login_url": url_for("oauth.oidc_login")}] if oauth.oidc_configured else []
+    )
+    return jsonify({"providers": listed})

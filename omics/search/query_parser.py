@@ -140,6 +140,12 @@ class ParsedQuery:
     min_samples: int | None = None
     max_samples: int | None = None
     notes: list[str] = field(default_factory=list)
+    readings: list[dict[str, Any]] = field(default_factory=list)
+
+    def read_as(self, words: str, field_name: str, value: Any) -> None:
+        """Record that ``words`` of the query set ``field_name`` to ``value``: the page shows it
+        as a removable chip, and removing the chip removes exactly these words."""
+        self.readings.append({"words": words, "field": field_name, "value": value})
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -161,6 +167,7 @@ def _parse_samples(parsed: ParsedQuery, text: str) -> str:
             if high is not None:
                 parsed.max_samples = high if parsed.max_samples is None else min(parsed.max_samples, high)
             parsed.notes.append(f'"{match.group(0).strip()}" read as a sample-size filter')
+            parsed.read_as(match.group(0).strip(), "samples", {"min": low, "max": high})
     return text
 
 
@@ -171,6 +178,7 @@ def _parse_examples(parsed: ParsedQuery, text: str) -> str:
         named = [a.upper() for a in re.findall(r"GSE\d+", match.group(1), re.I)]
         parsed.similar_to.extend(a for a in named if a not in parsed.similar_to)
         parsed.notes.append(f'"{match.group(0).strip()}" read as: series like {", ".join(named)}')
+        parsed.read_as(match.group(0).strip(), "similar_to", named)
     return text
 
 
@@ -195,6 +203,8 @@ def _parse_vocabulary(parsed: ParsedQuery, text: str) -> str:
             if organism not in parsed.organisms:
                 parsed.organisms.append(organism)
             parsed.notes.append(f'"{found[0].group(0)}" read as organism {organism}')
+            for match in found:
+                parsed.read_as(match.group(0), "organisms", organism)
     for pattern, assay in _ASSAY_PATTERNS:
         found = list(pattern.finditer(text))
         if not found:
@@ -203,6 +213,8 @@ def _parse_vocabulary(parsed: ParsedQuery, text: str) -> str:
             text = pattern.sub(" ", text)
         parsed.series_types.extend(t for t in assay.series_types if t not in parsed.series_types)
         parsed.notes.append(f'"{found[0].group(0)}" read as series type {" or ".join(assay.series_types)}')
+        for match in found:
+            parsed.read_as(match.group(0), "series_types", list(assay.series_types))
     return text
 
 

@@ -21,6 +21,7 @@ class Permission(StrEnum):
     SEARCH = "search"  # run searches, read one's own
     DATASETS_READ = "datasets:read"
     KEYS_MANAGE = "keys:manage"  # create, list, revoke one's own API keys
+    WORKSPACE = "workspace"  # one's own shortlists (and their exports)
     CORPUS_CURATE = "corpus:curate"  # add or refresh series in the corpus
     CACHE_ADMIN = "admin:cache"
     AUDIT_READ = "admin:audit"
@@ -29,7 +30,7 @@ class Permission(StrEnum):
 
 
 _PUBLIC = frozenset({Permission.SEARCH, Permission.DATASETS_READ})
-_RESEARCHER = _PUBLIC | {Permission.KEYS_MANAGE}
+_RESEARCHER = _PUBLIC | {Permission.KEYS_MANAGE, Permission.WORKSPACE}
 _CURATOR = _RESEARCHER | {Permission.CORPUS_CURATE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

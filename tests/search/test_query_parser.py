@@ -65,3 +65,16 @@ def test_parsed_query_is_plain_data() -> None:
     assert view["text"] == '"cystic fibrosis" human'
     assert view["phrases"] == ["cystic fibrosis"]
     assert view["organisms"] == ["Homo sapiens"]
+
+
+def test_each_word_read_as_a_filter_is_named_with_what_it_set() -> None:
+    """The page turns readings into removable chips; removing one removes exactly these words."""
+    parsed = parse_query("kidney fibrosis mouse RNA-seq at least 10 samples more like GSE1, GSE2")
+    readings = {(r["words"], r["field"]): r["value"] for r in parsed.readings}
+    assert readings == {
+        ("mouse", "organisms"): "Mus musculus",
+        ("RNA-seq", "series_types"): ["Expression profiling by high throughput sequencing"],
+        ("at least 10 samples", "samples"): {"min": 10, "max": None},
+        ("more like GSE1, GSE2", "similar_to"): ["GSE1", "GSE2"],
+    }
+    assert all(r["words"] in parsed.text for r in parsed.readings)

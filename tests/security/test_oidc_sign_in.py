@@ -158,3 +158,9 @@ def test_the_page_offers_the_provider_only_when_configured(server: LiveServer, c
     page = requests.get(f"{server.url}/", timeout=10).text
     assert 'href="/oauth/oidc/login"' in page and "Sign in with ORCID" in page
     assert "/oauth/oidc/login" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_account_page_lists_the_provider_only_when_configured(server: LiveServer, client: Any) -> None:
+    listed = requests.get(f"{server.url}/api/v2/auth/providers", timeout=10).json()["providers"]
+    assert listed == [{"name": "ORCID", "login_url": "/oauth/oidc/login"}]
+    assert client.get("/api/v2/auth/providers").get_json() == {"providers": []}

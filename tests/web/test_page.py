@@ -25,5 +25,6 @@ def test_page_has_the_search_form_filters_and_its_script(client: Any) -> None:
     assert script.status_code == 200
     source = script.get_data(as_text=True)
     assert "/api/v2/searches" in source and "new WebSocket" in source
-    assert "https://www.ncbi.nlm.nih.gov/geo/query/acc.cgi?acc=" in source
+    shared = client.get("/static/page/common.js").get_data(as_text=True)
+    assert "https://www.ncbi.nlm.nih.gov/geo/query/acc.cgi?acc=" in shared
     assert client.get("/static/page/page.css").status_code == 200
