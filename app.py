@@ -28,6 +28,7 @@ from omics.cache.system import shared_cache
 from omics.config import Settings
 from omics.realtime.hub import Hub
 from omics.runtime.ingest_cli import add_commands as add_ingest_commands
+from omics.runtime.migrate_cli import add_commands as add_migrate_commands
 from omics.runtime.search_services import SearchServices
 from omics.security.cli import add_commands as add_security_commands
 from omics.security.cli import flower_basic_auth
@@ -357,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_security_commands(roles)
     add_oauth_commands(roles)
     add_ingest_commands(roles)
+    add_migrate_commands(roles)
     api_docs = roles.add_parser("api-docs", help="write the API changelog and migration guide into docs/")
     api_docs.add_argument("--check", action="store_true", help="fail when the files are out of date")
     api_docs.set_defaults(func=write_api_docs)

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from omics.alerts.models import AlertRow, AlertsBase, SavedSearchRow
+from omics.formats import SAVED_SEARCH, add_missing_columns
 from omics.search.request import SearchRequest, request_from_dict, request_to_dict
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ class AlertBook:
     @staticmethod
     def create_schema(engine: Engine) -> None:
         AlertsBase.metadata.create_all(engine)
+        add_missing_columns(engine, AlertsBase.metadata)
 
     def save(self, owner: str, name: str, request: SearchRequest) -> SavedSearch:
         with self._transaction() as session:
@@ -90,6 +92,7 @@ class AlertBook:
                 owner=owner,
                 name=name,
                 request=json.dumps(request_to_dict(request)),
+                record_format=SAVED_SEARCH.current,
                 created_at=_now(),
             )
             session.add(row)

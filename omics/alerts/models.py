@@ -20,6 +20,7 @@ class SavedSearchRow(AlertsBase):
     name: Mapped[str] = mapped_column(String(200))
     request: Mapped[str] = mapped_column(Text)  # the v2 search body, as the core's request dict
     created_at: Mapped[datetime]
+    record_format: Mapped[int | None] = mapped_column(default=None)  # omics.formats.SAVED_SEARCH
 
 
 class AlertRow(AlertsBase):

@@ -2,18 +2,23 @@
 
 An entry keeps the completed search document as JSON text: a hit is answered by sending that
 text as it is (no parse, no re-serialisation), which is what makes a hit nearly as cheap as an
-empty request. The normalised query and the corpus version travel with it so every tier can
+empty request. The document says its format (:data:`omics.formats.CACHE_DOCUMENT`, field
+``format``); the envelope itself never changes shape, because the previous release builds it
+with ``CacheEntry(**fields)`` and would fail on a field it does not know.
+
+The normalised query and the corpus version travel with it so every tier can
 apply the same :class:`Selector` (by query, by query prefix, all, or older corpus versions).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from typing import Any, Literal
 
 from omics.cache.keys import normalise_text
+from omics.formats import CACHE_DOCUMENT
 
 SelectorKind = Literal["all", "query", "prefix", "before_version"]
 
@@ -29,13 +34,20 @@ class CacheEntry:
     stored_at: float
 
     def document(self) -> dict[str, Any]:
-        """The parsed payload, parsed once per entry object (an L1 entry is reused across hits)."""
+        """The payload in the current format, parsed once per entry object (an L1 entry is
+        reused across hits); a document an older release wrote is upgraded on the way."""
         return self._parsed
 
     @cached_property
     def _parsed(self) -> dict[str, Any]:
-        document: dict[str, Any] = json.loads(self.payload)
-        return document
+        return CACHE_DOCUMENT.upgrade(json.loads(self.payload))
+
+    def upgraded(self) -> CacheEntry | None:
+        """This entry with its document rewritten in the current format; None when it already is."""
+        document = json.loads(self.payload)
+        if CACHE_DOCUMENT.is_current(document):
+            return None
+        return replace(self, payload=document_text(CACHE_DOCUMENT.upgrade(document)))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -43,6 +55,11 @@ class CacheEntry:
     @classmethod
     def from_json(cls, text: str | bytes) -> CacheEntry:
         return cls(**json.loads(text))
+
+
+def document_text(document: dict[str, Any]) -> str:
+    """A document as an entry's payload: compact JSON, stamped with the current format."""
+    return json.dumps(CACHE_DOCUMENT.stamp(document), separators=(",", ":"))
 
 
 @dataclass(frozen=True)

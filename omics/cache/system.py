@@ -8,7 +8,6 @@ tasks use only this; neither needs to know how many tiers there are.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
-from omics.cache.entry import CacheEntry, Selector
+from omics.cache.entry import CacheEntry, Selector, document_text
 from omics.cache.hierarchy import Lookup, TieredCache
 from omics.cache.invalidation import Invalidator
 from omics.cache.keys import cache_key, canonical_json, normalise_text
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     from omics.search.engine import SearchEngine
 
 DEFAULT_NAMESPACE = "omics:cache"
+L3_FILE = "cache.sqlite3"  # the L3 tier's SQLite file in the data directory
 DOCUMENT_SUFFIX = ":document"
 DEFAULT_FLIGHT_TTL = 600  # seconds; above the search task's hard time limit
 
@@ -103,7 +103,7 @@ class CacheSystem:
         tiers: list[Tier] = [
             MemoryTier(settings.l1_size, settings.l1_ttl),
             l2,
-            SqliteTier(data_dir / "cache.sqlite3", settings.l3_ttl, settings.l3_max_entries),
+            SqliteTier(data_dir / L3_FILE, settings.l3_ttl, settings.l3_max_entries),
         ]
         cache = TieredCache(tiers, stats)
         return cls(
@@ -153,7 +153,7 @@ class CacheSystem:
         ranked hit, possibly megabytes), goes to L3 only, beside the entry: it is read only to
         rebuild a search that Redis lost, and would make every hit slow if it rode along.
         """
-        entry = self.store(request, corpus_version, json.dumps(search, separators=(",", ":")))
+        entry = self.store(request, corpus_version, search)
         if document is not None:
             self.cache.put_into(
                 ("l3",),
@@ -161,7 +161,7 @@ class CacheSystem:
                     entry.key + DOCUMENT_SUFFIX,
                     entry.query,
                     corpus_version,
-                    json.dumps(document),
+                    document_text(document),
                     entry.stored_at,
                 ),
             )
@@ -183,13 +183,13 @@ class CacheSystem:
         entry = self.cache.read_from("l3", key + DOCUMENT_SUFFIX)
         return entry.document() if entry is not None else None
 
-    def store(self, request: SearchRequest, corpus_version: int, document_json: str) -> CacheEntry:
+    def store(self, request: SearchRequest, corpus_version: int, document: dict[str, Any]) -> CacheEntry:
         """Keep a completed search's document in every tier, under the key users will hit."""
         entry = CacheEntry(
             cache_key(request, corpus_version),
             normalise_text(request.query),
             corpus_version,
-            document_json,
+            document_text(document),
             time.time(),
         )
         self.cache.put(entry)

@@ -125,6 +125,22 @@ class RedisTier:
         backend = RedisCache(host=client, key_prefix=f"{namespace}:entry:", default_timeout=ttl)
         return cls(backend, client, namespace, ttl)
 
+    def entries_after(self, position: str, count: int) -> list[tuple[str, CacheEntry | None]]:
+        """Up to ``count`` ``(position, entry)`` pairs after ``position`` ("" first) in index
+        order (None: expired meanwhile): a resumable walk for ``python app.py migrate``."""
+        low = b"(" + position.encode() if position else b"-"
+        members = [as_bytes(m) for m in self._client.zrangebylex(self._index, low, b"+", start=0, num=count)]
+        return [(member.decode(), self.get(member.split(b"\0", 1)[1].decode())) for member in members]
+
+    def rewrite(self, entry: CacheEntry) -> bool:
+        """Replace a stored entry's payload, keeping its expiry; False when it expired meanwhile."""
+        with self._guard():
+            remaining = self._client.ttl(f"{self._backend.key_prefix}{entry.key}")
+            if remaining <= 0:
+                return False
+            self._backend.set(entry.key, entry.to_json(), timeout=remaining)
+        return True
+
     @contextmanager
     def _guard(self) -> Iterator[None]:
         if time.monotonic() < self._closed_until:
@@ -262,6 +278,25 @@ class SqliteTier:
                     (excess,),
                 )
         return max(excess, 0)
+
+    def entries_after(self, position: str, count: int) -> list[tuple[str, CacheEntry | None]]:
+        """Up to ``count`` ``(key, entry)`` pairs with keys after ``position`` ("" first), in key
+        order: a resumable walk for ``python app.py migrate``."""
+        with self._connection() as connection:
+            rows = connection.execute(
+                "SELECT key, query, corpus_version, payload, stored_at FROM cache_entries"
+                " WHERE key > ? ORDER BY key LIMIT ?",
+                (position, count),
+            ).fetchall()
+        return [(row[0], CacheEntry(*row)) for row in rows]
+
+    def rewrite(self, entry: CacheEntry) -> bool:
+        """Replace a stored entry's payload, keeping its expiry and recency."""
+        with self._connection() as connection:
+            updated = connection.execute(
+                "UPDATE cache_entries SET payload = ? WHERE key = ?", (entry.payload, entry.key)
+            ).rowcount
+        return bool(updated)
 
     def remove(self, selector: Selector) -> int:
         where, parameters = _sql_condition(selector)

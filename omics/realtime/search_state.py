@@ -4,6 +4,10 @@ A search is a hash (status, progress, owner, the request, summary of the outcome
 completed, a list holding every ranked result in order, so a page is one ``LRANGE`` and a
 cursor over a stored search never skips or repeats a result. The WebSocket only accelerates
 what this store already says. All keys of one search share a hash tag and expire together.
+
+The hash's ``format`` field (:data:`omics.formats.SEARCH`) is written together with the result
+rows and is also their version: rows are upgraded on read (:data:`omics.formats.RESULT`), and
+:meth:`SearchStore.upgrade` rewrites a search in place for ``python app.py migrate``.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +24,28 @@ import redis
 from redis.typing import EncodableT, FieldT
 
 from omics.connections.redis import as_text
+from omics.formats import RESULT, SEARCH, Progress
 from omics.realtime.keys import ACTIVE_INDEX, TERMINAL_STATUSES, results_key, state_key
 from omics.search.request import SearchRequest, request_from_dict, request_to_dict
+
+
+@dataclass(frozen=True)
+class SearchesStep:
+    """``python app.py migrate`` over Redis: every stored search whose rows are older than
+    the current format, walked with ``SCAN`` (position: the cursor)."""
+
+    store: SearchStore
+    batch: int = 500
+    name: str = "searches (redis)"
+
+    def run(self, position: str, dry_run: bool) -> Iterator[Progress]:
+        cursor = int(position or 0)
+        while True:
+            cursor, ids = self.store.scan(cursor, self.batch)
+            changed = sum(self.store.upgrade(search_id, dry_run) for search_id in ids)
+            yield Progress(str(cursor), len(ids), changed)
+            if cursor == 0:
+                return
 
 
 @dataclass
@@ -40,6 +64,7 @@ class SearchState:
     parsed: dict[str, Any]
     error: dict[str, Any] | None
     created: float
+    format: int = SEARCH.current
 
     @property
     def terminal(self) -> bool:
@@ -91,6 +116,7 @@ class SearchStore:
             parsed=json.loads(raw.get("parsed", "{}")),
             error=json.loads(raw["error"]) if "error" in raw else None,
             created=float(raw.get("created", 0)),
+            format=SEARCH.version_of(raw),
         )
 
     def count_delivery(self, search_id: str) -> int:
@@ -127,6 +153,7 @@ class SearchStore:
                     "stored": len(rows),
                     "facets": json.dumps(document["facets"]),
                     "parsed": json.dumps(document["parsed"]),
+                    SEARCH.version_field: SEARCH.current,
                 },
                 pipe,
             )
@@ -139,11 +166,20 @@ class SearchStore:
         )
 
     def page(
-        self, search_id: str, offset: int, size: int, materialise: Callable[[dict[str, Any]], dict[str, Any]]
+        self,
+        state: SearchState,
+        offset: int,
+        size: int,
+        materialise: Callable[[dict[str, Any]], dict[str, Any]],
     ) -> list[dict[str, Any]]:
-        """Results ``offset..offset+size``; compact rows are materialised once and written back."""
+        """Results ``offset..offset+size`` in the current format; compact rows are materialised
+        once and written back."""
+        search_id = state.id
         key = results_key(search_id)
-        rows = [json.loads(row) for row in self._client.lrange(key, offset, offset + size - 1)]
+        rows = [
+            RESULT.upgrade_from(state.format, json.loads(row))
+            for row in self._client.lrange(key, offset, offset + size - 1)
+        ]
         for index, row in enumerate(rows):
             if "hit" in row:
                 rows[index] = materialise(row["hit"])
@@ -151,6 +187,37 @@ class SearchStore:
                 with contextlib.suppress(redis.ResponseError):
                     self._client.lset(key, offset + index, json.dumps(rows[index], sort_keys=True))
         return rows
+
+    def scan(self, cursor: int, count: int) -> tuple[int, list[str]]:
+        """One ``SCAN`` step over the stored searches: ``(next cursor, search ids)``, 0 when done."""
+        cursor, keys = self._client.scan(cursor, match=state_key("*"), count=count, _type="hash")
+        ids = [as_text(key)[len(state_key("")) - 1 : -1] for key in keys if as_text(key).endswith("}")]
+        return int(cursor), ids
+
+    def upgrade(self, search_id: str, dry_run: bool = False) -> bool:
+        """Rewrite one search's result rows in the current format; False when already current.
+
+        Runs as a transaction watching both keys, so a worker completing the search meanwhile
+        (which writes current rows itself) is never overwritten with older ones.
+        """
+        outdated = False
+
+        def rewrite(pipe: redis.client.Pipeline) -> None:
+            nonlocal outdated
+            raw = pipe.hgetall(state_key(search_id))
+            outdated = bool(raw) and "status" in raw and not SEARCH.is_current(raw)
+            if not outdated or dry_run:
+                return
+            version = SEARCH.version_of(raw)
+            rows = pipe.lrange(results_key(search_id), 0, -1)
+            pipe.multi()
+            for index, row in enumerate(rows):
+                upgraded = RESULT.upgrade_from(version, json.loads(row))
+                pipe.lset(results_key(search_id), index, json.dumps(upgraded, sort_keys=True))
+            pipe.hset(state_key(search_id), SEARCH.version_field, SEARCH.current)
+
+        self._client.transaction(rewrite, state_key(search_id), results_key(search_id))
+        return outdated
 
     def stale(self, older_than: float) -> list[str]:
         """Searches created before ``older_than`` that were never seen finishing."""

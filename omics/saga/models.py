@@ -30,6 +30,7 @@ class SagaRow(SagaBase):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(index=True)
     compensation_attempts: Mapped[int] = mapped_column(default=0)
+    record_format: Mapped[int | None] = mapped_column(default=None)  # omics.formats.SAGA
 
 
 class StepRow(SagaBase):

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from omics.formats import SAGA, add_missing_columns
 from omics.saga.models import SagaBase, SagaRow, StepRow
 
 
@@ -108,6 +109,7 @@ class SagaStore:
     @staticmethod
     def create_schema(engine: Engine) -> None:
         SagaBase.metadata.create_all(engine)
+        add_missing_columns(engine, SagaBase.metadata)
 
     def create(self, kind: str, steps: Iterable[str], params: dict[str, Any], owner: str | None) -> str:
         saga_id = uuid.uuid4().hex
@@ -119,6 +121,7 @@ class SagaStore:
                     kind=kind,
                     status="running",
                     owner=owner,
+                    record_format=SAGA.current,
                     params=json.dumps(params),
                     counts="{}",
                     created_at=now,

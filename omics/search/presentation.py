@@ -45,10 +45,13 @@ def with_references(view: dict[str, Any], record: Series | None) -> dict[str, An
     Stored results keep names, the shape every release reads (a rolling upgrade shares them);
     organisms become ``{"name", "taxon_id"}`` and platforms ``{"accession", "title"}`` only on
     the way out, from the record's own ids and titles where it has them. A view that already
-    holds objects (written by a later release) is returned as it is.
+    holds objects (written by a later release) is returned as it is. A result upgraded from
+    before results kept ``submission_date`` (null) gets the record's.
     """
     extra = record.extra if record is not None else {}
     out = dict(view)
+    if "submission_date" in out and out["submission_date"] is None and record is not None:
+        out["submission_date"] = record.submission_date  # a result stored before it was kept
     if "organisms" in out and all(isinstance(name, str) for name in out["organisms"]):
         out["organisms"] = organism_objects(out["organisms"], extra.get("taxon_ids"))
     if "platforms" in out and all(isinstance(name, str) for name in out["platforms"]):

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from omics.formats import API_KEY
 from omics.security.models import ApiKey, User, utcnow
 from omics.security.roles import KEY_SCOPES, Permission, permissions_for
 
@@ -60,9 +61,6 @@ def _validate_scopes(user: User, scopes: list[str] | None) -> list[str]:
     return wanted
 
 
-KEY_RECORD_FORMAT = 2  # rows carry ``api_version`` (format 1: NULL there and in ``record_format``)
-
-
 def create_key(
     session: Session,
     user: User,
@@ -82,7 +80,7 @@ def create_key(
         scopes=" ".join(_validate_scopes(user, scopes)),
         expires_at=utcnow() + lifetime,
         api_version=api_version,
-        record_format=KEY_RECORD_FORMAT,
+        record_format=API_KEY.current,
     )
     session.add(record)
     session.flush()
@@ -109,6 +107,13 @@ def authenticate_key(session: Session, presented: str, ip: str | None) -> ApiKey
         raise KeyRejected("disabled", record.id)
     record.last_used_at, record.last_used_ip = now, ip
     return record
+
+
+def pinned_version(record: ApiKey) -> str | None:
+    """The API version the key is pinned to, its row upgraded on read (format 1 had no pin)."""
+    row = {"api_version": record.api_version, "record_format": record.record_format}
+    version: str | None = API_KEY.upgrade(row)["api_version"]
+    return version
 
 
 def effective_scopes(record: ApiKey) -> frozenset[Permission]:

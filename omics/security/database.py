@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from omics.config import Settings
+from omics.formats import add_missing_columns
 from omics.security.models import GENESIS_HASH, AuditHead, Base
 from omics.security.oauth import models as _oauth_tables  # noqa: F401  (registers the OAuth tables)
 
@@ -67,32 +68,13 @@ class Database:
     def create_schema(self) -> None:
         """Create missing tables and columns and the audit head row (idempotent, safe to race)."""
         Base.metadata.create_all(self.engine)
-        self._add_missing_columns()
+        add_missing_columns(self.engine, Base.metadata)
         try:
             with self.transaction() as session:
                 if session.get(AuditHead, 1) is None:
                     session.add(AuditHead(id=1, seq=0, last_hash=GENESIS_HASH))
         except IntegrityError:
             pass  # another process created the head row at the same moment
-
-    def _add_missing_columns(self) -> None:
-        """Add nullable columns a newer release declared to tables an older release created.
-
-        Additive only (a rolling upgrade runs the older release beside this one, and it never
-        names these columns); a column added by another process meanwhile is not an error.
-        """
-        existing = inspect(self.engine)
-        for table in Base.metadata.sorted_tables:
-            present = {column["name"] for column in existing.get_columns(table.name)}
-            for column in table.columns:
-                if column.name in present or not column.nullable:
-                    continue
-                kind = column.type.compile(dialect=self.engine.dialect)
-                try:
-                    with self.engine.begin() as connection:
-                        connection.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
-                except (OperationalError, ProgrammingError):
-                    pass  # added by a process that started at the same moment
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -122,7 +122,7 @@ def _key_identity(presented: str) -> Identity:
                 method="api_key",
                 permissions=frozenset(p.value for p in api_keys.effective_scopes(record)),
                 key_id=record.id,
-                api_version=record.api_version,
+                api_version=api_keys.pinned_version(record),
             )
     except api_keys.KeyRejected as rejected:
         audit_request(

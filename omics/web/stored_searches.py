@@ -56,7 +56,7 @@ def present(state: SearchState, cursor: str | None, page_size: int | None) -> di
     except InvalidCursor as exc:
         raise ApiError(400, str(exc), details={"cursor": cursor}) from exc
     completed = state.status == "completed"
-    results = current_state().services.store.page(state.id, offset, size, _materialise) if completed else []
+    results = current_state().services.store.page(state, offset, size, _materialise) if completed else []
     more = completed and results and offset + len(results) < state.stored
     body: dict[str, Any] = {
         "id": state.id,

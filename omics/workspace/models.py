@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import Engine, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from omics.formats import add_missing_columns
 from omics.security.models import utcnow
 
 
@@ -29,6 +30,7 @@ class Shortlist(WorkspaceBase):
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    record_format: Mapped[int | None] = mapped_column(default=None)  # omics.formats.SHORTLIST
 
     items: Mapped[list[ShortlistItem]] = relationship(
         back_populates="shortlist",
@@ -52,5 +54,6 @@ class ShortlistItem(WorkspaceBase):
 
 
 def create_tables(engine: Engine) -> None:
-    """Create the workspace tables that are missing (``checkfirst``: safe on every start)."""
+    """Create the workspace tables and columns that are missing (safe on every start)."""
     WorkspaceBase.metadata.create_all(engine)
+    add_missing_columns(engine, WorkspaceBase.metadata)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from omics.formats import SHORTLIST
 from omics.security.models import utcnow
 from omics.workspace.models import Shortlist, ShortlistItem
 
@@ -48,7 +49,7 @@ def create(session: Session, owner: str, name: str) -> Shortlist:
     if (count or 0) >= MAX_SHORTLISTS:
         raise ShortlistError(f"at most {MAX_SHORTLISTS} shortlists per account", "too_many_shortlists")
     _check_name_free(session, owner, name)
-    shortlist = Shortlist(id=uuid.uuid4().hex, owner=owner, name=name)
+    shortlist = Shortlist(id=uuid.uuid4().hex, owner=owner, name=name, record_format=SHORTLIST.current)
     session.add(shortlist)
     session.flush()
     return shortlist

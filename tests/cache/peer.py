@@ -6,7 +6,6 @@ Commands: ``store QUERY``, ``lookup QUERY`` (prints the answering tier or ``miss
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -21,7 +20,7 @@ def main(redis_url: str, data_dir: str, namespace: str, version: int) -> None:
     for line in sys.stdin:
         command, _, query = line.rstrip("\n").partition(" ")
         if command == "store":
-            system.store(SearchRequest(query), version, json.dumps({"query": query}))
+            system.store(SearchRequest(query), version, {"query": query})
             print("stored", flush=True)
         elif command == "lookup":
             print(system.lookup(SearchRequest(query), version).tier or "miss", flush=True)

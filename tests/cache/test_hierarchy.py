@@ -3,8 +3,8 @@ eviction, durability across a Redis flush, version invalidation, analytics."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
+from typing import Any
 
 import redis
 
@@ -14,8 +14,8 @@ from omics.search.request import SearchFilters, SearchRequest
 MakeSystem = Callable[..., CacheSystem]
 
 
-def _document(query: str, accessions: list[str]) -> str:
-    return json.dumps({"query": query, "results": [{"accession": a} for a in accessions]})
+def _document(query: str, accessions: list[str]) -> dict[str, Any]:
+    return {"query": query, "results": [{"accession": a} for a in accessions]}
 
 
 def test_spellings_of_one_search_share_a_key_and_the_version_changes_it() -> None:

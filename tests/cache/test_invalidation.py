@@ -3,7 +3,6 @@ query, by prefix, all), event (corpus version change) and time (TTL)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -111,7 +110,7 @@ def test_a_corpus_version_change_clears_the_other_process_too(make_system: MakeS
 def test_entries_expire_by_ttl_in_each_tier(make_system: MakeSystem) -> None:
     system = make_system(l1_ttl=1, l2_ttl=1, l3_ttl=2)
     request = SearchRequest("psoriasis")
-    system.store(request, 1, json.dumps({"query": "psoriasis"}))
+    system.store(request, 1, {"query": "psoriasis"})
     assert system.lookup(request, 1).tier == "l1"
     time.sleep(1.2)
     system.cache.remove(Selector("all"), ["l1"])  # a promotion would otherwise refresh L1

@@ -3,7 +3,6 @@ answering with the wrong search."""
 
 from __future__ import annotations
 
-import json
 import socket
 import subprocess
 import threading
@@ -93,8 +92,8 @@ def test_a_redis_outage_falls_back_to_l1_and_l3_without_wrong_answers(
     url, server = doomed_redis
     system = make_system(url)
     kept, other = SearchRequest("rheumatoid arthritis"), SearchRequest("osteoarthritis")
-    system.store(kept, 1, json.dumps({"query": "rheumatoid arthritis", "results": ["GSE1"]}))
-    system.store(other, 1, json.dumps({"query": "osteoarthritis", "results": ["GSE2"]}))
+    system.store(kept, 1, {"query": "rheumatoid arthritis", "results": ["GSE1"]})
+    system.store(other, 1, {"query": "osteoarthritis", "results": ["GSE2"]})
     server.kill()
     server.wait()
 
@@ -111,6 +110,6 @@ def test_a_redis_outage_falls_back_to_l1_and_l3_without_wrong_answers(
     assert system.lookup(other, 2).entry is None  # a newer corpus is never answered from older entries
     assert time.perf_counter() - started < 1.0  # the dead tier is skipped, not waited on
 
-    system.store(SearchRequest("gout"), 1, json.dumps({"query": "gout"}))  # writes survive too
+    system.store(SearchRequest("gout"), 1, {"query": "gout"})  # writes survive too
     assert system.lookup(SearchRequest("gout"), 1).tier == "l1"
     assert system.stats.flush() is False  # counters are kept for when Redis returns
