@@ -55,7 +55,7 @@ def test_python_app_py_runs_everything_in_one_process_and_stops_cleanly(tmp_path
         created = submit(base, {"query": "rheumatoid arthritis"})
         events, close_code = read_events(connect(f"ws://127.0.0.1:{port}", created["links"]["events"]))
         assert events[-1]["type"] == "completed" and close_code == 1000
-        assert "ncbi.nlm.nih.gov/geo" in requests.get(f"{base}/static/page/page.js", timeout=10).text
+        assert "ncbi.nlm.nih.gov/geo" in requests.get(f"{base}/static/page/common.js", timeout=10).text
         redis_pid = _embedded_redis_pid(tmp_path / "data")
         assert _alive(redis_pid)
     finally:
