@@ -32,7 +32,8 @@ from omics.security.cli import flower_basic_auth
 from omics.security.database import Database
 from omics.security.state import SecurityState
 from omics.security.tokens import Blocklist
-from omics.web import auth, discovery, errors, metrics, rate_limits, state, submission
+from omics.telemetry import configure_logging, configure_tracing
+from omics.web import auth, discovery, errors, metrics, rate_limits, state, submission, telemetry
 from omics.web.extensions import sock
 from tasks import discovery as tasks_discovery
 from tasks.celery_app import OmicsCelery, create_celery
@@ -74,6 +75,7 @@ def create_app(
         ),
     )
     errors.init_app(app)
+    telemetry.init_app(app, role)  # the correlation id first: every later hook may log
     metrics.init_app(app)
     sock.init_app(app)
     auth.init_app(app, settings)  # identifies the caller, so before the rate limits count them
@@ -315,8 +317,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     args = build_parser().parse_args(argv)
+    configure_tracing(args.command or "all")  # before any Celery app or Flask app is made
     func: Callable[[Settings, argparse.Namespace], None] = args.func
     func(Settings.from_env(), args)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
-from omics.realtime.event_log import is_terminal
+from omics.realtime.event_log import is_terminal, trace_of
 from omics.realtime.hub import REDIS_LOST, RESYNC
 from omics.web.extensions import sock
 from omics.web.identity import current_identity
@@ -25,6 +25,7 @@ from omics.web.metrics import WEBSOCKETS_OPENED
 from omics.web.schemas import EventsQuerySchema, load_query
 from omics.web.state import current_state
 from omics.web.stored_searches import owned_search
+from omics.web.telemetry import delivering
 
 bp = Blueprint("events", __name__)
 
@@ -63,17 +64,19 @@ class _Forwarder:
             self.catch_up()
             if seq <= self.last:
                 return
-        self.ws.send(text)
-        self.last = seq
-        self.finished = terminal
+        self._deliver(seq, text, terminal)
 
     def catch_up(self) -> None:
         """Send every stored event after the last one sent (replay, gaps, resync)."""
         for seq, text in current_state().services.events.replay(self.search_id, self.last):
             if seq == self.last + 1 and not self.finished:
-                self.ws.send(text)
-                self.last = seq
-                self.finished = is_terminal(text)
+                self._deliver(seq, text, is_terminal(text))
+
+    def _deliver(self, seq: int, text: str, terminal: bool) -> None:
+        with delivering(self.search_id, seq, trace_of(text)):
+            self.ws.send(text)
+        self.last = seq
+        self.finished = terminal
 
 
 @sock.route("/api/v2/searches/<search_id>/events", bp=bp)

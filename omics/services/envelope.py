@@ -1,6 +1,7 @@
 """The envelope every inter-service message carries: schema version, correlation id, trace context.
 
-Celery commands carry it in their message headers, events in their JSON body. A receiver reads
+Celery commands carry it in their message headers (``tasks.messages``), events as the same
+top-level fields of their JSON body (``omics.realtime.event_log``). A receiver reads
 it with :func:`open_envelope`, which refuses (with :class:`UnreadableMessage`, a clear reason,
 never a crash) a message of a schema it does not know, so an old worker meeting a newer
 producer logs and drops the message instead of failing on it again and again.
@@ -13,6 +14,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from omics.telemetry import current_correlation_id, current_trace, new_correlation_id
 
 SCHEMA = "omics_schema"
 CORRELATION_ID = "omics_correlation_id"
@@ -36,6 +39,11 @@ class Envelope:
     schema: int = SCHEMA_VERSION
     sent_at: float = field(default_factory=time.time)
 
+    @classmethod
+    def current(cls) -> Envelope:
+        """The envelope of a message sent now: the current correlation id and trace context."""
+        return cls(current_correlation_id() or new_correlation_id(), current_trace())
+
     def headers(self) -> dict[str, Any]:
         return {
             SCHEMA: self.schema,
@@ -56,4 +64,10 @@ def open_envelope(headers: Mapping[str, Any] | None) -> Envelope:
     if not isinstance(correlation_id, str) or not correlation_id:
         raise UnreadableMessage("no correlation id")
     trace = headers.get(TRACE) or {}
-    return Envelope(correlation_id, dict(trace), int(schema), float(headers.get(SENT_AT) or 0.0))
+    if not isinstance(trace, Mapping) or not all(isinstance(value, str) for value in trace.values()):
+        raise UnreadableMessage("trace context is not a map of strings")
+    try:
+        sent_at = float(headers.get(SENT_AT) or 0.0)
+    except (TypeError, ValueError):
+        raise UnreadableMessage("sent-at is not a number") from None
+    return Envelope(correlation_id, {str(key): value for key, value in trace.items()}, int(schema), sent_at)
