@@ -5,7 +5,7 @@ Framework-free (OpenTelemetry and the standard library only): Flask is instrumen
 """
 
 from omics.telemetry.correlation import correlation_scope, current_correlation_id, new_correlation_id
-from omics.telemetry.logs import JsonFormatter, configure_logging
+from omics.telemetry.logs import ContextFilter, JsonFormatter, configure_logging
 from omics.telemetry.tracing import (
     add_span_processor,
     configure_tracing,
@@ -16,6 +16,7 @@ from omics.telemetry.tracing import (
 )
 
 __all__ = [
+    "ContextFilter",
     "JsonFormatter",
     "add_span_processor",
     "configure_logging",

@@ -16,7 +16,7 @@ from omics.telemetry.tracing import trace_ids
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s %(trace_id)s]: %(message)s"
 
 
-class _ContextFilter(logging.Filter):
+class ContextFilter(logging.Filter):
     """Stamps each record with the correlation, trace and span ids of the code that logged it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -50,7 +50,7 @@ def configure_logging(level: int = logging.INFO, log_format: str | None = None) 
     """Log to stderr as JSON (or text with ``OMICS_LOG_FORMAT=text``), every line with its ids."""
     chosen = log_format or os.environ.get("OMICS_LOG_FORMAT", "json")
     handler = logging.StreamHandler()
-    handler.addFilter(_ContextFilter())
+    handler.addFilter(ContextFilter())
     handler.setFormatter(JsonFormatter() if chosen == "json" else logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
