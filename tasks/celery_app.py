@@ -16,6 +16,7 @@ import celeryconfig
 from omics.cache.system import CacheSystem, shared_cache
 from omics.config import Settings
 from omics.connections.redis import resolve_redis_url
+from omics.connections.sentinel import sentinel_target
 from omics.runtime.search_services import SearchServices
 from tasks.messages import instrument
 
@@ -58,6 +59,22 @@ def create_celery(settings: Settings) -> OmicsCelery:
         beat_schedule=celeryconfig.periodic_tasks(settings.cache.warm_interval),
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
     )
+    target = sentinel_target(redis_url)
+    if target is not None:
+        url, options = target.celery_urls()
+        app.conf.update(
+            broker_url=url,
+            result_backend=url,
+            broker_transport_options={**celeryconfig.broker_transport_options, **options},
+            result_backend_transport_options={**celeryconfig.result_backend_transport_options, **options},
+            # A command sent during a failover waits for the promoted replica instead of failing.
+            task_publish_retry_policy={
+                "max_retries": 40,
+                "interval_start": 0.1,
+                "interval_step": 0.25,
+                "interval_max": 1.0,
+            },
+        )
     for module in TASK_MODULES:
         __import__(module)
     return app
