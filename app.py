@@ -319,7 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> None:
     configure_logging()
     args = build_parser().parse_args(argv)
-    configure_tracing(args.command or "all")  # before any Celery app or Flask app is made
+    if args.func is not run_web:  # gunicorn's forked workers configure their own (create_app)
+        configure_tracing(args.command or "all")  # before any Celery app or Flask app is made
     func: Callable[[Settings, argparse.Namespace], None] = args.func
     func(Settings.from_env(), args)
 
