@@ -36,6 +36,7 @@ from omics.security.database import Database
 from omics.security.oauth.cli import add_commands as add_oauth_commands
 from omics.security.state import SecurityState
 from omics.security.tokens import Blocklist
+from omics.telemetry import configure_logging, configure_tracing
 from omics.web import (
     auth,
     discovery,
@@ -47,6 +48,7 @@ from omics.web import (
     signing,
     state,
     submission,
+    telemetry,
     versioning,
 )
 from omics.web.extensions import sock
@@ -90,6 +92,7 @@ def create_app(
         ),
     )
     errors.init_app(app)
+    telemetry.init_app(app, role)  # the correlation id first: every later hook may log
     metrics.init_app(app)
     sock.init_app(app)
     auth.init_app(app, settings)  # identifies the caller, so before the rate limits count them
@@ -366,8 +369,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     args = build_parser().parse_args(argv)
+    if args.func is not run_web:  # gunicorn's forked workers configure their own (create_app)
+        configure_tracing(args.command or "all")  # before any Celery app or Flask app is made
     func: Callable[[Settings, argparse.Namespace], None] = args.func
     func(Settings.from_env(), args)
 

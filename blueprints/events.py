@@ -19,7 +19,7 @@ from typing import Any
 from flask import Blueprint, g, request
 
 from omics.api import Version
-from omics.realtime.event_log import is_terminal
+from omics.realtime.event_log import is_terminal, trace_of
 from omics.realtime.hub import REDIS_LOST, RESYNC
 from omics.web.extensions import sock
 from omics.web.identity import current_identity
@@ -27,6 +27,7 @@ from omics.web.metrics import WEBSOCKETS_OPENED
 from omics.web.schemas import EventsQuerySchema, load_query
 from omics.web.state import current_state
 from omics.web.stored_searches import owned_search
+from omics.web.telemetry import delivering
 from omics.web.versioning import event_text, request_version
 
 bp = Blueprint("events", __name__)
@@ -67,17 +68,19 @@ class _Forwarder:
             self.catch_up()
             if seq <= self.last:
                 return
-        self.ws.send(event_text(text, self.version))
-        self.last = seq
-        self.finished = terminal
+        self._deliver(seq, text, terminal)
 
     def catch_up(self) -> None:
         """Send every stored event after the last one sent (replay, gaps, resync)."""
         for seq, text in current_state().services.events.replay(self.search_id, self.last):
             if seq == self.last + 1 and not self.finished:
-                self.ws.send(event_text(text, self.version))
-                self.last = seq
-                self.finished = is_terminal(text)
+                self._deliver(seq, text, is_terminal(text))
+
+    def _deliver(self, seq: int, text: str, terminal: bool) -> None:
+        with delivering(self.search_id, seq, trace_of(text)):
+            self.ws.send(event_text(text, self.version))
+        self.last = seq
+        self.finished = terminal
 
 
 @sock.route("/api/v2/searches/<search_id>/events", bp=bp)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CORPUS = REPOSITORY_ROOT / "data" / "geo_series.jsonl.gz"
@@ -170,6 +171,23 @@ class DiscoverySettings:
         return _int_fields_from_env(cls, "OMICS_SERVICE_")
 
 
+def redis_url_from_env() -> str | None:
+    """``REDIS_URL``; or, when ``OMICS_REDIS_SENTINELS`` names Sentinels, the Sentinel URL every
+    Redis client of the process understands (see ``omics.connections.redis``):
+    ``redis+sentinel://[:password@]host:port,host:port/<master>/<db>``, the master from
+    ``OMICS_REDIS_SENTINEL_MASTER`` (default ``mymaster``), password and database number from
+    ``REDIS_URL`` when it is set too."""
+    plain = os.environ.get("REDIS_URL") or None
+    sentinels = os.environ.get("OMICS_REDIS_SENTINELS", "").replace(" ", "")
+    if not sentinels:
+        return plain
+    parts = urlsplit(plain or "redis://")
+    auth = f":{parts.password}@" if parts.password else ""
+    database = parts.path.strip("/") or "0"
+    master = os.environ.get("OMICS_REDIS_SENTINEL_MASTER") or "mymaster"
+    return f"redis+sentinel://{auth}{sentinels}/{master}/{database}"
+
+
 @dataclass
 class IngestSettings:
     """NCBI E-utilities access and the ingestion saga's bounds (see ``omics/ingest``).
@@ -258,7 +276,7 @@ class Settings:
         return cls(
             data_dir=data_dir,
             corpus_path=Path(os.environ.get("OMICS_CORPUS", str(SHIPPED_CORPUS))),
-            redis_url=os.environ.get("REDIS_URL") or None,
+            redis_url=redis_url_from_env(),
             host=os.environ.get("OMICS_HOST", "127.0.0.1"),
             port=_env_int("PORT", 5000),
             secret_key=os.environ.get("OMICS_SECRET_KEY") or persistent_secret(data_dir, "secret_key"),

@@ -16,16 +16,20 @@ import celeryconfig
 from omics.cache.system import CacheSystem, shared_cache
 from omics.config import Settings
 from omics.connections.redis import resolve_redis_url
+from omics.connections.sentinel import sentinel_target
 from omics.runtime.search_services import SearchServices
+from tasks.messages import instrument
 
 TASK_MODULES = ("tasks.searching", "tasks.maintenance", "tasks.warming")
+# Every task checks the envelope of its message before it runs (see ``tasks.messages``).
+TASK_BASE = "tasks.messages:EnvelopedTask"
 
 
 class OmicsCelery(Celery):  # type: ignore[misc]  # celery ships no type hints
     """A Celery app that knows the settings and the Redis of the process that created it."""
 
     def __init__(self, settings: Settings, redis_url: str) -> None:
-        super().__init__("omics", set_as_current=False)
+        super().__init__("omics", set_as_current=False, task_cls=TASK_BASE)
         self.omics_settings = settings
         self.redis_url = redis_url
 
@@ -45,6 +49,7 @@ def create_celery(settings: Settings) -> OmicsCelery:
     ``worker_main``, the all-in-one run) makes its own app current, and creating another app
     later (a second role, a test) must not move the tasks of that worker onto it.
     """
+    instrument("all")  # a role that configured tracing first keeps its own service name
     redis_url = resolve_redis_url(settings.redis_url, settings.data_dir)
     app = OmicsCelery(settings, redis_url)
     app.config_from_object(celeryconfig)
@@ -54,6 +59,22 @@ def create_celery(settings: Settings) -> OmicsCelery:
         beat_schedule=celeryconfig.periodic_tasks(settings.cache.warm_interval),
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
     )
+    target = sentinel_target(redis_url)
+    if target is not None:
+        url, options = target.celery_urls()
+        app.conf.update(
+            broker_url=url,
+            result_backend=url,
+            broker_transport_options={**celeryconfig.broker_transport_options, **options},
+            result_backend_transport_options={**celeryconfig.result_backend_transport_options, **options},
+            # A command sent during a failover waits for the promoted replica instead of failing.
+            task_publish_retry_policy={
+                "max_retries": 40,
+                "interval_start": 0.1,
+                "interval_step": 0.25,
+                "interval_max": 1.0,
+            },
+        )
     for module in TASK_MODULES:
         __import__(module)
     return app

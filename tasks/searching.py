@@ -8,6 +8,7 @@ event. Any failure ends the search with a ``failed`` event; the client never wai
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -16,6 +17,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 import celeryconfig
 from omics.search.presentation import completed_document
+from omics.telemetry import stage_spans
 from tasks.celery_app import omics_app
 
 log = logging.getLogger(__name__)
@@ -39,11 +41,9 @@ def run_search(self: Any, search_id: str) -> str:
         lifecycle.fail(search_id, "poison", "the search failed its workers repeatedly")
         return "failed"
     lifecycle.advance(search_id, "started", 0, {})
+    report = stage_spans(functools.partial(lifecycle.advance, search_id))
     try:
-        outcome = services.engine.search(
-            state.request,
-            lambda stage, progress, detail: lifecycle.advance(search_id, stage, progress, detail),
-        )
+        outcome = services.engine.search(state.request, report)
         document = completed_document(services.engine, state.request, outcome)
     except SoftTimeLimitExceeded:
         lifecycle.fail(search_id, "timeout", "the search took too long")

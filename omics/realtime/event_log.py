@@ -6,13 +6,15 @@ event carries an idempotency key (the pipeline stage, or ``terminal``): a redeli
 task that reports a stage again gets the seq of the first report back and emits nothing, so the
 sequence seen by clients never repeats or skips a number, and a search has exactly one terminal
 event (``completed`` or ``failed``). ``emitted_at`` (unix seconds) lets clients and the
-fan-out benchmark measure delivery latency.
+fan-out benchmark measure delivery latency. Every event also carries the message envelope's
+fields (``omics_schema``, ``omics_correlation_id``, ``omics_sent_at``, ``omics_trace``: see
+``omics.services.envelope``), so a receiver can refuse one it cannot read and a socket's
+delivery joins the trace of the search that caused it.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import redis
@@ -20,6 +22,7 @@ from redis.typing import StreamEntry
 
 from omics.connections.redis import as_text
 from omics.realtime.keys import EVENTS_CHANNEL, TERMINAL_EVENT_TYPES, ledger_key, stream_key, watch_key
+from omics.services.envelope import TRACE, Envelope, UnreadableMessage, open_envelope
 
 STREAM_MAXLEN = 1000
 STREAM_KINDS = ("search", "ingestion", "user")
@@ -53,7 +56,9 @@ class EventLog:
 
     def emit(self, search_id: str, key: str, event: dict[str, Any]) -> int:
         """Append ``event`` once per ``(search_id, key)`` and return its seq."""
-        stamped = {self._kind: search_id, **event, "emitted_at": round(time.time(), 6)}
+        envelope = Envelope.current()
+        stamped = {self._kind: search_id, **event, **envelope.headers()}
+        stamped["emitted_at"] = round(envelope.sent_at, 6)
         body = json.dumps(stamped, separators=(",", ":"), sort_keys=True)
         args: list[str | int] = [EVENTS_CHANNEL, key, body, STREAM_MAXLEN, self._ttl]
         keys = [stream_key(search_id, self._kind), ledger_key(search_id, self._kind)]
@@ -77,10 +82,28 @@ def parse_published(message: str) -> tuple[str, int, str, bool]:
     """``(watch key, seq, json text, is terminal)`` of one message received on :data:`EVENTS_CHANNEL`.
 
     The watch key of a search event is its search id; other streams' are ``<kind>:<id>``.
+    Raises :class:`UnreadableMessage` (with the reason) for a message that is not an event
+    of a schema this process reads.
     """
-    event = json.loads(message)
+    try:
+        event = json.loads(message)
+    except ValueError:
+        raise UnreadableMessage("not JSON") from None
+    if not isinstance(event, dict):
+        raise UnreadableMessage("not a JSON object")
+    open_envelope(event)
     kind = next((k for k in STREAM_KINDS if k in event), "search")
-    return watch_key(kind, event[kind]), int(event["seq"]), message, event.get("type") in TERMINAL_EVENT_TYPES
+    try:
+        key, seq = watch_key(kind, str(event[kind])), int(event["seq"])
+    except (KeyError, TypeError, ValueError):
+        raise UnreadableMessage("no stream id or seq") from None
+    return key, seq, message, event.get("type") in TERMINAL_EVENT_TYPES
+
+
+def trace_of(event_json: str) -> dict[str, str]:
+    """The trace context an event carries (empty for one without it)."""
+    trace = json.loads(event_json).get(TRACE)
+    return trace if isinstance(trace, dict) else {}
 
 
 def is_terminal(event_json: str) -> bool:

@@ -20,6 +20,7 @@ from omics.connections.redis import connect
 from omics.connections.subscription import ResilientSubscription
 from omics.realtime.event_log import parse_published
 from omics.realtime.keys import EVENTS_CHANNEL
+from omics.services.envelope import UnreadableMessage
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,12 @@ class Hub:
             inbox.put(signal)
 
     def _dispatch(self, message: str) -> None:
-        search_id, seq, text, terminal = parse_published(message)
+        """Forward one published event to the sockets of its search; drop (and log) one it cannot read."""
+        try:
+            search_id, seq, text, terminal = parse_published(message)
+        except UnreadableMessage as refused:
+            log.error("event relay dropped a message it cannot read (%s): %.200s", refused, message)
+            return
         with self._lock:
             inboxes = list(self._watchers.get(search_id, ()))
         for inbox in inboxes:

@@ -1,8 +1,9 @@
 """The contract's JSON errors: ``{"error": {"code", "message", "details"}}`` for every status.
 
 Handlers cover raised :class:`ApiError`, every werkzeug HTTP error (404, 405, 413, ...),
-marshmallow validation errors (422 with the field messages) and, last, any unexpected
-exception (500, logged, with no stack trace or internals in the body).
+marshmallow validation errors (422 with the field messages), a lost Redis or broker (503 with
+``Retry-After``: a failover or an outage, worth retrying) and, last, any unexpected exception
+(500, logged, with no stack trace or internals in the body).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import redis
 from flask import Flask, Response, jsonify
+from kombu.exceptions import OperationalError
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
@@ -72,6 +75,13 @@ def _unexpected(exc: Exception) -> Response:
     return error_response(500, "internal server error")
 
 
+def _backend_unavailable(exc: Exception) -> Response:
+    log.warning("backend unavailable: %s: %s", type(exc).__name__, exc)
+    response = error_response(503, "a backing service is unavailable; retry shortly")
+    response.headers["Retry-After"] = "2"
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(
         ApiError, lambda exc: error_response(exc.status, exc.message, exc.code, exc.details)
@@ -81,6 +91,8 @@ def init_app(app: Flask) -> None:
         lambda exc: error_response(422, "the request is not valid", details=_as_details(exc.messages)),
     )
     app.register_error_handler(HTTPException, _http_error)
+    for unavailable in (redis.ConnectionError, redis.TimeoutError, OperationalError):
+        app.register_error_handler(unavailable, _backend_unavailable)
     app.register_error_handler(Exception, _unexpected)
 
 

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, request
 from flask_limiter import Limiter, RequestLimit
 
+from omics.connections.sentinel import sentinel_target
 from omics.web.auth import audit_request, client_ip
 from omics.web.identity import current_identity
 from omics.web.state import current_state
@@ -61,9 +62,12 @@ def _audit_breach(limit: RequestLimit) -> None:
 
 def create_limiter(redis_url: str) -> Limiter:
     """A limiter counting in ``redis_url`` that applies to the views marked :func:`rate_limited`."""
+    target = sentinel_target(redis_url)
+    storage_uri, storage_options = target.limits_storage() if target else (redis_url, {})
     return Limiter(
         rate_key,
-        storage_uri=redis_url,
+        storage_uri=storage_uri,
+        storage_options=storage_options,
         strategy="moving-window",
         headers_enabled=True,
         key_prefix="omics",

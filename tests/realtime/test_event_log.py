@@ -10,6 +10,7 @@ from typing import Any
 
 from omics.realtime.event_log import EventLog
 from omics.realtime.keys import EVENTS_CHANNEL, stream_key
+from omics.services.envelope import CORRELATION_ID, SCHEMA, SCHEMA_VERSION, SENT_AT, TRACE, open_envelope
 
 
 def _log(redis_client: Any, ttl: int = 600) -> EventLog:
@@ -79,6 +80,10 @@ def test_events_are_published_and_the_stream_expires(redis_client: Any) -> None:
         assert message is not None
         event = json.loads(message["data"])
         assert time.time() - 5 < event.pop("emitted_at") <= time.time()
+        envelope = open_envelope(event)  # the envelope's fields ride beside the event's own
+        assert envelope.schema == SCHEMA_VERSION and envelope.correlation_id
+        for name in (SCHEMA, CORRELATION_ID, SENT_AT, TRACE):
+            del event[name]
         assert event == {"seq": 1, "search": search_id, "type": "progress", "stage": "parse", "progress": 5}
     finally:
         pubsub.close()

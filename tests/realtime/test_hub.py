@@ -20,6 +20,7 @@ from omics.connections import redis as redis_connections
 from omics.connections.redis import connect, start_embedded_redis, stop_embedded_redis
 from omics.realtime.event_log import EventLog
 from omics.realtime.hub import REDIS_LOST, RESYNC, Hub
+from omics.realtime.keys import EVENTS_CHANNEL
 
 WAIT = 10.0
 
@@ -162,3 +163,28 @@ def test_losing_redis_tells_every_watcher_and_resubscribing_asks_them_to_resync(
         assert second.empty()
     finally:
         stop_embedded_redis(tmp_path)
+
+
+def test_an_event_the_relay_cannot_read_is_dropped_with_one_log_line_and_the_relay_goes_on(
+    make_hub: Callable[[str], Hub],
+    redis_url: str,
+    redis_client: Any,
+    log: EventLog,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    hub = live(make_hub(redis_url), log)
+    search = uuid.uuid4().hex
+    inbox = hub.watch(search)
+    too_new = {"seq": 1, "search": search, "type": "progress", "omics_schema": 99}
+    with caplog.at_level("ERROR", logger="omics.realtime.hub"):
+        redis_client.publish(EVENTS_CHANNEL, "{not json")
+        redis_client.publish(EVENTS_CHANNEL, json.dumps(too_new))
+        log.emit(search, "parse", progress("parse"))
+        [(seq, text, terminal)] = take(inbox, 1)
+    assert (seq, json.loads(text)["stage"], terminal) == (1, "parse", False)
+    refusals = [record.getMessage() for record in caplog.records if record.name == "omics.realtime.hub"]
+    assert len(refusals) == 2
+    assert "(not JSON)" in refusals[0]
+    assert "(schema version 99 is not one of [0, 1])" in refusals[1]
+    assert hub.healthy()
+    nothing_more(inbox)
