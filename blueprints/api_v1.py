@@ -67,7 +67,15 @@ def deprecation_headers(response: Response) -> Response:
 @rate_limited
 @require(Permission.SEARCH)
 def search() -> Response:
+    """Run a search; ``HEAD`` validates and counts like ``GET`` but runs nothing.
+
+    A ``HEAD`` answer has no body, so computing one would only cost the server: it gets the
+    same status and headers a ``GET`` would start with (RFC 9110 lets a server leave out
+    headers it only learns while generating the content).
+    """
     args = load_query(_schema, request.args)
+    if request.method == "HEAD":
+        return Response(status=200, mimetype="application/json")
     document = run_now(to_v2(args), args["offset"], args["limit"])
     return jsonify(
         {

@@ -188,3 +188,35 @@ def test_only_the_first_breach_of_a_caller_is_audited(
     assert len(rows) == 1
     assert rows[0]["outcome"] == "denied" and rows[0]["details"]["counted_by"] == f"ip:{address}"
     assert rows[0]["details"]["path"] == "/probe/limited"
+
+
+def test_head_counts_against_the_same_budget_as_get(client_from: Callable[[], FlaskClient]) -> None:
+    """HEAD (which Flask adds to every GET route) is one more call on the GET's counter."""
+    client = client_from()
+    heads = [client.head("/probe/limited").status_code for _ in range(ANONYMOUS_LIMIT - 1)]
+    assert heads == [200] * (ANONYMOUS_LIMIT - 1)
+    assert statuses(client, 2) == [200, 429]
+    assert client.head("/probe/limited").status_code == 429
+
+
+def test_head_on_v1_search_is_limited_and_runs_no_search(
+    limited_app: Flask, client_from: Callable[[], FlaskClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from omics.search.engine import SearchEngine
+
+    searches: list[str] = []
+    real_search = SearchEngine.search
+    monkeypatch.setattr(
+        SearchEngine,
+        "search",
+        lambda engine, request, *a: searches.append(request.query) or real_search(engine, request, *a),
+    )
+    client = client_from()
+    answers = [client.head("/api/v1/search?q=liver+fibrosis") for _ in range(ANONYMOUS_LIMIT + 1)]
+    assert [answer.status_code for answer in answers] == [200] * ANONYMOUS_LIMIT + [429]
+    assert answers[0].headers["Deprecation"] and answers[0].data == b""
+    assert searches == []  # nothing computed for an answer without a body
+    assert client.head("/api/v1/search?limit=0").status_code == 429  # over budget before validation
+    assert client_from().head("/api/v1/search?limit=0").status_code == 422  # the query is still validated
+    assert client_from().get("/api/v1/search?q=liver+fibrosis").status_code == 200
+    assert searches == ["liver fibrosis"]  # GET runs it (the spy sees real searches)
