@@ -111,3 +111,24 @@ def test_audit_verify_exit_status_from_the_real_command(operator: Operator) -> N
 def test_flower_refuses_to_start_without_credentials(operator: Operator) -> None:
     code, output = operator.run("flower")
     assert code != 0 and "OMICS_FLOWER_PASSWORD" in output
+
+
+@pytest.mark.parametrize(
+    ("user", "password"),
+    [("ops", "correct,horse battery"), ("ops,admin", "a long flower password"), ("ops:x", "a long password")],
+)
+def test_flower_refuses_credentials_its_option_parser_would_split(
+    operator: Operator, user: str, password: str
+) -> None:
+    """Flower splits ``--basic-auth`` at commas: ``a,b`` would let ``a`` and ``b`` log in, not ``a,b``."""
+    code, output = operator.run("flower", OMICS_FLOWER_USER=user, OMICS_FLOWER_PASSWORD=password)
+    assert code != 0 and "comma" in output
+
+
+def test_flower_credentials_without_separators_are_passed_whole(operator: Operator) -> None:
+    from omics.config import Settings
+    from omics.security.cli import flower_basic_auth
+
+    operator.monkeypatch.setenv("OMICS_FLOWER_USER", "ops")
+    operator.monkeypatch.setenv("OMICS_FLOWER_PASSWORD", "p@ss w:rd;42")
+    assert flower_basic_auth(Settings.from_env()) == "--basic-auth=ops:p@ss w:rd;42"
