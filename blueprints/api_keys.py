@@ -58,9 +58,12 @@ def create_key() -> tuple[Response, int]:
                 body["name"],
                 body.get("scopes"),
                 timedelta(days=body["expires_in_days"]),
+                current_state().settings.security.max_api_keys_per_user,
             )
         except api_keys.ScopeError as error:
             raise ApiError(422, str(error), "invalid_scopes") from None
+        except api_keys.KeyLimitReached as error:
+            raise ApiError(409, str(error), "too_many_api_keys") from None
         view = api_keys.key_to_dict(new.record)
     audit_request("api_key_create", "success", target=view["id"], details={"scopes": view["scopes"]})
     response = jsonify({**view, "key": new.secret})

@@ -82,6 +82,7 @@ class SecuritySettings:
     allowed_origins: tuple[str, ...] = ()
     flower_user: str = ""
     flower_password: str = ""
+    max_api_keys_per_user: int = 10
 
     @classmethod
     def from_env(cls) -> SecuritySettings:
@@ -97,6 +98,7 @@ class SecuritySettings:
             allowed_origins=tuple(origin.strip() for origin in origins.split(",") if origin.strip()),
             flower_user=os.environ.get("OMICS_FLOWER_USER", ""),
             flower_password=os.environ.get("OMICS_FLOWER_PASSWORD", ""),
+            max_api_keys_per_user=_env_int("OMICS_MAX_API_KEYS_PER_USER", default.max_api_keys_per_user),
         )
 
 
