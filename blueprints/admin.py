@@ -19,7 +19,8 @@ from omics.security import accounts, audit, tokens
 from omics.security.database import Database
 from omics.security.models import User
 from omics.security.roles import ACCOUNT_ROLES, Permission
-from omics.web.auth import audit_request, require
+from omics.web.audit_trail import audit_request
+from omics.web.auth import require
 from omics.web.errors import ApiError
 from omics.web.readiness import readiness
 from omics.web.schemas import json_body, load_query

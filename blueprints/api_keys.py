@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from omics.security import accounts, api_keys
 from omics.security.models import User
 from omics.security.roles import Permission
-from omics.web.auth import audit_request, require
+from omics.web.audit_trail import audit_request
+from omics.web.auth import require
 from omics.web.errors import ApiError
 from omics.web.identity import current_identity
 from omics.web.schemas import json_body

@@ -30,7 +30,9 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from omics.security import accounts, tokens
 from omics.security.models import User
-from omics.web.auth import audit_request, handles_own_auth, reject_token
+from omics.web import auth_failures
+from omics.web.audit_trail import audit_request
+from omics.web.auth import handles_own_auth, reject_token
 from omics.web.errors import ApiError
 from omics.web.identity import Identity, current_identity
 from omics.web.rate_limits import rate_limited
@@ -99,7 +101,7 @@ def login() -> Response:
         user = accounts.authenticate(session, body["username"], body["password"])
         family = tokens.start_family(session, user.id, refresh_jti) if user else None
     if user is None or family is None:
-        audit_request("login", "failure", target=body["username"][:64])
+        auth_failures.record_failure("login", target=body["username"][:64])
         raise ApiError(401, "wrong username or password", "invalid_credentials")
     audit_request("login", "success", identity=_user_identity(user), details={"family": family})
     return _token_pair(user, family, refresh_jti, body["cookie"])

@@ -83,6 +83,7 @@ class SecuritySettings:
     flower_user: str = ""
     flower_password: str = ""
     max_api_keys_per_user: int = 10
+    auth_failure_limit: str = "20/minute"
 
     @classmethod
     def from_env(cls) -> SecuritySettings:
@@ -99,6 +100,7 @@ class SecuritySettings:
             flower_user=os.environ.get("OMICS_FLOWER_USER", ""),
             flower_password=os.environ.get("OMICS_FLOWER_PASSWORD", ""),
             max_api_keys_per_user=_env_int("OMICS_MAX_API_KEYS_PER_USER", default.max_api_keys_per_user),
+            auth_failure_limit=os.environ.get("OMICS_AUTH_FAILURE_LIMIT") or default.auth_failure_limit,
         )
 
 

@@ -26,8 +26,10 @@ from flask_jwt_extended.exceptions import (
 )
 
 from omics.config import Settings, persistent_secret
-from omics.security import api_keys, audit
+from omics.security import api_keys
 from omics.security.roles import Permission, Role, permissions_for
+from omics.web import auth_failures
+from omics.web.audit_trail import audit_request, client_ip
 from omics.web.errors import ApiError
 from omics.web.extensions import jwt_manager
 from omics.web.identity import ANONYMOUS, Identity, current_identity
@@ -43,34 +45,6 @@ _UNAUTHENTICATED_PREFIXES = ("/health", "/metrics", "/static")
 @jwt_manager.token_in_blocklist_loader
 def _is_revoked(_header: dict[str, Any], claims: dict[str, Any]) -> bool:
     return current_state().security.blocklist.is_blocked(claims["jti"], claims.get("fam"))
-
-
-def client_ip() -> str | None:
-    return request.remote_addr
-
-
-def audit_request(
-    action: str,
-    outcome: str,
-    *,
-    identity: Identity | None = None,
-    target: str | None = None,
-    details: dict[str, Any] | None = None,
-) -> None:
-    """Audit an event of the current request: who (default: the caller), from where, outcome."""
-    who = identity or current_identity()
-    audit.record(
-        current_state().security.database,
-        audit.AuditEvent(
-            action=action,
-            outcome=outcome,
-            actor=who.subject or "anonymous",
-            actor_role=who.role,
-            target=target,
-            ip=client_ip(),
-            details={"method": request.method, "path": request.path, **(details or {})},
-        ),
-    )
 
 
 def handles_own_auth(view: View) -> View:
@@ -121,8 +95,8 @@ def _key_identity(presented: str) -> Identity:
                 key_id=record.id,
             )
     except api_keys.KeyRejected as rejected:
-        audit_request(
-            "api_key_rejected", "failure", target=rejected.key_id, details={"reason": rejected.reason}
+        auth_failures.record_failure(
+            "api_key_rejected", target=rejected.key_id, details={"reason": rejected.reason}
         )
         raise ApiError(401, f"API key {rejected.reason}", "invalid_api_key") from None
 
@@ -182,15 +156,33 @@ def reject_token(error: Exception) -> ApiError:
         ((code, message) for kind, code, message in _REJECTIONS if isinstance(error, kind)),
         ("invalid_token", "the token is not valid"),
     )
-    audit_request("token_rejected", "failure", details={"reason": code})
+    auth_failures.record_failure("token_rejected", details={"reason": code})
     return ApiError(401, message, code)
 
 
+def _presents_credentials() -> bool:
+    return (
+        "X-API-Key" in request.headers
+        or "Authorization" in request.headers
+        or _subprotocol_token() is not None
+        or any(name in request.cookies for name in ("access_token_cookie", "refresh_token_cookie"))
+    )
+
+
 def authenticate_request() -> None:
-    """``before_request``: resolve the caller once, for views, rate limits and WebSockets."""
+    """``before_request``: resolve the caller once, for views, rate limits and WebSockets.
+
+    An address that failed authentication too often gets 429 for anything carrying
+    credentials (and for login, refresh and logout) before a single one is checked.
+    """
     g.omics_identity = ANONYMOUS
     view = current_app.view_functions.get(request.endpoint or "")
-    if view is None or getattr(view, _OWN_AUTH, False) or request.path.startswith(_UNAUTHENTICATED_PREFIXES):
+    if view is None or request.path.startswith(_UNAUTHENTICATED_PREFIXES):
+        return
+    own_auth = getattr(view, _OWN_AUTH, False)
+    if own_auth or _presents_credentials():
+        auth_failures.refuse_if_flooding()
+    if own_auth:
         return
     presented_key = request.headers.get("X-API-Key")
     if presented_key is not None:

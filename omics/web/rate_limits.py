@@ -19,13 +19,12 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, request
 from flask_limiter import Limiter, RequestLimit
 
-from omics.web.auth import audit_request, client_ip
+from omics.web.audit_trail import audit_once_per_window, client_ip
 from omics.web.identity import current_identity
 from omics.web.state import current_state
 
 View = TypeVar("View", bound=Callable[..., Any])
 _RATE_LIMITED = "_omics_rate_limited"
-_BREACH_AUDIT_SECONDS = 60
 
 
 def rate_limited(view: View) -> View:
@@ -51,10 +50,9 @@ def _not_limited() -> bool:
 
 
 def _audit_breach(limit: RequestLimit) -> None:
-    """Audit a caller's first breach in each minute."""
-    marker = f"omics:ratelimit:audited:{limit.key}"
-    if current_state().services.redis.set(marker, 1, nx=True, ex=_BREACH_AUDIT_SECONDS):
-        audit_request("rate_limited", "denied", details={"limit": str(limit.limit), "counted_by": rate_key()})
+    """Audit a caller's first breach in each window (the rest are counted on the next row)."""
+    details = {"limit": str(limit.limit), "counted_by": rate_key()}
+    audit_once_per_window(f"ratelimit:{limit.key}", "rate_limited", "denied", details=details)
 
 
 def create_limiter(redis_url: str) -> Limiter:
