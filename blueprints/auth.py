@@ -8,11 +8,12 @@ tokens then travel in HttpOnly cookies and writes need the ``X-CSRF-TOKEN`` head
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from typing import Any
 
 import jwt as pyjwt
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask_jwt_extended import (
     create_access_token,
     create_refresh_token,
@@ -25,7 +26,7 @@ from flask_jwt_extended import (
     unset_jwt_cookies,
     verify_jwt_in_request,
 )
-from flask_jwt_extended.exceptions import JWTExtendedException
+from flask_jwt_extended.exceptions import CSRFError, JWTExtendedException
 from marshmallow import RAISE, Schema, fields, validate
 
 from omics.security import accounts, tokens
@@ -139,8 +140,26 @@ def refresh() -> Response:
     return _token_pair(user, family, new_jti, get_jwt_request_location() == "cookies")
 
 
+def _cookie_claims() -> list[dict[str, Any]]:
+    """Claims of the session cookies, expired or not, once the CSRF header matches one of them.
+
+    Logout must work after the access token expired (the refresh cookie still holds a live
+    session), so expiry is no reason to refuse it; the signature and CSRF still are.
+    """
+    names = (current_app.config["JWT_ACCESS_COOKIE_NAME"], current_app.config["JWT_REFRESH_COOKIE_NAME"])
+    claims = [
+        decode_token(request.cookies[name], allow_expired=True) for name in names if name in request.cookies
+    ]
+    presented = request.headers.get(current_app.config["JWT_ACCESS_CSRF_HEADER_NAME"], "")
+    if claims and not any(
+        hmac.compare_digest(presented, str(c.get("csrf", ""))) for c in claims if presented
+    ):
+        raise CSRFError("missing or wrong CSRF token")
+    return claims
+
+
 def _presented_tokens() -> list[dict[str, Any]]:
-    """Claims of every token presented for logout: header, body, cookies (CSRF-checked)."""
+    """Claims of every token presented for logout: header, body, else cookies (CSRF-checked)."""
     raw = []
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
@@ -148,9 +167,7 @@ def _presented_tokens() -> list[dict[str, Any]]:
     if request.content_length:
         raw.extend(_logout_schema.load(json_body()).values())
     try:
-        claims = [decode_token(token) for token in raw]
-        if not raw and verify_jwt_in_request(optional=True, locations=["cookies"]):
-            claims.append(get_jwt())
+        claims = [decode_token(token, allow_expired=True) for token in raw] if raw else _cookie_claims()
     except (JWTExtendedException, pyjwt.PyJWTError) as error:
         raise reject_token(error) from None
     if not claims:
@@ -158,10 +175,7 @@ def _presented_tokens() -> list[dict[str, Any]]:
     return claims
 
 
-@bp.post("/logout")
-@handles_own_auth
-def logout() -> Response:
-    presented = _presented_tokens()
+def _end_sessions(presented: list[dict[str, Any]]) -> Response:
     state = current_state().security
     families = {claims["fam"] for claims in presented if claims.get("fam")}
     for claims in presented:
@@ -172,7 +186,17 @@ def logout() -> Response:
     state.block_families(families)
     caller = Identity(subject=presented[0]["sub"], role=presented[0].get("role", "anonymous"))
     audit_request("logout", "success", identity=caller, details={"families": sorted(families)})
-    response = jsonify({"status": "logged_out"})
+    return jsonify({"status": "logged_out"})
+
+
+@bp.post("/logout")
+@handles_own_auth
+def logout() -> Response:
+    """Revoke the presented tokens and their sessions; the cookies are cleared whatever happens."""
+    try:
+        response = _end_sessions(_presented_tokens())
+    except ApiError as error:
+        response = error.response()
     unset_jwt_cookies(response)
     return response
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_jwt_extended import create_access_token
+from flask_jwt_extended import create_access_token, decode_token
 
 from omics.security.database import Database
 from tests.security.conftest import PASSWORD, audit_rows, audit_text, bearer, login
@@ -184,3 +184,42 @@ def test_cookie_login_needs_csrf_for_writes(client: FlaskClient) -> None:
         "/api/v2/api-keys", json={"name": "page"}, headers={"X-CSRF-TOKEN": body["csrf_token"]}
     )
     assert with_csrf.status_code == 201
+
+
+def test_cookie_logout_after_the_access_token_expired_ends_the_session(
+    client: FlaskClient, secure_app: Flask
+) -> None:
+    login_answer = client.post(
+        "/api/v2/auth/login", json={"username": "alice", "password": PASSWORD, "cookie": True}
+    )
+    assert login_answer.status_code == 200
+    refresh_cookie = client.get_cookie("refresh_token_cookie", path="/api/v2/auth/")
+    refresh_csrf = client.get_cookie("csrf_refresh_token")
+    assert refresh_cookie is not None and refresh_csrf is not None
+    with secure_app.app_context():
+        live = decode_token(client.get_cookie("access_token_cookie").value)
+        expired = create_access_token(
+            "alice",
+            expires_delta=timedelta(seconds=-5),
+            additional_claims={"role": "researcher", "fam": live["fam"]},
+        )
+        expired_csrf = decode_token(expired, allow_expired=True)["csrf"]
+    client.set_cookie("access_token_cookie", expired)  # the tab sat idle past the access lifetime
+    assert client.get("/api/v2/auth/me").status_code == 401
+    answer = client.post("/api/v2/auth/logout", headers={"X-CSRF-TOKEN": expired_csrf})
+    assert answer.status_code == 200
+    cleared = answer.headers.getlist("Set-Cookie")
+    assert any(c.startswith("refresh_token_cookie=;") for c in cleared)
+    assert any(c.startswith("access_token_cookie=;") for c in cleared)
+    # The 14-day refresh cookie, replayed, no longer opens a session.
+    client.set_cookie("refresh_token_cookie", refresh_cookie.value, path="/api/v2/auth/")
+    client.set_cookie("csrf_refresh_token", refresh_csrf.value)
+    replay = client.post("/api/v2/auth/refresh", headers={"X-CSRF-TOKEN": refresh_csrf.value})
+    assert replay.status_code == 401
+
+
+def test_cookie_logout_still_needs_the_csrf_header_but_clears_the_cookies(client: FlaskClient) -> None:
+    client.post("/api/v2/auth/login", json={"username": "bob", "password": PASSWORD, "cookie": True})
+    refused = client.post("/api/v2/auth/logout")
+    assert refused.status_code == 401 and refused.get_json()["error"]["code"] == "csrf_failed"
+    assert any(c.startswith("access_token_cookie=;") for c in refused.headers.getlist("Set-Cookie"))
