@@ -84,6 +84,8 @@ class SecuritySettings:
     flower_password: str = ""
     max_api_keys_per_user: int = 10
     auth_failure_limit: str = "20/minute"
+    ws_max_per_ip: int = 20
+    ws_max_per_process: int = 2000
 
     @classmethod
     def from_env(cls) -> SecuritySettings:
@@ -101,6 +103,8 @@ class SecuritySettings:
             flower_password=os.environ.get("OMICS_FLOWER_PASSWORD", ""),
             max_api_keys_per_user=_env_int("OMICS_MAX_API_KEYS_PER_USER", default.max_api_keys_per_user),
             auth_failure_limit=os.environ.get("OMICS_AUTH_FAILURE_LIMIT") or default.auth_failure_limit,
+            ws_max_per_ip=_env_int("OMICS_WS_MAX_PER_IP", default.ws_max_per_ip),
+            ws_max_per_process=_env_int("OMICS_WS_MAX_PER_PROCESS", default.ws_max_per_process),
         )
 
 

@@ -67,15 +67,18 @@ def _validate_scopes(user: User, scopes: list[str] | None) -> list[str]:
 def live_key_count(session: Session, user_id: int) -> int:
     """Keys of ``user_id`` that still work (neither revoked nor expired)."""
     now = utcnow()
-    return session.scalar(
-        select(func.count())
-        .select_from(ApiKey)
-        .where(
-            ApiKey.user_id == user_id,
-            ApiKey.revoked_at.is_(None),
-            or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(ApiKey)
+            .where(
+                ApiKey.user_id == user_id,
+                ApiKey.revoked_at.is_(None),
+                or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def create_key(
@@ -132,6 +135,14 @@ def authenticate_key(session: Session, presented: str, ip: str | None) -> ApiKey
         raise KeyRejected("disabled", record.id)
     record.last_used_at, record.last_used_ip = now, ip
     return record
+
+
+def key_usable(session: Session, key_id: str) -> bool:
+    """Whether key ``key_id`` still works: not revoked, not expired, its owner enabled."""
+    record = session.scalar(select(ApiKey).options(joinedload(ApiKey.user)).where(ApiKey.id == key_id))
+    if record is None or record.revoked_at is not None or record.user.disabled:
+        return False
+    return record.expires_at is None or record.expires_at > utcnow()
 
 
 def effective_scopes(record: ApiKey) -> frozenset[Permission]:

@@ -80,7 +80,26 @@ def _jwt_identity(claims: dict[str, Any], method: str) -> Identity:
         method=method,
         permissions=frozenset(p.value for p in permissions_for(role)),
         expires_at=claims.get("exp"),
+        token_id=claims.get("jti"),
+        family=claims.get("fam"),
     )
+
+
+def credential_still_valid(identity: Identity) -> bool:
+    """Whether the credential ``identity`` came with still holds: not expired, revoked or logged out.
+
+    Asked again by connections that outlive a request (WebSockets), so logging out or revoking
+    a key ends them too.
+    """
+    if identity.expired():
+        return False
+    security = current_state().security
+    if identity.key_id is not None:
+        with security.database.transaction() as session:
+            return api_keys.key_usable(session, identity.key_id)
+    if identity.token_id is not None:
+        return not security.blocklist.is_blocked(identity.token_id, identity.family)
+    return True
 
 
 def _key_identity(presented: str) -> Identity:

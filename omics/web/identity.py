@@ -25,7 +25,9 @@ class Identity:
     """The authenticated principal of a request (``subject`` None for anonymous callers).
 
     ``permissions`` are the role's (or, for an API key, the key's scopes within the role);
-    ``expires_at`` is the credential's expiry (unix seconds) so a WebSocket can close then.
+    ``expires_at`` is the credential's expiry (unix seconds) so a WebSocket can close then;
+    ``key_id`` or ``token_id`` and ``family`` name the credential, so a long-lived connection
+    can ask again whether it was revoked.
     """
 
     subject: str | None
@@ -34,6 +36,8 @@ class Identity:
     method: str = "anonymous"
     key_id: str | None = None
     expires_at: int | None = None
+    token_id: str | None = None
+    family: str | None = None
 
     def expired(self) -> bool:
         """Whether the credential has run out (a WebSocket opened with it must close)."""
