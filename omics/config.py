@@ -86,6 +86,7 @@ class SecuritySettings:
     auth_failure_limit: str = "20/minute"
     ws_max_per_ip: int = 20
     ws_max_per_process: int = 2000
+    audit_key: str = ""
 
     @classmethod
     def from_env(cls) -> SecuritySettings:
@@ -105,6 +106,7 @@ class SecuritySettings:
             auth_failure_limit=os.environ.get("OMICS_AUTH_FAILURE_LIMIT") or default.auth_failure_limit,
             ws_max_per_ip=_env_int("OMICS_WS_MAX_PER_IP", default.ws_max_per_ip),
             ws_max_per_process=_env_int("OMICS_WS_MAX_PER_PROCESS", default.ws_max_per_process),
+            audit_key=os.environ.get("OMICS_AUDIT_KEY", ""),
         )
 
 

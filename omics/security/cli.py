@@ -62,7 +62,10 @@ def audit_verify(settings: Settings, args: argparse.Namespace) -> None:
         print(f"audit-verify: {problem}", file=sys.stderr)
     if not report.ok:
         raise SystemExit(1)
-    print(f"audit log intact: {report.entries} entries")
+    print(
+        f"audit log intact: {report.entries} entries (HMAC-keyed from entry {report.keyed_from}; "
+        f"{report.anchors} anchors outside the database checked)"
+    )
 
 
 def flower_basic_auth(settings: Settings) -> str:

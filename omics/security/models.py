@@ -120,3 +120,18 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditKeying(Base):
+    """From which entry on the chain is keyed, and a proof that only the key holder could write.
+
+    Entries before ``keyed_from`` were written by an older version with plain SHA-256 and stay
+    verifiable as such; ``proof`` is the HMAC of ``keyed_from``, so the boundary cannot be
+    moved to pass forged entries off as old ones.
+    """
+
+    __tablename__ = "audit_keying"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    keyed_from: Mapped[int]
+    proof: Mapped[str] = mapped_column(String(64))

@@ -25,6 +25,7 @@ _ISOLATED = (
     "OMICS_FLOWER_USER",
     "OMICS_FLOWER_PASSWORD",
     "OMICS_SECRET_KEY",
+    "OMICS_AUDIT_KEY",
 )
 
 
@@ -132,3 +133,17 @@ def test_flower_credentials_without_separators_are_passed_whole(operator: Operat
     operator.monkeypatch.setenv("OMICS_FLOWER_USER", "ops")
     operator.monkeypatch.setenv("OMICS_FLOWER_PASSWORD", "p@ss w:rd;42")
     assert flower_basic_auth(Settings.from_env()) == "--basic-auth=ops:p@ss w:rd;42"
+
+
+def test_audit_verify_checks_the_key_and_the_anchor_outside_the_database(operator: Operator) -> None:
+    code, output = operator.run("audit-verify")
+    assert code == 0 and "HMAC-keyed from entry 1" in output and "2 anchors" in output
+    assert (operator.data_dir / ".audit_key").stat().st_mode & 0o777 == 0o600
+    with sqlite3.connect(operator.data_dir / SQLITE_FILENAME) as db:  # cut the end, rewind the head
+        (first_hash,) = db.execute("SELECT entry_hash FROM audit_entries WHERE seq = 1").fetchone()
+        db.execute("DELETE FROM audit_entries WHERE seq = 2")
+        db.execute("UPDATE audit_head SET seq = 1, last_hash = ?", (first_hash,))
+    code, output = operator.run("audit-verify")
+    assert code == 1 and "entries up to 2 were anchored" in output
+    code, output = operator.run("audit-verify", OMICS_AUDIT_KEY="not the key the chain was written with")
+    assert code == 1 and "not the chain's audit key" in output
