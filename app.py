@@ -30,7 +30,7 @@ from omics.security.cli import flower_basic_auth
 from omics.security.database import Database
 from omics.security.state import SecurityState
 from omics.security.tokens import Blocklist
-from omics.web import auth, errors, metrics, rate_limits, state, submission
+from omics.web import auth, errors, headers, metrics, rate_limits, state, submission
 from omics.web.extensions import sock
 from tasks.celery_app import OmicsCelery, create_celery
 
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, celery: OmicsCelery | None = No
         ),
     )
     errors.init_app(app)
+    headers.init_app(app, settings.security.trusted_proxies)
     metrics.init_app(app)
     sock.init_app(app)
     auth.init_app(app, settings)  # identifies the caller, so before the rate limits count them
@@ -109,9 +110,9 @@ def start_beat_thread(celery: Celery) -> None:
 
 
 def serve_forever(app: Flask, host: str, port: int) -> None:
-    from werkzeug.serving import make_server
+    from omics.web.server import make_app_server
 
-    server = make_server(host, port, app, threaded=True)
+    server = make_app_server(app, host, port)
     print(f"OmicsOracle is ready on http://{host}:{server.server_port}/", flush=True)
     server.serve_forever()
 

@@ -52,6 +52,7 @@ _invalidate = InvalidateSchema()
 @require(Permission.CACHE_ADMIN)
 def stats() -> Response:
     query = load_query(_stats_query, request.args)
+    audit_request("cache_stats_read", "success")
     return jsonify(current_state().cache.stats.snapshot(query["hottest"]))
 
 

@@ -29,7 +29,7 @@ from flask_jwt_extended import (
 from flask_jwt_extended.exceptions import CSRFError, JWTExtendedException
 from marshmallow import RAISE, Schema, fields, validate
 
-from omics.security import accounts, tokens
+from omics.security import accounts, audit, tokens
 from omics.security.models import User
 from omics.web import auth_failures
 from omics.web.audit_trail import audit_request
@@ -101,8 +101,11 @@ def login() -> Response:
     with current_state().security.database.transaction() as session:
         user = accounts.authenticate(session, body["username"], body["password"])
         family = tokens.start_family(session, user.id, refresh_jti) if user else None
+        known = user is not None or accounts.find_user(session, body["username"]) is not None
     if user is None or family is None:
-        auth_failures.record_failure("login", target=body["username"][:64])
+        # An unknown name may be a password typed in the wrong field: only a masked trace of it.
+        target = body["username"] if known else audit.mask(body["username"])
+        auth_failures.record_failure("login", target=target)
         raise ApiError(401, "wrong username or password", "invalid_credentials")
     audit_request("login", "success", identity=_user_identity(user), details={"family": family})
     return _token_pair(user, family, refresh_jti, body["cookie"])

@@ -13,19 +13,22 @@ Who may watch is decided before the upgrade, in ``before_request`` (a decorator 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import queue
 import socket
 import time
 from typing import Any
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, Response, current_app, g, request
 
 from omics.realtime.event_log import is_terminal
 from omics.realtime.hub import REDIS_LOST, RESYNC
 from omics.realtime.keys import TERMINAL_STATUSES
 from omics.web.audit_trail import client_ip
 from omics.web.auth import credential_still_valid
+from omics.web.errors import ApiError
 from omics.web.extensions import sock
 from omics.web.identity import Identity, current_identity
 from omics.web.metrics import WEBSOCKETS_OPENED
@@ -49,9 +52,34 @@ _QUOTA_KEY = "omics_socket_quota"
 _schema = EventsQuerySchema()
 
 
+WEBSOCKET_VERSION = "13"  # RFC 6455, the one version served
+
+
+def _check_handshake() -> None:
+    """A WebSocket upgrade must be one the server can complete: 426 or 400 before any work."""
+    if request.headers.get("Upgrade", "").lower() != "websocket":
+        return  # a plain GET: flask-sock answers it with 400
+    if request.headers.get("Sec-WebSocket-Version") != WEBSOCKET_VERSION:
+        raise ApiError(426, f"only WebSocket version {WEBSOCKET_VERSION} is supported", "upgrade_required")
+    try:
+        key_ok = len(base64.b64decode(request.headers.get("Sec-WebSocket-Key", ""), validate=True)) == 16
+    except binascii.Error:
+        key_ok = False
+    if not key_ok:
+        raise ApiError(400, "the WebSocket handshake needs a valid Sec-WebSocket-Key", "bad_handshake")
+
+
+@bp.after_request
+def advertise_version(response: Response) -> Response:
+    if response.status_code == 426:
+        response.headers["Sec-WebSocket-Version"] = WEBSOCKET_VERSION
+    return response
+
+
 @bp.before_request
 def authorise_watch() -> None:
-    """Validate ``after`` and check the caller owns the search, before the handshake."""
+    """Check the handshake, validate ``after`` and check the caller owns the search, before the upgrade."""
+    _check_handshake()
     g.events_after = load_query(_schema, request.args)["after"]
     view_args = request.view_args
     assert view_args is not None  # a blueprint's before_request runs only for a matched route

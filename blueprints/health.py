@@ -1,4 +1,9 @@
-"""Liveness, readiness and Prometheus metrics (the checks themselves: ``omics.web.readiness``)."""
+"""Liveness, readiness and Prometheus metrics (the checks themselves: ``omics.web.readiness``).
+
+``/health/ready`` is public, so it names the failing checks but never their reasons
+(connection errors name hosts, ports and drivers); admins read those at
+``/api/v2/admin/services``.
+"""
 
 from __future__ import annotations
 
@@ -20,12 +25,12 @@ def ready() -> tuple[Response, int]:
     verdict = cached_readiness()
     if verdict["status"] == "ok":
         return jsonify(verdict), 200
+    checks = {name: "ok" if state == "ok" else "failing" for name, state in verdict["checks"].items()}
     body = {
         "error": {
             "code": "unavailable",
-            "message": "not ready: "
-            + ", ".join(name for name, state in verdict["checks"].items() if state != "ok"),
-            "details": verdict["checks"],
+            "message": "not ready: " + ", ".join(name for name, state in checks.items() if state != "ok"),
+            "details": checks,
         }
     }
     return jsonify(body), 503

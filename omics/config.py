@@ -87,6 +87,7 @@ class SecuritySettings:
     ws_max_per_ip: int = 20
     ws_max_per_process: int = 2000
     audit_key: str = ""
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls) -> SecuritySettings:
@@ -107,6 +108,7 @@ class SecuritySettings:
             ws_max_per_ip=_env_int("OMICS_WS_MAX_PER_IP", default.ws_max_per_ip),
             ws_max_per_process=_env_int("OMICS_WS_MAX_PER_PROCESS", default.ws_max_per_process),
             audit_key=os.environ.get("OMICS_AUDIT_KEY", ""),
+            trusted_proxies=_env_int("OMICS_TRUSTED_PROXIES", default.trusted_proxies),
         )
 
 

@@ -58,6 +58,14 @@ def scrub(value: Any) -> Any:
     return value
 
 
+def mask(text: str, shown: int = 2) -> str:
+    """``text`` cut to its first characters and its length: enough to correlate, never a secret.
+
+    For free text a person typed where it may not belong (a password in the user-name field).
+    """
+    return f"{text[:shown]}…({len(text)} chars)"
+
+
 def _payload(entry: AuditEntry) -> bytes:
     """Every stored field of ``entry`` and the hash of the entry before it, as the hash input."""
     return json.dumps(

@@ -26,7 +26,7 @@ from flask_jwt_extended.exceptions import (
 )
 
 from omics.config import Settings, persistent_secret
-from omics.security import api_keys
+from omics.security import accounts, api_keys
 from omics.security.roles import Permission, Role, permissions_for
 from omics.web import auth_failures
 from omics.web.audit_trail import audit_request, client_ip
@@ -40,6 +40,22 @@ P = ParamSpec("P")
 R = TypeVar("R")
 _OWN_AUTH = "_omics_handles_own_auth"
 _UNAUTHENTICATED_PREFIXES = ("/health", "/metrics", "/static")
+
+
+# Claims every token this app issues carries. flask-jwt-extended would otherwise read a token
+# without ``type`` as an access token and one without ``exp`` as never expiring, so a token
+# signed with the real key but hand-made without them must still be refused.
+REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti", "type")
+
+
+@jwt_manager.decode_key_loader
+def _decode_key_requiring_claims(_header: dict[str, Any], unverified: dict[str, Any]) -> str:
+    """The signing key, after checking the token has every claim the app relies on."""
+    for claim in REQUIRED_CLAIMS:
+        if unverified.get(claim) in (None, ""):
+            raise pyjwt.MissingRequiredClaimError(claim)
+    key: str = current_app.config["JWT_SECRET_KEY"]
+    return key
 
 
 @jwt_manager.token_in_blocklist_loader
@@ -72,7 +88,21 @@ def require(permission: Permission) -> Callable[[Callable[P, R]], Callable[P, R]
     return decorate
 
 
+def require_interactive(action: str) -> None:
+    """403 (audited) when the caller uses an API key: ``action`` needs a person's login.
+
+    Keys are for scripts; a leaked admin key must not be able to hand out roles.
+    """
+    if current_identity().method == "api_key":
+        audit_request("permission_denied", "denied", details={"reason": "api_key", "action": action})
+        raise ApiError(403, f"{action} need an interactive login, not an API key", "forbidden")
+
+
 def _jwt_identity(claims: dict[str, Any], method: str) -> Identity:
+    """The identity of a verified token, once its account still exists and is enabled."""
+    with current_state().security.database.transaction() as session:
+        if not accounts.is_active(session, claims["sub"]):
+            raise pyjwt.InvalidTokenError("the token's account no longer exists or is disabled")
     role = claims.get("role", Role.ANONYMOUS.value)
     return Identity(
         subject=claims["sub"],

@@ -24,12 +24,20 @@ _CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "payload_too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
     422: "validation_failed",
+    426: "upgrade_required",
     429: "rate_limited",
+    431: "header_fields_too_large",
     500: "internal_error",
     503: "unavailable",
 }
+
+
+def error_code(status: int) -> str:
+    """The contract's error code for an HTTP status."""
+    return _CODES.get(status, "error")
 
 
 class ApiError(Exception):
