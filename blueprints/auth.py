@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt as pyjwt
@@ -67,12 +68,41 @@ def _user_identity(user: User) -> Identity:
     return Identity(subject=user.username, role=user.role)
 
 
-def _token_pair(user: User, family: str, refresh_jti: str, cookie: bool) -> Response:
-    """A fresh access token and the family's new refresh token, in the body or as cookies."""
-    claims = {"role": user.role, "fam": family}
-    access = create_access_token(identity=user.username, additional_claims=claims)
-    refresh = create_refresh_token(identity=user.username, additional_claims={**claims, "jti": refresh_jti})
-    expires_in = current_state().security.access_seconds
+def _derived_id(kind: str, refresh_jti: str) -> str:
+    """An id fixed by the refresh token's id, so a pair can be issued again identically."""
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"omics:{kind}:{refresh_jti}"))
+
+
+def _token_pair(user: User, family: str, refresh_jti: str, issued_at: datetime, cookie: bool) -> Response:
+    """The family's current pair, in the body or as cookies.
+
+    Every claim (times, ids, CSRF values) follows from the family's current refresh token id
+    and the time it was issued, so the pair a rotation answered with is answered again,
+    byte for byte, when the rotated token is replayed within the grace window.
+    """
+    security = current_state().security
+    iat = int(issued_at.replace(tzinfo=UTC).timestamp())
+    refresh_seconds = security.settings.security.refresh_token_days * 86400
+    access_jti = _derived_id("access", refresh_jti)
+
+    def claims(jti: str, lifetime: int) -> dict[str, Any]:
+        return {
+            "role": user.role,
+            "fam": family,
+            "iat": iat,
+            "nbf": iat,
+            "exp": iat + lifetime,
+            "jti": jti,
+            "csrf": _derived_id("csrf", jti),
+        }
+
+    access = create_access_token(
+        identity=user.username, additional_claims=claims(access_jti, security.access_seconds)
+    )
+    refresh = create_refresh_token(
+        identity=user.username, additional_claims=claims(refresh_jti, refresh_seconds)
+    )
+    expires_in = security.access_seconds
     if cookie:
         response = jsonify(
             {"token_type": "cookie", "expires_in": expires_in, "csrf_token": get_csrf_token(access)}
@@ -101,14 +131,15 @@ def login() -> Response:
     with current_state().security.database.transaction() as session:
         user = accounts.authenticate(session, body["username"], body["password"])
         family = tokens.start_family(session, user.id, refresh_jti) if user else None
+        issued_at = tokens.current_pair(session, family)[1] if family else None
         known = user is not None or accounts.find_user(session, body["username"]) is not None
-    if user is None or family is None:
+    if user is None or family is None or issued_at is None:
         # An unknown name may be a password typed in the wrong field: only a masked trace of it.
         target = body["username"] if known else audit.mask(body["username"])
         auth_failures.record_failure("login", target=target)
         raise ApiError(401, "wrong username or password", "invalid_credentials")
     audit_request("login", "success", identity=_user_identity(user), details={"family": family})
-    return _token_pair(user, family, refresh_jti, body["cookie"])
+    return _token_pair(user, family, refresh_jti, issued_at, body["cookie"])
 
 
 def _presented_refresh_claims() -> dict[str, Any]:
@@ -122,11 +153,15 @@ def _presented_refresh_claims() -> dict[str, Any]:
 @bp.post("/refresh")
 @handles_own_auth
 def refresh() -> Response:
+    """Rotate the refresh token (or, within the grace window, answer the rotation's pair again)."""
     claims = _presented_refresh_claims()
     family, new_jti = claims.get("fam", ""), str(uuid.uuid4())
+    grace = current_state().settings.security.refresh_reuse_grace_seconds
+    issued = (tokens.Rotation.ROTATED, tokens.Rotation.REPLAYED)
     with current_state().security.database.transaction() as session:
-        outcome = tokens.rotate(session, family, claims["jti"], new_jti)
+        outcome = tokens.rotate(session, family, claims["jti"], new_jti, grace)
         user = accounts.find_user(session, claims["sub"])
+        pair = tokens.current_pair(session, family) if outcome in issued else None
     caller = Identity(subject=claims["sub"], role=claims.get("role", "anonymous"))
     if outcome is tokens.Rotation.REUSED:
         current_state().security.block_families([family])
@@ -134,13 +169,14 @@ def refresh() -> Response:
         raise ApiError(
             401, "this refresh token was already used; the session is revoked", "refresh_token_reused"
         )
-    if outcome is not tokens.Rotation.ROTATED or user is None or user.disabled:
+    if pair is None or user is None or user.disabled:
         audit_request(
             "refresh", "failure", identity=caller, details={"family": family, "reason": outcome.value}
         )
         raise ApiError(401, "the session is no longer valid", "session_revoked")
-    audit_request("refresh", "success", identity=_user_identity(user), details={"family": family})
-    return _token_pair(user, family, new_jti, get_jwt_request_location() == "cookies")
+    details = {"family": family, "replayed_within_grace": outcome is tokens.Rotation.REPLAYED}
+    audit_request("refresh", "success", identity=_user_identity(user), details=details)
+    return _token_pair(user, family, *pair, get_jwt_request_location() == "cookies")
 
 
 def _cookie_claims() -> list[dict[str, Any]]:

@@ -88,6 +88,7 @@ class SecuritySettings:
     ws_max_per_process: int = 2000
     audit_key: str = ""
     trusted_proxies: int = 0
+    refresh_reuse_grace_seconds: int = 10
 
     @classmethod
     def from_env(cls) -> SecuritySettings:
@@ -109,6 +110,9 @@ class SecuritySettings:
             ws_max_per_process=_env_int("OMICS_WS_MAX_PER_PROCESS", default.ws_max_per_process),
             audit_key=os.environ.get("OMICS_AUDIT_KEY", ""),
             trusted_proxies=_env_int("OMICS_TRUSTED_PROXIES", default.trusted_proxies),
+            refresh_reuse_grace_seconds=_env_int(
+                "OMICS_REFRESH_REUSE_GRACE_SECONDS", default.refresh_reuse_grace_seconds
+            ),
         )
 
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, create_engine, event, inspect, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from omics.config import Settings, persistent_secret
@@ -93,6 +93,7 @@ class Database:
         entries already there stay plain SHA-256 and verify as such.
         """
         Base.metadata.create_all(self.engine)
+        _add_missing_columns(self.engine)
         try:
             with self.transaction() as session:
                 if session.get(AuditHead, 1) is None:
@@ -120,6 +121,30 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Add columns a newer version declares to tables an older one created (all nullable).
+
+    ``create_all`` creates missing tables only; this is the one migration the schema needs
+    (e.g. ``refresh_families.previous_jti``). Two processes racing: the loser's ALTER fails
+    and the column is there anyway.
+    """
+    existing = inspect(engine)
+    for table in Base.metadata.sorted_tables:
+        if not existing.has_table(table.name):
+            continue
+        present = {column["name"] for column in existing.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            kind = column.type.compile(dialect=engine.dialect)
+            try:
+                with engine.begin() as connection:
+                    connection.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
+            except DBAPIError:
+                if column.name not in {c["name"] for c in inspect(engine).get_columns(table.name)}:
+                    raise
 
 
 def keying_proof(seal: AuditSeal, keyed_from: int) -> str:

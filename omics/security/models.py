@@ -42,7 +42,8 @@ class RefreshFamily(Base):
     """One login session: every refresh token rotated from one login shares the family.
 
     Only the newest refresh token (``current_jti``) is valid; presenting an older one means it
-    leaked, so the whole family is revoked (``revoked_reason = "reuse"``).
+    leaked, so the whole family is revoked (``revoked_reason = "reuse"``), except the one just
+    rotated away (``previous_jti``) within the reuse grace window (see ``tokens.rotate``).
     """
 
     __tablename__ = "refresh_families"
@@ -50,6 +51,7 @@ class RefreshFamily(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     current_jti: Mapped[str] = mapped_column(String(64))
+    previous_jti: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     rotated_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)

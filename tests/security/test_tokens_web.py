@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token, decode_token
+from sqlalchemy import select
 
 from omics.security.database import Database
 from tests.security.conftest import PASSWORD, audit_rows, audit_text, bearer, login
@@ -223,3 +224,28 @@ def test_cookie_logout_still_needs_the_csrf_header_but_clears_the_cookies(client
     refused = client.post("/api/v2/auth/logout")
     assert refused.status_code == 401 and refused.get_json()["error"]["code"] == "csrf_failed"
     assert any(c.startswith("access_token_cookie=;") for c in refused.headers.getlist("Set-Cookie"))
+
+
+def test_two_tabs_refreshing_at_once_keep_the_session(
+    client: FlaskClient, secure_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within OMICS_REFRESH_REUSE_GRACE_SECONDS the rotated token gets the same new pair; after, reuse."""
+    from omics.security.models import RefreshFamily
+    from omics.web.state import state_of
+
+    monkeypatch.setattr(state_of(secure_app).settings.security, "refresh_reuse_grace_seconds", 10)
+    pair = login(client, "carol")
+    first_tab = client.post("/api/v2/auth/refresh", headers=bearer(pair["refresh_token"]))
+    second_tab = client.post("/api/v2/auth/refresh", headers=bearer(pair["refresh_token"]))
+    assert first_tab.status_code == second_tab.status_code == 200
+    assert first_tab.get_json() == second_tab.get_json()  # the same new pair, byte for byte
+    fresh = first_tab.get_json()
+    assert _me(client, fresh["access_token"])[0] == 200
+    with secure_app.app_context():
+        current_jti = decode_token(fresh["refresh_token"])["jti"]
+    with state_of(secure_app).security.database.transaction() as session:
+        family = session.scalar(select(RefreshFamily).where(RefreshFamily.current_jti == current_jti))
+        family.rotated_at -= timedelta(seconds=11)
+    late = client.post("/api/v2/auth/refresh", headers=bearer(pair["refresh_token"]))
+    assert late.status_code == 401 and late.get_json()["error"]["code"] == "refresh_token_reused"
+    assert _me(client, fresh["access_token"])[0] == 401  # the whole session ended
