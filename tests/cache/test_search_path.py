@@ -204,3 +204,25 @@ def test_a_cached_search_serves_only_requests_the_parser_reads_alike(
         document = wait_for(live_server.url, answer.json()["id"], headers=alice)
     expected = engine.search(SearchRequest(alices, filters=SearchFilters(max_samples=bound)))
     assert document["parsed"]["excluded"] == [] and document["total"] == expected.total
+
+
+def test_a_hit_on_someone_elses_search_looks_like_a_miss(app: Any, celery_worker: Any) -> None:
+    """An anonymous caller must not learn that another one ran the same query (issue #10)."""
+    first, second = app.test_client(), app.test_client()
+    first.environ_base["REMOTE_ADDR"], second.environ_base["REMOTE_ADDR"] = "192.0.2.10", "192.0.2.11"
+    body = _unique("idiopathic pulmonary fibrosis lung")
+    created = first.post("/api/v2/searches", json=body)
+    assert created.status_code == 202 and created.headers["X-Cache"] == "miss"
+    deadline = time.monotonic() + 60
+    while first.get(f"/api/v2/searches/{created.json['id']}").json["status"] != "completed":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    repeat = first.post("/api/v2/searches", json=body)  # a caller's own repeat: a hit, as before
+    assert repeat.status_code == 200 and repeat.headers["X-Cache"] in ("l1", "l2", "l3")
+
+    other = second.post("/api/v2/searches", json=body)
+    assert other.status_code == 202 and other.headers["X-Cache"] == "miss"
+    assert other.json["status"] == "queued" and other.json["id"] != created.json["id"]
+    done = second.get(f"/api/v2/searches/{other.json['id']}").json
+    assert done["status"] == "completed" and done["results"] == repeat.json["results"]  # at once
+    assert second.post("/api/v2/searches", json=body).status_code == 200  # now it is their repeat
