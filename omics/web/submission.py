@@ -61,9 +61,14 @@ def _principal(identity: Identity) -> str:
 
 
 def _asked_before(principal: str, key: str) -> bool:
-    """Whether ``principal`` submitted the search under ``key`` before (and remember that it has)."""
+    """Whether ``principal`` submitted this search before (and remember that it has).
+
+    The corpus version is left out of ``key``: asking again after an ingest is still one's own
+    repeat, so a search warming recomputed for the new corpus answers 200 to those who asked.
+    """
     state = current_state()
-    marker = "omics:cache:asked:" + hashlib.sha256(f"{principal}|{key}".encode()).hexdigest()[:40]
+    search = key.partition(":")[2]
+    marker = "omics:cache:asked:" + hashlib.sha256(f"{principal}|{search}".encode()).hexdigest()[:40]
     first = state.services.redis.set(marker, 1, nx=True, ex=state.settings.cache.l2_ttl)
     return not first
 
