@@ -40,6 +40,7 @@ from omics.web import (
     auth,
     discovery,
     errors,
+    headers,
     metrics,
     oauth_server,
     oidc,
@@ -90,6 +91,7 @@ def create_app(
         ),
     )
     errors.init_app(app)
+    headers.init_app(app, settings.security.trusted_proxies)
     metrics.init_app(app)
     sock.init_app(app)
     auth.init_app(app, settings)  # identifies the caller, so before the rate limits count them
@@ -155,9 +157,9 @@ def start_beat_thread(celery: Celery) -> None:
 
 
 def serve_forever(app: Flask, host: str, port: int) -> None:
-    from werkzeug.serving import make_server
+    from omics.web.server import make_app_server
 
-    server = make_server(host, port, app, threaded=True)
+    server = make_app_server(app, host, port)
     print(f"OmicsOracle is ready on http://{host}:{server.server_port}/", flush=True)
     server.serve_forever()
 
