@@ -58,9 +58,8 @@ def accounts_db(oauth_app: Flask) -> Database:
 
 @pytest.fixture(scope="module")
 def server(oauth_app: Flask, accounts_db: Database) -> Iterator[LiveServer]:
-    live = LiveServer(oauth_app)
-    yield live
-    live.stop()
+    with LiveServer(oauth_app) as live:
+        yield live
 
 
 def register(

@@ -48,9 +48,8 @@ def ws_app(tmp_path_factory: pytest.TempPathFactory, redis_url: str, celery_app:
 
 @pytest.fixture(scope="module")
 def server(ws_app: Flask) -> Iterator[LiveServer]:
-    live = LiveServer(ws_app)
-    yield live
-    live.stop()
+    with LiveServer(ws_app) as live:
+        yield live
 
 
 def _running_search(app: Flask, owner: str | None) -> str:
