@@ -41,6 +41,7 @@ from omics.web import (
     auth,
     discovery,
     errors,
+    headers,
     metrics,
     oauth_server,
     oidc,
@@ -93,6 +94,7 @@ def create_app(
     )
     errors.init_app(app)
     telemetry.init_app(app, role)  # the correlation id first: every later hook may log
+    headers.init_app(app, settings.security.trusted_proxies)
     metrics.init_app(app)
     sock.init_app(app)
     auth.init_app(app, settings)  # identifies the caller, so before the rate limits count them
@@ -158,9 +160,9 @@ def start_beat_thread(celery: Celery) -> None:
 
 
 def serve_forever(app: Flask, host: str, port: int) -> None:
-    from werkzeug.serving import make_server
+    from omics.web.server import make_app_server
 
-    server = make_server(host, port, app, threaded=True)
+    server = make_app_server(app, host, port)
     print(f"OmicsOracle is ready on http://{host}:{server.server_port}/", flush=True)
     server.serve_forever()
 

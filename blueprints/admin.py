@@ -19,7 +19,8 @@ from omics.security import accounts, audit, tokens
 from omics.security.database import Database
 from omics.security.models import User
 from omics.security.roles import ACCOUNT_ROLES, Permission
-from omics.web.auth import audit_request, require
+from omics.web.audit_trail import audit_request
+from omics.web.auth import require, require_interactive
 from omics.web.discovery import service_instances
 from omics.web.errors import ApiError
 from omics.web.readiness import readiness
@@ -101,14 +102,20 @@ def audit_log() -> Response:
 @bp.put("/users/<username>/role")
 @require(Permission.USERS_MANAGE)
 def change_role(username: str) -> Response:
+    """Give an account a new role: with an interactive login only, never with an API key."""
     body = _role_change.load(json_body())
+    require_interactive("role changes")
     with current_state().security.database.transaction() as session:
-        try:
+        if accounts.find_user(session, username) is None:
+            user = None
+        else:
             user, previous = accounts.set_role(session, username, body["role"])
-        except accounts.AccountError:
-            raise ApiError(404, "no such user") from None
-        # tokens carrying the old role stop working
-        families = tokens.revoke_user_families(session, user.id, "role_change")
+            # tokens carrying the old role stop working
+            families = tokens.revoke_user_families(session, user.id, "role_change")
+    if user is None:
+        details = {"reason": "no_such_user", "to": body["role"]}
+        audit_request("role_change", "failure", target=audit.mask(username, 64), details=details)
+        raise ApiError(404, "no such user")
     current_state().security.block_families(families)
     audit_request(
         "role_change",
@@ -132,6 +139,7 @@ def list_users() -> Response:
             }
             for user in session.scalars(select(User).order_by(User.id))
         ]
+    audit_request("users_read", "success", details={"count": len(users)})
     return jsonify({"users": users})
 
 

@@ -16,7 +16,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from omics.cache.entry import Selector
 from omics.security.roles import Permission
-from omics.web.auth import audit_request, require
+from omics.web.audit_trail import audit_request
+from omics.web.auth import require
 from omics.web.schemas import json_body, load_query
 from omics.web.state import current_state
 
@@ -51,6 +52,7 @@ _invalidate = InvalidateSchema()
 @require(Permission.CACHE_ADMIN)
 def stats() -> Response:
     query = load_query(_stats_query, request.args)
+    audit_request("cache_stats_read", "success")
     return jsonify(current_state().cache.stats.snapshot(query["hottest"]))
 
 

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from omics.security import accounts, api_keys
 from omics.security.models import User
 from omics.security.roles import Permission
-from omics.web.auth import audit_request, require
+from omics.web.audit_trail import audit_request
+from omics.web.auth import require
 from omics.web.errors import ApiError
 from omics.web.identity import current_identity
 from omics.web.schemas import json_body
@@ -60,9 +61,12 @@ def create_key() -> tuple[Response, int]:
                 body.get("scopes"),
                 timedelta(days=body["expires_in_days"]),
                 api_version=bundle().head.name,  # the key keeps today's newest version (Stripe's pinning)
+                max_live_keys=current_state().settings.security.max_api_keys_per_user,
             )
         except api_keys.ScopeError as error:
             raise ApiError(422, str(error), "invalid_scopes") from None
+        except api_keys.KeyLimitReached as error:
+            raise ApiError(409, str(error), "too_many_api_keys") from None
         view = api_keys.key_to_dict(new.record)
     audit_request("api_key_create", "success", target=view["id"], details={"scopes": view["scopes"]})
     response = jsonify({**view, "key": new.secret})

@@ -30,9 +30,17 @@ _head_schema = SearchRequestSchema()
 @rate_limited
 @require(Permission.SEARCH)
 def search() -> Response:
+    """Run a search; ``HEAD`` validates and counts like ``GET`` but runs nothing.
+
+    A ``HEAD`` answer has no body, so computing one would only cost the server: it gets the
+    same status and headers a ``GET`` would start with (RFC 9110 lets a server leave out
+    headers it only learns while generating the content).
+    """
     args = load_query(_schema, request.args)
     page = {"limit": args["limit"], "offset": args["offset"]}
     search_request = _head_schema.load(upgrade_request("SearchRequest", args, page))
+    if request.method == "HEAD":
+        return Response(status=200, mimetype="application/json")
     document = run_now(search_request, args["offset"], args["limit"])
     body = {
         "query": document["query"],

@@ -2,16 +2,20 @@
 
 Login starts a refresh-token family; each refresh rotates it (the old refresh token stops
 working); replaying an old refresh token revokes the whole family and the access tokens it
-issued. Browsers may ask for cookies instead of tokens in the body (``"cookie": true``): the
-tokens then travel in HttpOnly cookies and writes need the ``X-CSRF-TOKEN`` header.
+issued, unless it is the one rotated away last, within the grace window (the rules live in
+``omics.web.sessions``, shared with ``/oauth/token``). Logout works after the access token
+expired and always clears the cookies. Browsers may ask for cookies instead of tokens in the
+body (``"cookie": true``): the tokens then travel in HttpOnly cookies and writes need the
+``X-CSRF-TOKEN`` header.
 """
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 import jwt as pyjwt
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_jwt_extended import (
     decode_token,
     get_jwt,
@@ -19,11 +23,12 @@ from flask_jwt_extended import (
     unset_jwt_cookies,
     verify_jwt_in_request,
 )
-from flask_jwt_extended.exceptions import JWTExtendedException
+from flask_jwt_extended.exceptions import CSRFError, JWTExtendedException
 from marshmallow import RAISE, Schema, fields, validate
 
 from omics.web import sessions
-from omics.web.auth import audit_request, handles_own_auth, reject_token
+from omics.web.audit_trail import audit_request
+from omics.web.auth import handles_own_auth, reject_token
 from omics.web.errors import ApiError
 from omics.web.identity import Identity, current_identity
 from omics.web.rate_limits import rate_limited
@@ -73,12 +78,31 @@ def _presented_refresh_claims() -> dict[str, Any]:
 @bp.post("/refresh")
 @handles_own_auth
 def refresh() -> Response:
+    """Rotate the refresh token (or, within the grace window, answer the rotation's pair again)."""
     grant = sessions.refresh(_presented_refresh_claims())
     return sessions.pair_response(sessions.issue(grant), get_jwt_request_location() == "cookies")
 
 
+def _cookie_claims() -> list[dict[str, Any]]:
+    """Claims of the session cookies, expired or not, once the CSRF header matches one of them.
+
+    Logout must work after the access token expired (the refresh cookie still holds a live
+    session), so expiry is no reason to refuse it; the signature and CSRF still are.
+    """
+    names = (current_app.config["JWT_ACCESS_COOKIE_NAME"], current_app.config["JWT_REFRESH_COOKIE_NAME"])
+    claims = [
+        decode_token(request.cookies[name], allow_expired=True) for name in names if name in request.cookies
+    ]
+    presented = request.headers.get(current_app.config["JWT_ACCESS_CSRF_HEADER_NAME"], "")
+    if claims and not any(
+        hmac.compare_digest(presented, str(c.get("csrf", ""))) for c in claims if presented
+    ):
+        raise CSRFError("missing or wrong CSRF token")
+    return claims
+
+
 def _presented_tokens() -> list[dict[str, Any]]:
-    """Claims of every token presented for logout: header, body, cookies (CSRF-checked)."""
+    """Claims of every token presented for logout: header, body, else cookies (CSRF-checked)."""
     raw = []
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
@@ -86,9 +110,7 @@ def _presented_tokens() -> list[dict[str, Any]]:
     if request.content_length:
         raw.extend(_logout_schema.load(json_body()).values())
     try:
-        claims = [decode_token(token) for token in raw]
-        if not raw and verify_jwt_in_request(optional=True, locations=["cookies"]):
-            claims.append(get_jwt())
+        claims = [decode_token(token, allow_expired=True) for token in raw] if raw else _cookie_claims()
     except (JWTExtendedException, pyjwt.PyJWTError) as error:
         raise reject_token(error) from None
     if not claims:
@@ -96,14 +118,21 @@ def _presented_tokens() -> list[dict[str, Any]]:
     return claims
 
 
-@bp.post("/logout")
-@handles_own_auth
-def logout() -> Response:
-    presented = _presented_tokens()
+def _end_sessions(presented: list[dict[str, Any]]) -> Response:
     families = sessions.revoke(presented)
     caller = Identity(subject=presented[0]["sub"], role=presented[0].get("role", "anonymous"))
     audit_request("logout", "success", identity=caller, details={"families": families})
-    response = jsonify({"status": "logged_out"})
+    return jsonify({"status": "logged_out"})
+
+
+@bp.post("/logout")
+@handles_own_auth
+def logout() -> Response:
+    """Revoke the presented tokens and their sessions; the cookies are cleared whatever happens."""
+    try:
+        response = _end_sessions(_presented_tokens())
+    except ApiError as error:
+        response = error.response()
     unset_jwt_cookies(response)
     return response
 

@@ -2,29 +2,40 @@
 
 Order of work makes resumption lossless: register with the process's relay first, then
 replay the stream from ``after``, then forward live events, dropping any seq already sent
-and filling any gap from the stream. The socket closes normally after the terminal event,
-and with 1012 (service restart) when Redis is lost so the client reconnects elsewhere. Each
-message is converted to the API version of the request that opened the socket.
+and filling any gap from the stream. The socket closes normally after the terminal event (at
+once when the client resumes at or past it), with 1012 (service restart) when Redis is lost
+so the client reconnects elsewhere, with 1008 when the credential it was opened with expires
+or is revoked (logout, key revocation: asked again every ping interval), and with 1013 (try
+again later) when the address or the process holds too many sockets already. Each message is
+converted to the API version of the request that opened the socket.
 Who may watch is decided before the upgrade, in ``before_request`` (a decorator under
 ``@sock.route`` would run only after the handshake).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import queue
 import socket
+import time
 from typing import Any
 
-from flask import Blueprint, g, request
+from flask import Blueprint, Response, current_app, g, request
 
 from omics.api import Version
 from omics.realtime.event_log import is_terminal, trace_of
 from omics.realtime.hub import REDIS_LOST, RESYNC
+from omics.realtime.keys import TERMINAL_STATUSES
+from omics.web.audit_trail import client_ip
+from omics.web.auth import credential_still_valid
+from omics.web.errors import ApiError
 from omics.web.extensions import sock
-from omics.web.identity import current_identity
+from omics.web.identity import Identity, current_identity
 from omics.web.metrics import WEBSOCKETS_OPENED
 from omics.web.schemas import EventsQuerySchema, load_query
+from omics.web.socket_quota import SocketQuota
 from omics.web.state import current_state
 from omics.web.stored_searches import owned_search
 from omics.web.telemetry import delivering
@@ -34,17 +45,45 @@ bp = Blueprint("events", __name__)
 
 NORMAL_CLOSURE = 1000
 SERVICE_RESTART = 1012
-POLICY_VIOLATION = 1008  # the credential that opened the socket has expired
+POLICY_VIOLATION = 1008  # the credential that opened the socket has expired or was revoked
+TRY_AGAIN_LATER = 1013  # over the process's or the address's socket quota
 POLL_SECONDS = 1.0
 # Idle polls after which the stream is re-read: a backstop for a pub/sub message lost in transit.
 IDLE_POLLS_BEFORE_CATCH_UP = 5
 
+_QUOTA_KEY = "omics_socket_quota"
+
 _schema = EventsQuerySchema()
+
+
+WEBSOCKET_VERSION = "13"  # RFC 6455, the one version served
+
+
+def _check_handshake() -> None:
+    """A WebSocket upgrade must be one the server can complete: 426 or 400 before any work."""
+    if request.headers.get("Upgrade", "").lower() != "websocket":
+        return  # a plain GET: flask-sock answers it with 400
+    if request.headers.get("Sec-WebSocket-Version") != WEBSOCKET_VERSION:
+        raise ApiError(426, f"only WebSocket version {WEBSOCKET_VERSION} is supported", "upgrade_required")
+    try:
+        key_ok = len(base64.b64decode(request.headers.get("Sec-WebSocket-Key", ""), validate=True)) == 16
+    except binascii.Error:
+        key_ok = False
+    if not key_ok:
+        raise ApiError(400, "the WebSocket handshake needs a valid Sec-WebSocket-Key", "bad_handshake")
+
+
+@bp.after_request
+def advertise_version(response: Response) -> Response:
+    if response.status_code == 426:
+        response.headers["Sec-WebSocket-Version"] = WEBSOCKET_VERSION
+    return response
 
 
 @bp.before_request
 def authorise_watch() -> None:
-    """Validate ``after`` and check the caller owns the search, before the handshake."""
+    """Check the handshake, validate ``after`` and check the caller owns the search, before the upgrade."""
+    _check_handshake()
     g.events_after = load_query(_schema, request.args)["after"]
     view_args = request.view_args
     assert view_args is not None  # a blueprint's before_request runs only for a matched route
@@ -63,6 +102,7 @@ class _Forwarder:
 
     def send(self, seq: int, text: str, terminal: bool) -> None:
         if seq <= self.last or self.finished:
+            self.finished = self.finished or terminal  # the client had the end already (?after=)
             return
         if seq > self.last + 1:
             self.catch_up()
@@ -82,20 +122,67 @@ class _Forwarder:
         self.last = seq
         self.finished = terminal
 
+    def client_has_the_end(self) -> bool:
+        """Whether the search is over and the client already holds its terminal event.
+
+        A client resuming with ``?after=`` at or past the terminal event's seq would otherwise
+        wait forever for a frame that will never come.
+        """
+        state = current_state().services.store.get(self.search_id)
+        if state is None or state.status not in TERMINAL_STATUSES:
+            return False
+        ends = [
+            seq for seq, text in current_state().services.events.replay(self.search_id) if is_terminal(text)
+        ]
+        return bool(ends) and ends[-1] <= self.last
+
+
+class _CredentialCheck:
+    """Asks again, once per ping interval, whether the socket's credential still holds."""
+
+    def __init__(self, identity: Identity, interval: float) -> None:
+        self.identity = identity
+        self.interval = interval
+        self.checked_at = time.monotonic()
+
+    def failed(self) -> bool:
+        if self.identity.expired():
+            return True
+        if time.monotonic() - self.checked_at < self.interval:
+            return False
+        self.checked_at = time.monotonic()
+        return not credential_still_valid(self.identity)
+
 
 @sock.route("/api/v2/searches/<search_id>/events", bp=bp)
 def watch(ws: Any, search_id: str) -> None:
+    address = client_ip() or "unknown"
+    quota = socket_quota()
+    if not quota.acquire(address):
+        ws.close(TRY_AGAIN_LATER, "too many progress sockets open; try again later")
+        _end_tcp_after_close(ws)
+        return
+    try:
+        _follow(ws, search_id)
+    finally:
+        quota.release(address)
+        _end_tcp_after_close(ws)
+
+
+def _follow(ws: Any, search_id: str) -> None:
+    """Forward the search's events until its end, a lost event source or a lapsed credential."""
     hub = current_state().hub
     inbox = hub.watch(search_id)
     WEBSOCKETS_OPENED.inc()
     try:
         forward = _Forwarder(ws, search_id, g.events_after, request_version())
         forward.catch_up()
+        forward.finished = forward.finished or forward.client_has_the_end()
         idle = 0
-        identity = current_identity()
+        credential = _CredentialCheck(current_identity(), current_state().settings.service.ws_ping_interval)
         while not forward.finished and ws.connected:
-            if identity.expired():
-                ws.close(POLICY_VIOLATION, "credential expired; reconnect with a fresh one")
+            if credential.failed():
+                ws.close(POLICY_VIOLATION, "credential expired or revoked; reconnect with a fresh one")
                 return
             try:
                 item = inbox.get(timeout=POLL_SECONDS)
@@ -103,6 +190,7 @@ def watch(ws: Any, search_id: str) -> None:
                 idle += 1
                 if idle % IDLE_POLLS_BEFORE_CATCH_UP == 0:
                     forward.catch_up()
+                    forward.finished = forward.finished or forward.client_has_the_end()
                 continue
             if item == REDIS_LOST:
                 ws.close(SERVICE_RESTART, "event source lost; reconnect with ?after=<last seq>")
@@ -115,7 +203,18 @@ def watch(ws: Any, search_id: str) -> None:
             ws.close(NORMAL_CLOSURE, "search finished")
     finally:
         hub.unwatch(search_id, inbox)
-        _end_tcp_after_close(ws)
+
+
+def socket_quota() -> SocketQuota:
+    """This app's (this process's) socket counts, made on first use."""
+    quota = current_app.extensions.get(_QUOTA_KEY)
+    if quota is None:
+        limits = current_state().settings.security
+        quota = current_app.extensions.setdefault(
+            _QUOTA_KEY, SocketQuota(limits.ws_max_per_ip, limits.ws_max_per_process)
+        )
+    assert isinstance(quota, SocketQuota)
+    return quota
 
 
 def _end_tcp_after_close(ws: Any) -> None:

@@ -1,4 +1,9 @@
-"""Liveness, readiness and Prometheus metrics (the checks themselves: ``omics.web.readiness``)."""
+"""Liveness, readiness and Prometheus metrics (the checks themselves: ``omics.web.readiness``).
+
+``/health/ready`` is public, so it names the failing checks but never their reasons
+(connection errors name hosts, ports and drivers); admins read those at
+``/api/v2/admin/services``.
+"""
 
 from __future__ import annotations
 
@@ -20,15 +25,21 @@ def ready() -> tuple[Response, int]:
     verdict = cached_readiness()
     if verdict["status"] == "ok":
         return jsonify(verdict), 200
+    checks = {name: _public_state(state) for name, state in verdict["checks"].items()}
     body = {
         "error": {
             "code": "unavailable",
             "message": ("building: " if verdict["status"] == "building" else "not ready: ")
-            + ", ".join(name for name, state in verdict["checks"].items() if state != "ok"),
-            "details": verdict["checks"],
+            + ", ".join(name for name, state in checks.items() if state != "ok"),
+            "details": checks,
         }
     }
     return jsonify(body), 503
+
+
+def _public_state(state: str) -> str:
+    """A check's public state: "ok", "building" (a state, not a reason), else "failing"."""
+    return state if state in ("ok", "building") else "failing"
 
 
 @bp.get("/metrics")

@@ -28,7 +28,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from omics.security.oauth import external
 from omics.security.oauth.clients import GRANT_TYPES, SCOPES
 from omics.web import oidc, sessions
-from omics.web.auth import audit_request, handles_own_auth
+from omics.web.audit_trail import audit_request
+from omics.web.auth import handles_own_auth
 from omics.web.errors import ApiError
 from omics.web.oauth_server import current_server
 from omics.web.rate_limits import rate_limited

@@ -12,7 +12,8 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from omics.security.oauth import clients
 from omics.security.roles import Permission
-from omics.web.auth import audit_request, require
+from omics.web.audit_trail import audit_request
+from omics.web.auth import require
 from omics.web.errors import ApiError
 from omics.web.schemas import json_body
 from omics.web.state import current_state

@@ -84,6 +84,13 @@ class SecuritySettings:
     allowed_origins: tuple[str, ...] = ()
     flower_user: str = ""
     flower_password: str = ""
+    max_api_keys_per_user: int = 10
+    auth_failure_limit: str = "20/minute"
+    ws_max_per_ip: int = 20
+    ws_max_per_process: int = 2000
+    audit_key: str = ""
+    trusted_proxies: int = 0
+    refresh_reuse_grace_seconds: int = 10
 
     @classmethod
     def from_env(cls) -> SecuritySettings:
@@ -99,6 +106,15 @@ class SecuritySettings:
             allowed_origins=tuple(origin.strip() for origin in origins.split(",") if origin.strip()),
             flower_user=os.environ.get("OMICS_FLOWER_USER", ""),
             flower_password=os.environ.get("OMICS_FLOWER_PASSWORD", ""),
+            max_api_keys_per_user=_env_int("OMICS_MAX_API_KEYS_PER_USER", default.max_api_keys_per_user),
+            auth_failure_limit=os.environ.get("OMICS_AUTH_FAILURE_LIMIT") or default.auth_failure_limit,
+            ws_max_per_ip=_env_int("OMICS_WS_MAX_PER_IP", default.ws_max_per_ip),
+            ws_max_per_process=_env_int("OMICS_WS_MAX_PER_PROCESS", default.ws_max_per_process),
+            audit_key=os.environ.get("OMICS_AUDIT_KEY", ""),
+            trusted_proxies=_env_int("OMICS_TRUSTED_PROXIES", default.trusted_proxies),
+            refresh_reuse_grace_seconds=_env_int(
+                "OMICS_REFRESH_REUSE_GRACE_SECONDS", default.refresh_reuse_grace_seconds
+            ),
         )
 
 

@@ -10,13 +10,19 @@ class LiveServer:
     """A real threaded HTTP server for one app, in a background thread."""
 
     def __init__(self, app: Any) -> None:
-        from werkzeug.serving import make_server
+        from omics.web.server import make_app_server
 
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self._server = make_app_server(app, "127.0.0.1", 0)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self.ws_url = f"ws://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
+
+    def __enter__(self) -> LiveServer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
 
     def stop(self) -> None:
         self._server.shutdown()

@@ -38,12 +38,14 @@ def read_events(ws: websocket.WebSocket, limit: int | None = None) -> tuple[list
     return events, None
 
 
-def wait_for(base_url: str, search_id: str, timeout: float = 20) -> dict[str, Any]:
-    """Poll GET until the search is finished (the durable fallback path)."""
+def wait_for(
+    base_url: str, search_id: str, timeout: float = 20, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Poll GET (as the caller with ``headers``) until the search is finished (the durable fallback path)."""
     deadline = time.monotonic() + timeout
     body: dict[str, Any] = {}
     while time.monotonic() < deadline:
-        body = requests.get(f"{base_url}/api/v2/searches/{search_id}", timeout=10).json()
+        body = requests.get(f"{base_url}/api/v2/searches/{search_id}", headers=headers, timeout=10).json()
         if body["status"] in ("completed", "failed"):
             return body
         time.sleep(0.05)

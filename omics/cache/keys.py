@@ -1,12 +1,15 @@
-"""Cache keys: the normalised request plus the corpus version.
+"""Cache keys: what the parser understood of the request, plus the corpus version.
 
-Two requests that the engine answers identically must share a key, so the query text is
-Unicode-normalised, case-folded and whitespace-collapsed, example accessions and filter values
-are de-duplicated and sorted. The corpus version is part of the key, so adding records makes
-every older entry unreachable at once, without scanning or deleting anything.
+Two requests share a key only if the engine answers them identically, so the key is built
+from the parsed query (:func:`omics.search.query_parser.query_meaning`), never from folded
+raw text: folding case or Unicode before parsing once let ``liver not mouse`` be served
+another user's ``liver NOT mouse``. Example accessions and filter values are de-duplicated
+and sorted. The corpus version is part of the key, so adding records makes every older entry
+unreachable at once, without scanning or deleting anything.
 
-The canonical form is also what popularity tracking stores and what warming replays, which
-is how warming fills exactly the keys users will hit.
+The canonical request (query text NFKC-normalised, case-folded, spacing collapsed) is what
+popularity tracking counts and warming replays. It merges spellings, so it is never a key:
+a warmed search is stored under the key of what the parser reads in the replayed text.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ import json
 import unicodedata
 from typing import Any
 
+from omics.search.query_parser import query_meaning
 from omics.search.request import SearchRequest, request_from_dict
 
-KEY_FORMAT = 1  # bump when the canonical form or the cached document shape changes
+KEY_FORMAT = 2  # bump when the key's input or the cached document shape changes
 
 
 def normalise_text(text: str) -> str:
-    """Query text as the cache compares it: NFKC, case-folded, single spaces."""
+    """Query text as popularity and invalidations compare it: NFKC, case-folded, single spaces."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
@@ -31,7 +35,7 @@ def _sorted_unique(values: tuple[str, ...]) -> list[str]:
 
 
 def canonical_request(request: SearchRequest) -> dict[str, Any]:
-    """A JSON-ready dict that is equal for every spelling of the same search.
+    """A JSON-ready dict of the request, equal for spellings that differ in case, width or spacing.
 
     Date filters appear only when set, so the keys of searches without them did not change.
     """
@@ -67,6 +71,11 @@ def request_from_canonical(text: str) -> SearchRequest:
 
 
 def cache_key(request: SearchRequest, corpus_version: int) -> str:
-    """``v<corpus version>:<digest>``: short, safe in Redis and SQLite, unique per search."""
-    digest = hashlib.sha256(f"{KEY_FORMAT}|{canonical_json(request)}".encode()).hexdigest()[:40]
+    """``v<corpus version>:<digest>``: short, safe in Redis and SQLite, unique per search.
+
+    The digest covers what the parser understood of the query and the rest of the request.
+    """
+    rest = {**canonical_request(request), "query": query_meaning(request.query)}
+    text = json.dumps(rest, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(f"{KEY_FORMAT}|{text}".encode()).hexdigest()[:40]
     return f"v{corpus_version}:{digest}"

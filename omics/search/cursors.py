@@ -4,7 +4,10 @@ A search's ranked hits are computed once and stored; a page is a slice of them. 
 names the position of the next page and the result list it belongs to (its *scope*, e.g. the
 search id and corpus version), so a cursor from another search or an edited cursor is
 refused instead of silently serving the wrong page. Because pages slice one frozen list,
-following ``next_cursor`` never skips or repeats a result.
+following ``next_cursor`` never skips or repeats a result. With a ``key`` (the API passes one
+derived from the app's secret) the check is a keyed BLAKE2s MAC, so a cursor cannot be forged
+even by someone who knows the format; whatever the payload holds, a bad cursor is
+:class:`InvalidCursor`, never another error.
 
 Used by the engine's callers and by the HTTP API alike: :func:`encode_cursor`,
 :func:`decode_cursor`, :func:`paginate`.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 from collections.abc import Sequence
 from typing import TypeVar
@@ -25,33 +29,38 @@ class InvalidCursor(ValueError):
     """The cursor is malformed, altered, or belongs to another result list (a 400 for the API)."""
 
 
-def _check(payload: bytes) -> str:
-    return hashlib.blake2s(payload, digest_size=6).hexdigest()
+MAX_POSITION = 10**9  # far beyond any stored result list; larger is a forgery
 
 
-def encode_cursor(position: int, scope: str) -> str:
+def _check(payload: bytes, key: bytes) -> str:
+    return hashlib.blake2s(payload, digest_size=16 if key else 6, key=key[:32]).hexdigest()
+
+
+def encode_cursor(position: int, scope: str, key: bytes = b"") -> str:
     """An opaque URL-safe token for ``position`` within the result list identified by ``scope``."""
     payload = json.dumps({"p": position, "s": scope}, separators=(",", ":")).encode()
-    token = payload + b"." + _check(payload).encode()
+    token = payload + b"." + _check(payload, key).encode()
     return base64.urlsafe_b64encode(token).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, scope: str) -> int:
+def decode_cursor(cursor: str, scope: str, key: bytes = b"") -> int:
     """The position a cursor points at; raises InvalidCursor unless it is intact and for ``scope``."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload, _, check = raw.rpartition(b".")
-        if not payload or check.decode() != _check(payload):
+        if not payload or not hmac.compare_digest(check, _check(payload, key).encode()):
             raise InvalidCursor("cursor is not valid")
         data = json.loads(payload)
-        position = data["p"]
     except InvalidCursor:
         raise
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidCursor("cursor is not valid") from exc
+    if not isinstance(data, dict):
+        raise InvalidCursor("cursor is not valid")
     if data.get("s") != scope:
         raise InvalidCursor("cursor belongs to another search")
-    if not isinstance(position, int) or position < 0:
+    position = data.get("p")
+    if type(position) is not int or not 0 <= position <= MAX_POSITION:
         raise InvalidCursor("cursor is not valid")
     return position
 

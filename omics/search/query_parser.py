@@ -16,9 +16,13 @@ in the free text too, so they still rank.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
+
+from omics.search.vocabulary import is_acronym
 
 ACCESSION = re.compile(r"^(GSE|GDS|GPL|GSM)\d+$", re.IGNORECASE)
 
@@ -254,3 +258,33 @@ def parse_query(text: str) -> ParsedQuery:
     rest = _parse_vocabulary(parsed, " ".join(words))
     parsed.free_text = " ".join(rest.split())
     return parsed
+
+
+def _as_compared(text: str) -> str:
+    """Text as the engine tells it apart: case matters only in acronym-shaped words ("ALL")."""
+    return " ".join(word if is_acronym(word) else word.lower() for word in text.split())
+
+
+@lru_cache(maxsize=4096)
+def query_meaning(text: str) -> str:
+    """What the engine will do with ``text``, as canonical JSON: equal only for the same search.
+
+    Built from the parse, not the raw text, so two spellings share it only when the parser
+    reads them alike: "liver NOT mouse" (an exclusion) and "liver not mouse" (free text and a
+    mouse filter) differ, as do fullwidth quotes or minus signs the parser takes literally.
+    Case is folded where the engine ignores it (ranked words, exclusions) and kept in
+    acronym-shaped words, which the concept vocabulary reads by their capitals.
+    """
+    parsed = parse_query(text)
+    meaning = {
+        "free_text": _as_compared(parsed.free_text),
+        "phrases": [_as_compared(phrase) for phrase in parsed.phrases],
+        "excluded": [word.lower() for word in parsed.excluded],
+        "accessions": parsed.accessions,
+        "similar_to": parsed.similar_to,
+        "organisms": parsed.organisms,
+        "series_types": parsed.series_types,
+        "min_samples": parsed.min_samples,
+        "max_samples": parsed.max_samples,
+    }
+    return json.dumps(meaning, sort_keys=True, separators=(",", ":"))

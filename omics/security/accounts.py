@@ -26,6 +26,12 @@ def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
+def is_active(session: Session, username: str) -> bool:
+    """Whether ``username`` is an existing, enabled account (tokens of others are refused)."""
+    user = find_user(session, username)
+    return user is not None and not user.disabled
+
+
 def create_user(session: Session, username: str, password: str, role: str) -> User:
     """Create an account; raises AccountError or WeakPasswordError for bad input."""
     if not _USERNAME.match(username):

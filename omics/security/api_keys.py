@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from omics.formats import API_KEY
@@ -29,6 +29,10 @@ _DISPLAY_PREFIX_LENGTH = 12
 
 class ScopeError(ValueError):
     """A requested scope does not exist or exceeds what the owner's role allows."""
+
+
+class KeyLimitReached(ValueError):
+    """The user already holds as many live keys as allowed (revoke one to make room)."""
 
 
 class KeyRejected(Exception):
@@ -61,6 +65,23 @@ def _validate_scopes(user: User, scopes: list[str] | None) -> list[str]:
     return wanted
 
 
+def live_key_count(session: Session, user_id: int) -> int:
+    """Keys of ``user_id`` that still work (neither revoked nor expired)."""
+    now = utcnow()
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(ApiKey)
+            .where(
+                ApiKey.user_id == user_id,
+                ApiKey.revoked_at.is_(None),
+                or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),
+            )
+        )
+        or 0
+    )
+
+
 def create_key(
     session: Session,
     user: User,
@@ -68,8 +89,19 @@ def create_key(
     scopes: list[str] | None,
     lifetime: timedelta = DEFAULT_LIFETIME,
     api_version: str | None = None,
+    max_live_keys: int | None = None,
 ) -> NewKey:
-    """Store a new key for ``user`` (pinned to ``api_version``) with its one-time plaintext."""
+    """Store a new key for ``user`` (pinned to ``api_version``) with its one-time plaintext.
+
+    With ``max_live_keys``, a user already holding that many working keys gets KeyLimitReached:
+    keys are credentials to watch and revoke, not a way to multiply one's budget. The owner's
+    row is locked first (PostgreSQL; SQLite transactions are serialised already), so two
+    concurrent creations cannot both slip under the cap.
+    """
+    if max_live_keys is not None:
+        session.execute(select(User.id).where(User.id == user.id).with_for_update())
+        if live_key_count(session, user.id) >= max_live_keys:
+            raise KeyLimitReached(f"at most {max_live_keys} live API keys per user; revoke one first")
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     record = ApiKey(
         id="key_" + secrets.token_hex(8),
@@ -114,6 +146,14 @@ def pinned_version(record: ApiKey) -> str | None:
     row = {"api_version": record.api_version, "record_format": record.record_format}
     version: str | None = API_KEY.upgrade(row)["api_version"]
     return version
+
+
+def key_usable(session: Session, key_id: str) -> bool:
+    """Whether key ``key_id`` still works: not revoked, not expired, its owner enabled."""
+    record = session.scalar(select(ApiKey).options(joinedload(ApiKey.user)).where(ApiKey.id == key_id))
+    if record is None or record.revoked_at is not None or record.user.disabled:
+        return False
+    return record.expires_at is None or record.expires_at > utcnow()
 
 
 def effective_scopes(record: ApiKey) -> frozenset[Permission]:

@@ -1,14 +1,19 @@
-"""Append-only, hash-chained audit log: who did what, when, from where, with what outcome.
+"""Append-only, keyed hash chain of audit entries: who did what, when, from where, with what outcome.
 
-Each entry's hash covers its own fields and the previous entry's hash, and the head row holds
-the last sequence number and hash, so :func:`verify` notices an edited entry, a deleted one
-(a gap or a shortened chain) and a reordered one. Details are scrubbed before storage: a
-field named like a secret, or a value shaped like a JWT or an API key, is never written.
+Each entry's hash is an HMAC (key outside the database, :mod:`omics.security.audit_seal`) over
+its own fields and the previous entry's hash, and the head row holds the last sequence number
+and hash, so :func:`verify` notices an edited entry, a deleted one (a gap or a shortened
+chain) and a reordered one, even when whoever did it recomputed the hashes; the anchor file
+outside the database catches entries cut off the end with the head rewound. Entries written
+before the chain was keyed (plain SHA-256) still verify, up to the keying record's boundary.
+Details are scrubbed before storage: a field named like a secret, or a value shaped like a
+JWT or an API key, is never written.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Iterator
@@ -19,8 +24,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from omics.security.database import Database
-from omics.security.models import GENESIS_HASH, AuditEntry, AuditHead, utcnow
+from omics.security.audit_seal import AuditSeal
+from omics.security.database import PENDING_ANCHORS, Database, keying_proof
+from omics.security.models import GENESIS_HASH, AuditEntry, AuditHead, AuditKeying, utcnow
 
 REDACTED = "[redacted]"
 _SECRET_FIELD = re.compile(r"pass|token|secret|authorization|cookie|^key$|api_key", re.IGNORECASE)
@@ -52,9 +58,17 @@ def scrub(value: Any) -> Any:
     return value
 
 
-def _hash_of(entry: AuditEntry) -> str:
-    """SHA-256 over every stored field of ``entry`` and the hash of the entry before it."""
-    payload = json.dumps(
+def mask(text: str, shown: int = 2) -> str:
+    """``text`` cut to its first characters and its length: enough to correlate, never a secret.
+
+    For free text a person typed where it may not belong (a password in the user-name field).
+    """
+    return f"{text[:shown]}…({len(text)} chars)"
+
+
+def _payload(entry: AuditEntry) -> bytes:
+    """Every stored field of ``entry`` and the hash of the entry before it, as the hash input."""
+    return json.dumps(
         [
             entry.seq,
             entry.at.isoformat(),
@@ -68,8 +82,18 @@ def _hash_of(entry: AuditEntry) -> str:
             entry.prev_hash,
         ],
         separators=(",", ":"),
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    ).encode()
+
+
+def _hash_of(entry: AuditEntry) -> str:
+    """The unkeyed SHA-256 of entries written before the chain was keyed."""
+    return hashlib.sha256(_payload(entry)).hexdigest()
+
+
+def _seal(session: Session) -> AuditSeal:
+    seal = session.info["audit_seal"]
+    assert isinstance(seal, AuditSeal)
+    return seal
 
 
 def _lock_head(session: Session) -> AuditHead:
@@ -93,9 +117,10 @@ def append(session: Session, event: AuditEvent) -> AuditEntry:
         prev_hash=head.last_hash,
         details=json.dumps(scrub(event.details), sort_keys=True, separators=(",", ":"), default=str),
     )
-    entry.entry_hash = _hash_of(entry)
+    entry.entry_hash = _seal(session).mac(_payload(entry))
     session.add(entry)
     head.last_hash = entry.entry_hash
+    session.info.setdefault(PENDING_ANCHORS, []).append((entry.seq, entry.entry_hash))
     return entry
 
 
@@ -169,6 +194,8 @@ class VerifyReport:
     """Result of :func:`verify`: ``problems`` is empty when the chain is intact."""
 
     entries: int = 0
+    keyed_from: int = 1
+    anchors: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -176,9 +203,35 @@ class VerifyReport:
         return not self.problems
 
 
+def _keyed_from(session: Session, seal: AuditSeal, report: VerifyReport) -> int:
+    """Where keyed entries begin; a missing or forged boundary is a problem (then all must be keyed)."""
+    keying = session.get(AuditKeying, 1)
+    if keying is None:
+        report.problems.append("the chain's keying record is missing")
+        return 1
+    if not hmac.compare_digest(keying.proof, keying_proof(seal, keying.keyed_from)):
+        report.problems.append("the keying record was altered, or this is not the chain's audit key")
+        return 1
+    return keying.keyed_from
+
+
+def _check_anchors(anchors: dict[int, str], hashes: dict[int, str], end: int, report: VerifyReport) -> None:
+    """Every anchored entry must still be there with the hash it had when it was committed."""
+    report.anchors = len(anchors)
+    beyond = [seq for seq in anchors if seq > end]
+    if beyond:
+        report.problems.append(f"the chain ends at entry {end} but entries up to {max(beyond)} were anchored")
+    for seq, digest in sorted(anchors.items()):
+        if seq <= end and hashes.get(seq) != digest:
+            report.problems.append(f"entry {seq} is missing or differs from its anchor outside the database")
+
+
 def verify(session: Session) -> VerifyReport:
-    """Walk the chain, recomputing every hash; report gaps, edits and a truncated end."""
-    report = VerifyReport()
+    """Walk the chain, recomputing every hash; report gaps, edits, a truncated end and lost anchors."""
+    report, seal = VerifyReport(), _seal(session)
+    report.keyed_from = _keyed_from(session, seal, report)
+    anchors = seal.anchors()
+    anchored: dict[int, str] = {}
     expected_prev, expected_seq = GENESIS_HASH, 1
     for entry in _chain(session):
         report.entries += 1
@@ -186,11 +239,15 @@ def verify(session: Session) -> VerifyReport:
             report.problems.append(f"entries {expected_seq}..{entry.seq - 1} are missing")
         if entry.prev_hash != expected_prev:
             report.problems.append(f"entry {entry.seq} does not follow the entry before it")
-        if _hash_of(entry) != entry.entry_hash:
+        recomputed = _hash_of(entry) if entry.seq < report.keyed_from else seal.mac(_payload(entry))
+        if not hmac.compare_digest(recomputed, entry.entry_hash):
             report.problems.append(f"entry {entry.seq} was altered after it was written")
+        if entry.seq in anchors:
+            anchored[entry.seq] = entry.entry_hash
         expected_prev, expected_seq = entry.entry_hash, entry.seq + 1
     head = session.get(AuditHead, 1)
     head_seq, head_hash = (head.seq, head.last_hash) if head else (0, GENESIS_HASH)
     if head_seq != expected_seq - 1 or head_hash != expected_prev:
         report.problems.append(f"the chain ends at entry {expected_seq - 1} but the head records {head_seq}")
+    _check_anchors(anchors, anchored, expected_seq - 1, report)
     return report

@@ -62,14 +62,28 @@ def audit_verify(settings: Settings, args: argparse.Namespace) -> None:
         print(f"audit-verify: {problem}", file=sys.stderr)
     if not report.ok:
         raise SystemExit(1)
-    print(f"audit log intact: {report.entries} entries")
+    print(
+        f"audit log intact: {report.entries} entries (HMAC-keyed from entry {report.keyed_from}; "
+        f"{report.anchors} anchors outside the database checked)"
+    )
 
 
 def flower_basic_auth(settings: Settings) -> str:
-    """Flower's ``--basic-auth`` option; refuses to run Flower without configured credentials."""
+    """Flower's ``--basic-auth`` option; refuses to run Flower without usable credentials.
+
+    Flower reads ``--basic-auth`` as a comma-separated list of ``user:password`` pairs, so a
+    comma would split the password into fragments that each log in while the real password
+    fails; a colon in the user name would move the boundary between name and password.
+    Such credentials are refused with a message instead of being passed on broken.
+    """
     user, password = settings.security.flower_user, settings.security.flower_password
     if not user or not password:
         raise SystemExit("flower: set OMICS_FLOWER_USER and OMICS_FLOWER_PASSWORD (no default password)")
+    if "," in user or "," in password or ":" in user:
+        raise SystemExit(
+            "flower: OMICS_FLOWER_USER and OMICS_FLOWER_PASSWORD must not contain a comma, nor the "
+            "user a colon (Flower splits its credential list at commas); choose other ones"
+        )
     return f"--basic-auth={user}:{password}"
 
 

@@ -42,7 +42,8 @@ class RefreshFamily(Base):
     """One login session: every refresh token rotated from one login shares the family.
 
     Only the newest refresh token (``current_jti``) is valid; presenting an older one means it
-    leaked, so the whole family is revoked (``revoked_reason = "reuse"``).
+    leaked, so the whole family is revoked (``revoked_reason = "reuse"``), except the one just
+    rotated away (``previous_jti``) within the reuse grace window (see ``tokens.rotate``).
     """
 
     __tablename__ = "refresh_families"
@@ -50,6 +51,7 @@ class RefreshFamily(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     current_jti: Mapped[str] = mapped_column(String(64))
+    previous_jti: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     rotated_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -126,3 +128,18 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditKeying(Base):
+    """From which entry on the chain is keyed, and a proof that only the key holder could write.
+
+    Entries before ``keyed_from`` were written by an older version with plain SHA-256 and stay
+    verifiable as such; ``proof`` is the HMAC of ``keyed_from``, so the boundary cannot be
+    moved to pass forged entries off as old ones.
+    """
+
+    __tablename__ = "audit_keying"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    keyed_from: Mapped[int]
+    proof: Mapped[str] = mapped_column(String(64))

@@ -3,14 +3,22 @@
 A login starts a family; each refresh replaces the family's single valid token id with a new
 one by compare-and-swap (two racing refreshes cannot both win). Presenting any older token of
 the family is reuse: the token leaked, so the family is revoked and every access token it
-issued is blocked too. Blocklist entries expire with the thing they block, so Redis never
-fills up with dead tokens.
+issued is blocked too.
+
+One exception, the reuse grace window (``OMICS_REFRESH_REUSE_GRACE_SECONDS``, default 10):
+the token rotated away last, presented again within that many seconds of its rotation, is a
+second tab or a retried request rather than a thief, and gets the pair that rotation issued
+(:attr:`Rotation.REPLAYED`; the caller re-issues it from :func:`current_pair`). Identity
+providers do the same. After the window, or for any older token, reuse revokes the family.
+
+Blocklist entries expire with the thing they block, so Redis never fills up with dead tokens.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from redis import Redis
@@ -22,6 +30,7 @@ from omics.security.models import RefreshFamily, utcnow
 
 class Rotation(StrEnum):
     ROTATED = "rotated"
+    REPLAYED = "replayed"  # the just-rotated token again, within the grace window
     REUSED = "reused"
     REVOKED = "revoked"
     UNKNOWN = "unknown"
@@ -35,8 +44,15 @@ def start_family(session: Session, user_id: int, jti: str) -> str:
     return family_id
 
 
-def rotate(session: Session, family_id: str, presented_jti: str, new_jti: str) -> Rotation:
-    """Swap ``presented_jti`` for ``new_jti``; on reuse of an old token, revoke the family."""
+def rotate(
+    session: Session, family_id: str, presented_jti: str, new_jti: str, grace_seconds: float = 0
+) -> Rotation:
+    """Swap ``presented_jti`` for ``new_jti``; on reuse of an old token, revoke the family.
+
+    The one rule of reuse: the token rotated away last, presented within ``grace_seconds`` of
+    that rotation, is :attr:`Rotation.REPLAYED` (nothing changes; the caller answers with the
+    current pair); any other stale token is :attr:`Rotation.REUSED` and revokes the family.
+    """
     swapped = _rowcount(
         session.execute(
             update(RefreshFamily)
@@ -45,7 +61,7 @@ def rotate(session: Session, family_id: str, presented_jti: str, new_jti: str) -
                 RefreshFamily.current_jti == presented_jti,
                 RefreshFamily.revoked_at.is_(None),
             )
-            .values(current_jti=new_jti, rotated_at=utcnow())
+            .values(current_jti=new_jti, previous_jti=presented_jti, rotated_at=utcnow())
         )
     )
     if swapped:
@@ -55,8 +71,28 @@ def rotate(session: Session, family_id: str, presented_jti: str, new_jti: str) -
         return Rotation.UNKNOWN
     if family.revoked_at is not None:
         return Rotation.REVOKED
+    if _within_grace(family, presented_jti, grace_seconds):
+        return Rotation.REPLAYED
     revoke_family(session, family_id, "reuse")
     return Rotation.REUSED
+
+
+def _within_grace(family: RefreshFamily, presented_jti: str, grace_seconds: float) -> bool:
+    if family.previous_jti != presented_jti or family.rotated_at is None:
+        return False
+    return utcnow() - family.rotated_at <= timedelta(seconds=grace_seconds)
+
+
+def current_pair(session: Session, family_id: str) -> tuple[str, datetime]:
+    """The family's valid refresh token id and when its pair was issued (login or last rotation).
+
+    A pair is rebuilt from these alone, so presenting the just-rotated token again within the
+    grace window yields exactly the pair the rotation answered with.
+    """
+    family = session.get(RefreshFamily, family_id)
+    if family is None:
+        raise KeyError(family_id)
+    return family.current_jti, family.rotated_at or family.created_at
 
 
 def revoke_family(session: Session, family_id: str, reason: str) -> bool:

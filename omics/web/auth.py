@@ -26,8 +26,10 @@ from flask_jwt_extended.exceptions import (
 )
 
 from omics.config import Settings, persistent_secret
-from omics.security import api_keys, audit
+from omics.security import accounts, api_keys
 from omics.security.roles import Permission, Role, permissions_for
+from omics.web import auth_failures
+from omics.web.audit_trail import audit_request, client_ip
 from omics.web.errors import ApiError
 from omics.web.extensions import jwt_manager
 from omics.web.identity import ANONYMOUS, Identity, current_identity
@@ -43,34 +45,6 @@ _UNAUTHENTICATED_PREFIXES = ("/health", "/metrics", "/static")
 @jwt_manager.token_in_blocklist_loader
 def _is_revoked(_header: dict[str, Any], claims: dict[str, Any]) -> bool:
     return current_state().security.blocklist.is_blocked(claims["jti"], claims.get("fam"))
-
-
-def client_ip() -> str | None:
-    return request.remote_addr
-
-
-def audit_request(
-    action: str,
-    outcome: str,
-    *,
-    identity: Identity | None = None,
-    target: str | None = None,
-    details: dict[str, Any] | None = None,
-) -> None:
-    """Audit an event of the current request: who (default: the caller), from where, outcome."""
-    who = identity or current_identity()
-    audit.record(
-        current_state().security.database,
-        audit.AuditEvent(
-            action=action,
-            outcome=outcome,
-            actor=who.subject or "anonymous",
-            actor_role=who.role,
-            target=target,
-            ip=client_ip(),
-            details={"method": request.method, "path": request.path, **(details or {})},
-        ),
-    )
 
 
 def handles_own_auth(view: View) -> View:
@@ -98,7 +72,21 @@ def require(permission: Permission) -> Callable[[Callable[P, R]], Callable[P, R]
     return decorate
 
 
+def require_interactive(action: str) -> None:
+    """403 (audited) when the caller uses an API key: ``action`` needs a person's login.
+
+    Keys are for scripts; a leaked admin key must not be able to hand out roles.
+    """
+    if current_identity().method == "api_key":
+        audit_request("permission_denied", "denied", details={"reason": "api_key", "action": action})
+        raise ApiError(403, f"{action} need an interactive login, not an API key", "forbidden")
+
+
 def _jwt_identity(claims: dict[str, Any], method: str) -> Identity:
+    """The identity of a verified token, once its account still exists and is enabled."""
+    with current_state().security.database.transaction() as session:
+        if not accounts.is_active(session, claims["sub"]):
+            raise pyjwt.InvalidTokenError("the token's account no longer exists or is disabled")
     role = claims.get("role", Role.ANONYMOUS.value)
     permissions = frozenset(p.value for p in permissions_for(role))
     if "scope" in claims:  # an OAuth2 token: its scopes within the role
@@ -109,7 +97,26 @@ def _jwt_identity(claims: dict[str, Any], method: str) -> Identity:
         method=method,
         permissions=permissions,
         expires_at=claims.get("exp"),
+        token_id=claims.get("jti"),
+        family=claims.get("fam"),
     )
+
+
+def credential_still_valid(identity: Identity) -> bool:
+    """Whether the credential ``identity`` came with still holds: not expired, revoked or logged out.
+
+    Asked again by connections that outlive a request (WebSockets), so logging out or revoking
+    a key ends them too.
+    """
+    if identity.expired():
+        return False
+    security = current_state().security
+    if identity.key_id is not None:
+        with security.database.transaction() as session:
+            return api_keys.key_usable(session, identity.key_id)
+    if identity.token_id is not None:
+        return not security.blocklist.is_blocked(identity.token_id, identity.family)
+    return True
 
 
 def _key_identity(presented: str) -> Identity:
@@ -125,8 +132,8 @@ def _key_identity(presented: str) -> Identity:
                 api_version=api_keys.pinned_version(record),
             )
     except api_keys.KeyRejected as rejected:
-        audit_request(
-            "api_key_rejected", "failure", target=rejected.key_id, details={"reason": rejected.reason}
+        auth_failures.record_failure(
+            "api_key_rejected", target=rejected.key_id, details={"reason": rejected.reason}
         )
         raise ApiError(401, f"API key {rejected.reason}", "invalid_api_key") from None
 
@@ -186,15 +193,33 @@ def reject_token(error: Exception) -> ApiError:
         ((code, message) for kind, code, message in _REJECTIONS if isinstance(error, kind)),
         ("invalid_token", "the token is not valid"),
     )
-    audit_request("token_rejected", "failure", details={"reason": code})
+    auth_failures.record_failure("token_rejected", details={"reason": code})
     return ApiError(401, message, code)
 
 
+def _presents_credentials() -> bool:
+    return (
+        "X-API-Key" in request.headers
+        or "Authorization" in request.headers
+        or _subprotocol_token() is not None
+        or any(name in request.cookies for name in ("access_token_cookie", "refresh_token_cookie"))
+    )
+
+
 def authenticate_request() -> None:
-    """``before_request``: resolve the caller once, for views, rate limits and WebSockets."""
+    """``before_request``: resolve the caller once, for views, rate limits and WebSockets.
+
+    An address that failed authentication too often gets 429 for anything carrying
+    credentials (and for login, refresh and logout) before a single one is checked.
+    """
     g.omics_identity = ANONYMOUS
     view = current_app.view_functions.get(request.endpoint or "")
-    if view is None or getattr(view, _OWN_AUTH, False) or request.path.startswith(_UNAUTHENTICATED_PREFIXES):
+    if view is None or request.path.startswith(_UNAUTHENTICATED_PREFIXES):
+        return
+    own_auth = getattr(view, _OWN_AUTH, False)
+    if own_auth or _presents_credentials():
+        auth_failures.refuse_if_flooding()
+    if own_auth:
         return
     presented_key = request.headers.get("X-API-Key")
     if presented_key is not None:

@@ -27,25 +27,45 @@ _CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "payload_too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
     422: "validation_failed",
+    426: "upgrade_required",
     429: "rate_limited",
+    431: "header_fields_too_large",
     500: "internal_error",
     503: "unavailable",
 }
 
 
+def error_code(status: int) -> str:
+    """The contract's error code for an HTTP status."""
+    return _CODES.get(status, "error")
+
+
 class ApiError(Exception):
-    """An error the API reports as-is to the caller."""
+    """An error the API reports as-is to the caller (``retry_after`` seconds: a ``Retry-After``)."""
 
     def __init__(
-        self, status: int, message: str, code: str | None = None, details: dict[str, Any] | None = None
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code or _CODES.get(status, "error")
         self.message = message
         self.details = details or {}
+        self.retry_after = retry_after
+
+    def response(self) -> Response:
+        response = error_response(self.status, self.message, self.code, self.details)
+        if self.retry_after is not None:
+            response.headers["Retry-After"] = str(self.retry_after)
+        return response
 
 
 def error_response(
@@ -83,9 +103,7 @@ def _backend_unavailable(exc: Exception) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.register_error_handler(
-        ApiError, lambda exc: error_response(exc.status, exc.message, exc.code, exc.details)
-    )
+    app.register_error_handler(ApiError, ApiError.response)
     app.register_error_handler(
         ValidationError,
         lambda exc: error_response(422, "the request is not valid", details=_as_details(exc.messages)),

@@ -26,7 +26,9 @@ class Identity:
 
     ``permissions`` are the role's (or, for an API key, the key's scopes within the role);
     ``expires_at`` is the credential's expiry (unix seconds) so a WebSocket can close then;
-    ``api_version`` the version an API key was pinned to when it was made.
+    ``api_version`` the version an API key was pinned to when it was made;
+    ``key_id`` or ``token_id`` and ``family`` name the credential, so a long-lived connection
+    can ask again whether it was revoked.
     """
 
     subject: str | None
@@ -36,6 +38,8 @@ class Identity:
     key_id: str | None = None
     expires_at: int | None = None
     api_version: str | None = None  # the dated API version an API key is pinned to
+    token_id: str | None = None
+    family: str | None = None
 
     def expired(self) -> bool:
         """Whether the credential has run out (a WebSocket opened with it must close)."""

@@ -18,6 +18,9 @@ HTTP_LATENCY = Histogram(
     ["endpoint"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
+# Methods the app answers; any other (a client may send any token as a method) is counted as
+# "other", so label values, and with them the number of series /metrics holds, stay bounded.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 SEARCHES_SUBMITTED = Counter("omics_searches_submitted_total", "Searches queued on the search queue")
 WEBSOCKETS_OPENED = Counter("omics_websockets_opened_total", "Progress WebSockets accepted")
 
@@ -26,9 +29,13 @@ def _start_timer() -> None:
     g.metrics_started = time.perf_counter()
 
 
+def _method_label(method: str) -> str:
+    return method if method in KNOWN_METHODS else "other"
+
+
 def _record(response: Response) -> Response:
     endpoint = request.endpoint or "unmatched"
-    HTTP_REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+    HTTP_REQUESTS.labels(_method_label(request.method), endpoint, str(response.status_code)).inc()
     started = g.get("metrics_started")
     if started is not None:
         HTTP_LATENCY.labels(endpoint).observe(time.perf_counter() - started)

@@ -33,7 +33,7 @@ from omics.security.oauth import clients
 from omics.security.oauth.models import OAuthClient as OAuthClientRecord
 from omics.security.roles import permissions_for
 from omics.web import sessions
-from omics.web.auth import audit_request
+from omics.web.audit_trail import audit_request
 from omics.web.errors import ApiError
 from omics.web.state import current_state
 

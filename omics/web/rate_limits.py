@@ -1,8 +1,10 @@
 """Rate limits on the expensive and the guessable endpoints, counted in Redis by flask-limiter.
 
 A view opts in with :func:`rate_limited` where it is declared, so the order in which
-blueprints are registered cannot let a limited route escape. Callers are counted by API key,
-else by user, else by IP address; anonymous callers get the tighter
+blueprints are registered cannot let a limited route escape. A caller is counted as one
+principal: the user, whichever API key, token or cookie they call with, else the IP address.
+Each principal has one budget shared by every limited view (v1 and v2 searches, login), so
+neither more keys nor another surface buys more calls. Anonymous callers get the tighter
 ``OMICS_RATE_LIMIT_ANONYMOUS`` and identified ones ``OMICS_RATE_LIMIT_USER``. Counters live in
 the shared Redis, so every web process enforces one budget. Over the limit a caller gets the
 contract's 429 JSON with ``Retry-After``; the first breach of each caller per minute is
@@ -18,13 +20,12 @@ from flask import Flask, current_app, request
 from flask_limiter import Limiter, RequestLimit
 
 from omics.connections.sentinel import sentinel_target
-from omics.web.auth import audit_request, client_ip
+from omics.web.audit_trail import audit_once_per_window, client_ip
 from omics.web.identity import current_identity
 from omics.web.state import current_state
 
 View = TypeVar("View", bound=Callable[..., Any])
 _RATE_LIMITED = "_omics_rate_limited"
-_BREACH_AUDIT_SECONDS = 60
 
 
 def rate_limited(view: View) -> View:
@@ -34,13 +35,9 @@ def rate_limited(view: View) -> View:
 
 
 def rate_key() -> str:
-    """Whom to count: the API key, else the user, else the client address."""
-    identity = current_identity()
-    if identity.key_id:
-        return f"key:{identity.key_id}"
-    if identity.subject:
-        return f"user:{identity.subject}"
-    return f"ip:{client_ip()}"
+    """Whom to count: the user (through any of their credentials), else the client address."""
+    subject = current_identity().subject
+    return f"user:{subject}" if subject else f"ip:{client_ip()}"
 
 
 def _limit_for_caller() -> str:
@@ -54,10 +51,9 @@ def _not_limited() -> bool:
 
 
 def _audit_breach(limit: RequestLimit) -> None:
-    """Audit a caller's first breach in each minute."""
-    marker = f"omics:ratelimit:audited:{limit.key}"
-    if current_state().services.redis.set(marker, 1, nx=True, ex=_BREACH_AUDIT_SECONDS):
-        audit_request("rate_limited", "denied", details={"limit": str(limit.limit), "counted_by": rate_key()})
+    """Audit a caller's first breach in each window (the rest are counted on the next row)."""
+    details = {"limit": str(limit.limit), "counted_by": rate_key()}
+    audit_once_per_window(f"ratelimit:{limit.key}", "rate_limited", "denied", details=details)
 
 
 def create_limiter(redis_url: str) -> Limiter:
@@ -72,8 +68,10 @@ def create_limiter(redis_url: str) -> Limiter:
         headers_enabled=True,
         key_prefix="omics",
         on_breach=_audit_breach,
-        default_limits=[_limit_for_caller],
-        default_limits_exempt_when=_not_limited,
+        # An application limit is one bucket per principal ("global" scope) across every view
+        # it applies to; default limits would keep one bucket per view.
+        application_limits=[_limit_for_caller],
+        application_limits_exempt_when=_not_limited,
     )
 
 

@@ -152,3 +152,5 @@ def json_body() -> Any:
         return request.get_json()
     except BadRequest as exc:
         raise ApiError(400, "the body is not valid JSON") from exc
+    except RecursionError:  # nested deeper than the parser can go: not a body this API takes
+        raise ApiError(400, "the body is nested too deeply") from None

@@ -4,7 +4,8 @@ Signing: the active key (RS256 or EdDSA) with its ``kid`` in the header. Verifyi
 with a ``kid`` needs that published key, with the algorithm the key was made for (no
 algorithm confusion: an RSA key never checks an HMAC signature); a token without a ``kid`` is
 an HMAC token of an earlier release, accepted only inside the legacy window (signed before
-the move, expiring within the longest token lifetime). Anything else is refused as invalid.
+the move, expiring within the longest token lifetime). A token lacking any claim in
+:data:`REQUIRED_CLAIMS`, and anything else, is refused as invalid.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from omics.web.extensions import jwt_manager
 from omics.web.state import current_state, state_of
 
 _CHOSEN_KEY = "omics_signing_key"
+
+# Claims every token this app issues carries. flask-jwt-extended would otherwise read a token
+# without ``type`` as an access token and one without ``exp`` as never expiring, so a token
+# signed with the real key but hand-made without them must still be refused.
+REQUIRED_CLAIMS = ("sub", "exp", "iat", "jti", "type")
 
 
 def _active_key() -> keys.ActiveKey:
@@ -43,6 +49,9 @@ def _signing_key(_identity: Any) -> Any:
 
 @jwt_manager.decode_key_loader
 def _verifying_key(header: dict[str, Any], claims: dict[str, Any]) -> Any:
+    for claim in REQUIRED_CLAIMS:
+        if claims.get(claim) in (None, ""):
+            raise pyjwt.MissingRequiredClaimError(claim)
     keyring = current_state().security.keyring
     issued_at, expires_at = claims.get("iat"), claims.get("exp")
     if not isinstance(issued_at, int | float) or not isinstance(expires_at, int | float):

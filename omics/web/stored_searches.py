@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
+
+from flask import current_app
 
 from omics.realtime.search_state import SearchState
 from omics.search.cursors import InvalidCursor, decode_cursor, encode_cursor
@@ -44,6 +47,12 @@ def head_search(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "results": head_results(body["results"])} if body.get("results") else body
 
 
+def cursor_key() -> bytes:
+    """The key cursors are signed with, derived from the app's signing secret (always set)."""
+    secret = current_app.config["JWT_SECRET_KEY"]
+    return hashlib.sha256(f"omics-cursor:{secret}".encode()).digest()
+
+
 def _materialise(hit: dict[str, Any]) -> dict[str, Any]:
     return result_view(current_state().services.engine, Hit(**hit))
 
@@ -52,7 +61,7 @@ def present(state: SearchState, cursor: str | None, page_size: int | None) -> di
     """The contract's view of a search: status, progress and, once completed, one page."""
     size = page_size or state.request.page_size
     try:
-        offset = decode_cursor(cursor, state.id) if cursor else 0
+        offset = decode_cursor(cursor, state.id, cursor_key()) if cursor else 0
     except InvalidCursor as exc:
         raise ApiError(400, str(exc), details={"cursor": cursor}) from exc
     completed = state.status == "completed"
@@ -69,7 +78,7 @@ def present(state: SearchState, cursor: str | None, page_size: int | None) -> di
         "results": results,
         "facets": state.facets,
         "parsed": state.parsed,
-        "next_cursor": encode_cursor(offset + len(results), state.id) if more else None,
+        "next_cursor": encode_cursor(offset + len(results), state.id, cursor_key()) if more else None,
         "links": search_links(state.id),
     }
     if state.error:

@@ -7,10 +7,18 @@ the search store for its owner only, so a hit for another caller, or one whose s
 since lost (an L3 hit after a flush), is restored from the cached full result as a new
 completed search of that caller, with a ``completed`` event so its WebSocket ends normally.
 ``run_now`` is the synchronous path that the deprecated v1 API transforms.
+
+A hit must not tell a caller that someone else ran the same search: only a caller's own
+repeats (the same user, or the same address for anonymous callers, asked for this key
+before) are answered 200 from cache with ``X-Cache: <tier>``. For anyone else a hit looks
+like a miss: 202 and ``X-Cache: miss``, with the search already completed from the cached
+result. Anonymous callers from different addresses do not join each other's searches in
+flight either.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
@@ -20,6 +28,7 @@ from omics.cache.hierarchy import Lookup
 from omics.cache.system import corpus_version
 from omics.search.presentation import completed_document
 from omics.search.request import SearchRequest
+from omics.web.audit_trail import client_ip
 from omics.web.errors import ApiError
 from omics.web.identity import Identity, owns
 from omics.web.metrics import SEARCHES_SUBMITTED
@@ -47,21 +56,54 @@ def _queue(request: SearchRequest, identity: Identity, search_id: str) -> tuple[
     return 202, {"id": search_id, "status": "queued", "links": search_links(search_id)}
 
 
+def _principal(identity: Identity) -> str:
+    return f"user:{identity.subject}" if identity.subject else f"ip:{client_ip()}"
+
+
+def _asked_before(principal: str, key: str) -> bool:
+    """Whether ``principal`` submitted this search before (and remember that it has).
+
+    The corpus version is left out of ``key``: asking again after an ingest is still one's own
+    repeat, so a search warming recomputed for the new corpus answers 200 to those who asked.
+    """
+    state = current_state()
+    search = key.partition(":")[2]
+    marker = "omics:cache:asked:" + hashlib.sha256(f"{principal}|{search}".encode()).hexdigest()[:40]
+    first = state.services.redis.set(marker, 1, nx=True, ex=state.settings.cache.l2_ttl)
+    return not first
+
+
+def _as_a_miss(found: Lookup, request: SearchRequest, identity: Identity) -> dict[str, Any] | None:
+    """Someone else's cached search, answered as a new search of this caller that is done at once."""
+    document = current_state().cache.full_document(found.key)
+    if document is None:
+        return None
+    stored = current_state().services.lifecycle.restore(request, identity.subject, document)
+    return {"id": stored.id, "status": "queued", "links": search_links(stored.id)}
+
+
 def submit(request: SearchRequest, identity: Identity) -> tuple[int, dict[str, Any]]:
-    """200 with the completed search from cache, else 202 with the (possibly shared) search."""
+    """200 with the caller's own cached search, else 202 with the (possibly shared) search."""
     state = current_state()
     system, services = state.cache, state.services
     version = corpus_version(services.engine)
     found = system.lookup(request, version)
-    g.cache_tier = found.tier or "miss"
-    answer = _answer_from(found, request, version, identity) if found.entry is not None else None
-    if answer is not None:
-        return 200, answer
+    principal = _principal(identity)
+    own_repeat = _asked_before(principal, found.key)
     g.cache_tier = "miss"
+    if found.entry is not None and own_repeat:
+        answer = _answer_from(found, request, version, identity)
+        if answer is not None:
+            g.cache_tier = found.tier or "miss"
+            return 200, answer
+    elif found.entry is not None:
+        disguised = _as_a_miss(found, request, identity)
+        if disguised is not None:
+            return 202, disguised
     check_examples(request)
     search_id = uuid.uuid4().hex
     while True:
-        followed, started = system.claim_flight(request, version, identity.subject, search_id)
+        followed, started = system.claim_flight(request, version, principal, search_id)
         if started:
             try:
                 return _queue(request, identity, search_id)

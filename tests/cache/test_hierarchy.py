@@ -19,12 +19,24 @@ def _document(query: str, accessions: list[str]) -> dict[str, Any]:
 
 
 def test_spellings_of_one_search_share_a_key_and_the_version_changes_it() -> None:
-    a = SearchRequest("  Breast   CANCER ", filters=SearchFilters(organisms=("Mus musculus", "Homo sapiens")))
+    a = SearchRequest("  Breast   Cancer ", filters=SearchFilters(organisms=("Mus musculus", "Homo sapiens")))
     b = SearchRequest("breast cancer", filters=SearchFilters(organisms=("Homo sapiens", "Mus musculus")))
     assert cache_key(a, 3) == cache_key(b, 3)
     assert cache_key(a, 3) != cache_key(a, 4)
     assert cache_key(a, 3) != cache_key(SearchRequest("breast cancer", page_size=50), 3)
     assert cache_key(SearchRequest("x", sort="sample_count"), 1) != cache_key(SearchRequest("x"), 1)
+
+
+def test_requests_the_parser_reads_differently_never_share_a_key() -> None:
+    """Folding before parsing once merged an exclusion with free text, and ASCII with fullwidth."""
+    for mine, theirs in (
+        ("liver NOT mouse", "liver not mouse"),
+        ("liver -mouse", "liver \uff0dmouse"),
+        ('"breast cancer" tumour', "\uff02breast cancer\uff02 tumour"),
+        ("ALL blasts", "all blasts"),  # an acronym the vocabulary reads by its capitals
+    ):
+        assert cache_key(SearchRequest(mine), 1) != cache_key(SearchRequest(theirs), 1), (mine, theirs)
+    assert cache_key(SearchRequest("liver NOT mouse"), 1) == cache_key(SearchRequest("Liver -Mouse"), 1)
 
 
 def test_a_hit_in_a_lower_tier_is_promoted_to_every_tier_above(make_system: MakeSystem) -> None:

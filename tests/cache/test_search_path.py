@@ -43,7 +43,7 @@ def test_a_repeated_search_answers_200_with_the_first_runs_document(live_server:
     again = _post(live_server.url, body)
     assert again.status_code == 200
     assert again.json() == finished
-    respelled = _post(live_server.url, {**body, "query": "  Rheumatoid   ARTHRITIS synovial tissue "})
+    respelled = _post(live_server.url, {**body, "query": "  Rheumatoid   Arthritis synovial tissue "})
     assert respelled.status_code == 200 and respelled.json()["results"] == finished["results"]
     other_page_size = _post(live_server.url, {**body, "page_size": 5})
     assert other_page_size.status_code == 202  # another request, another key
@@ -182,3 +182,47 @@ def test_metrics_expose_the_cache_counters(live_server: Any) -> None:
     assert 'omics_cache_events_total{event="hit",tier="l1"}' in text
     assert 'omics_cache_requests_total{outcome="hit"}' in text
     assert "omics_cache_lookup_seconds_bucket" in text
+
+
+@pytest.mark.parametrize(
+    ("bobs", "alices"), [("liver NOT mouse", "liver not mouse"), ("liver -mouse", "liver \uff0dmouse")]
+)
+def test_a_cached_search_serves_only_requests_the_parser_reads_alike(
+    live_server: Any, admin_headers: dict[str, dict[str, str]], engine: Any, bobs: str, alices: str
+) -> None:
+    """bob's exclusion must not answer alice's free text (lower-case ``not``, a fullwidth minus)."""
+    from omics.search.request import SearchFilters, SearchRequest
+
+    bound = 10_000_000 + random.randrange(10**9)
+    bob, alice = admin_headers["researcher"], admin_headers["admin"]
+    first = _post(live_server.url, {"query": bobs, "filters": {"max_samples": bound}}, bob)
+    assert wait_for(live_server.url, first.json()["id"], headers=bob)["parsed"]["excluded"] == ["mouse"]
+    answer = _post(live_server.url, {"query": alices, "filters": {"max_samples": bound}}, alice)
+    if answer.status_code == 200:
+        document = answer.json()
+    else:
+        document = wait_for(live_server.url, answer.json()["id"], headers=alice)
+    expected = engine.search(SearchRequest(alices, filters=SearchFilters(max_samples=bound)))
+    assert document["parsed"]["excluded"] == [] and document["total"] == expected.total
+
+
+def test_a_hit_on_someone_elses_search_looks_like_a_miss(app: Any, celery_worker: Any) -> None:
+    """An anonymous caller must not learn that another one ran the same query (issue #10)."""
+    first, second = app.test_client(), app.test_client()
+    first.environ_base["REMOTE_ADDR"], second.environ_base["REMOTE_ADDR"] = "192.0.2.10", "192.0.2.11"
+    body = _unique("idiopathic pulmonary fibrosis lung")
+    created = first.post("/api/v2/searches", json=body)
+    assert created.status_code == 202 and created.headers["X-Cache"] == "miss"
+    deadline = time.monotonic() + 60
+    while first.get(f"/api/v2/searches/{created.json['id']}").json["status"] != "completed":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    repeat = first.post("/api/v2/searches", json=body)  # a caller's own repeat: a hit, as before
+    assert repeat.status_code == 200 and repeat.headers["X-Cache"] in ("l1", "l2", "l3")
+
+    other = second.post("/api/v2/searches", json=body)
+    assert other.status_code == 202 and other.headers["X-Cache"] == "miss"
+    assert other.json["status"] == "queued" and other.json["id"] != created.json["id"]
+    done = second.get(f"/api/v2/searches/{other.json['id']}").json
+    assert done["status"] == "completed" and done["results"] == repeat.json["results"]  # at once
+    assert second.post("/api/v2/searches", json=body).status_code == 200  # now it is their repeat

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from omics.security import audit
+from omics.security.audit_seal import AuditSeal
 from omics.security.database import Database
-from omics.security.models import AuditEntry
+from omics.security.models import AuditEntry, AuditHead, AuditKeying, utcnow
 
 
 def _fill(database: Database, count: int) -> None:
@@ -106,3 +109,73 @@ def test_listing_filters(database: Database) -> None:
         page = audit.list_entries(session, audit.AuditFilter(after_seq=4, limit=1))
         assert [entry.seq for entry in page] == [5]
         assert session.scalars(select(AuditEntry.actor).where(AuditEntry.seq == 1)).one() == "user0"
+
+
+def _reopen(database: Database, seal: AuditSeal) -> Database:
+    """The same database opened by a process holding ``seal`` (key and anchor file)."""
+    reopened = Database(database.engine.url.render_as_string(hide_password=False), seal)
+    reopened.create_schema()
+    return reopened
+
+
+def _legacy_append(session: Session, number: int) -> None:
+    """What the unkeyed version wrote: the SHA-256 chain (and what a forger can recompute)."""
+    head = session.get(AuditHead, 1)
+    entry = AuditEntry(
+        seq=head.seq + 1,
+        at=utcnow(),
+        actor=f"old{number}",
+        actor_role="researcher",
+        action="login",
+        target=None,
+        outcome="success",
+        ip="192.0.2.9",
+        details="{}",
+        prev_hash=head.last_hash,
+    )
+    entry.entry_hash = audit._hash_of(entry)
+    session.add(entry)
+    head.seq, head.last_hash = entry.seq, entry.entry_hash
+
+
+def test_a_chain_recomputed_without_the_key_is_detected(database: Database) -> None:
+    """The red team deleted entries and recomputed the SHA-256 chain; without the key that fails."""
+    _fill(database, 6)
+    with database.transaction() as session:
+        kept = session.get(AuditEntry, 2)
+        session.execute(delete(AuditEntry).where(AuditEntry.seq > 2))
+        session.execute(update(AuditHead).values(seq=2, last_hash=kept.entry_hash))
+        for number in range(3):
+            _legacy_append(session, number)
+    report = _verify(database)
+    assert not report.ok and any("entry 3 was altered" in problem for problem in report.problems)
+
+
+def test_entries_cut_off_the_end_are_caught_by_the_anchor(database: Database, tmp_path: Path) -> None:
+    sealed = _reopen(database, AuditSeal(b"k" * 32, tmp_path / "audit-anchors.log"))
+    _fill(sealed, 5)
+    assert (tmp_path / "audit-anchors.log").stat().st_mode & 0o777 == 0o600
+    with sealed.transaction() as session:
+        kept = session.get(AuditEntry, 3)
+        session.execute(delete(AuditEntry).where(AuditEntry.seq > 3))
+        session.execute(update(AuditHead).values(seq=3, last_hash=kept.entry_hash))  # head rewound
+    with sealed.transaction() as session:
+        report = audit.verify(session)
+    assert any("anchored" in problem for problem in report.problems), report.problems
+    sealed.dispose()
+
+
+def test_entries_written_before_the_chain_was_keyed_still_verify(database: Database, tmp_path: Path) -> None:
+    with database.transaction() as session:
+        session.execute(delete(AuditKeying))  # a database from the unkeyed version ...
+        for number in range(3):
+            _legacy_append(session, number)  # ... with its SHA-256 entries
+    upgraded = _reopen(database, AuditSeal(b"u" * 32, tmp_path / "audit-anchors.log"))
+    _fill(upgraded, 2)
+    with upgraded.transaction() as session:
+        report = audit.verify(session)
+        assert report.ok and report.entries == 5 and report.keyed_from == 4, report.problems
+        session.execute(update(AuditKeying).values(keyed_from=6))  # pass keyed entries off as old
+    with upgraded.transaction() as session:
+        assert any("keying record" in problem for problem in audit.verify(session).problems)
+    upgraded.dispose()

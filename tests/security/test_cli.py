@@ -25,6 +25,7 @@ _ISOLATED = (
     "OMICS_FLOWER_USER",
     "OMICS_FLOWER_PASSWORD",
     "OMICS_SECRET_KEY",
+    "OMICS_AUDIT_KEY",
 )
 
 
@@ -111,3 +112,38 @@ def test_audit_verify_exit_status_from_the_real_command(operator: Operator) -> N
 def test_flower_refuses_to_start_without_credentials(operator: Operator) -> None:
     code, output = operator.run("flower")
     assert code != 0 and "OMICS_FLOWER_PASSWORD" in output
+
+
+@pytest.mark.parametrize(
+    ("user", "password"),
+    [("ops", "correct,horse battery"), ("ops,admin", "a long flower password"), ("ops:x", "a long password")],
+)
+def test_flower_refuses_credentials_its_option_parser_would_split(
+    operator: Operator, user: str, password: str
+) -> None:
+    """Flower splits ``--basic-auth`` at commas: ``a,b`` would let ``a`` and ``b`` log in, not ``a,b``."""
+    code, output = operator.run("flower", OMICS_FLOWER_USER=user, OMICS_FLOWER_PASSWORD=password)
+    assert code != 0 and "comma" in output
+
+
+def test_flower_credentials_without_separators_are_passed_whole(operator: Operator) -> None:
+    from omics.config import Settings
+    from omics.security.cli import flower_basic_auth
+
+    operator.monkeypatch.setenv("OMICS_FLOWER_USER", "ops")
+    operator.monkeypatch.setenv("OMICS_FLOWER_PASSWORD", "p@ss w:rd;42")
+    assert flower_basic_auth(Settings.from_env()) == "--basic-auth=ops:p@ss w:rd;42"
+
+
+def test_audit_verify_checks_the_key_and_the_anchor_outside_the_database(operator: Operator) -> None:
+    code, output = operator.run("audit-verify")
+    assert code == 0 and "HMAC-keyed from entry 1" in output and "2 anchors" in output
+    assert (operator.data_dir / ".audit_key").stat().st_mode & 0o777 == 0o600
+    with sqlite3.connect(operator.data_dir / SQLITE_FILENAME) as db:  # cut the end, rewind the head
+        (first_hash,) = db.execute("SELECT entry_hash FROM audit_entries WHERE seq = 1").fetchone()
+        db.execute("DELETE FROM audit_entries WHERE seq = 2")
+        db.execute("UPDATE audit_head SET seq = 1, last_hash = ?", (first_hash,))
+    code, output = operator.run("audit-verify")
+    assert code == 1 and "entries up to 2 were anchored" in output
+    code, output = operator.run("audit-verify", OMICS_AUDIT_KEY="not the key the chain was written with")
+    assert code == 1 and "not the chain's audit key" in output

@@ -138,3 +138,42 @@ def test_blocklist_entries_expire_with_the_token(redis_client: redis.Redis) -> N
     assert blocklist.is_blocked("other", family)
     blocklist.block_token("already-expired", int(time.time()) - 10)
     assert not blocklist.is_blocked("already-expired", None)
+
+
+def test_the_just_rotated_token_is_replayed_within_the_grace_window_only(database: Database) -> None:
+    """Two tabs refreshing at once: the second presents the token the first just rotated."""
+    with database.transaction() as session:
+        user = accounts.create_user(session, "tabs", "a long password for tabs", "researcher")
+        family = tokens.start_family(session, user.id, "jti-1")
+    with database.transaction() as session:
+        assert tokens.rotate(session, family, "jti-1", "jti-2", grace_seconds=10) is tokens.Rotation.ROTATED
+        issued = tokens.current_pair(session, family)
+    with database.transaction() as session:  # the second tab, a moment later
+        assert tokens.rotate(session, family, "jti-1", "jti-9", grace_seconds=10) is tokens.Rotation.REPLAYED
+        assert tokens.current_pair(session, family) == issued == ("jti-2", issued[1])
+    with database.transaction() as session:  # the grace window has passed
+        family_row = session.get(RefreshFamily, family)
+        family_row.rotated_at -= timedelta(seconds=11)
+    with database.transaction() as session:
+        assert tokens.rotate(session, family, "jti-1", "jti-8", grace_seconds=10) is tokens.Rotation.REUSED
+        assert session.get(RefreshFamily, family).revoked_reason == "reuse"
+
+
+def test_an_older_token_is_reuse_even_within_the_grace_window(database: Database) -> None:
+    with database.transaction() as session:
+        user = accounts.create_user(session, "thief", "a long password for thief", "researcher")
+        family = tokens.start_family(session, user.id, "a")
+        tokens.rotate(session, family, "a", "b", grace_seconds=10)
+        tokens.rotate(session, family, "b", "c", grace_seconds=10)
+        assert tokens.rotate(session, family, "a", "d", grace_seconds=10) is tokens.Rotation.REUSED
+
+
+def test_a_database_from_before_the_grace_window_gains_its_column(database: Database) -> None:
+    from sqlalchemy import inspect
+
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE refresh_families DROP COLUMN previous_jti")
+    database.create_schema()  # what every process does at start
+    columns = {column["name"] for column in inspect(database.engine).get_columns("refresh_families")}
+    assert "previous_jti" in columns
+    database.create_schema()  # and again: nothing to do

@@ -176,3 +176,18 @@ def test_key_scopes_bound_what_it_may_do(client: FlaskClient) -> None:
     refused = client.post("/api/v2/searches", json={"query": "asthma"}, headers=reader)
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
     assert client.get("/api/v1/search?q=asthma", headers=reader).status_code == 403
+
+
+def test_keys_per_user_are_capped(client: FlaskClient, accounts_db: Database, secure_app: object) -> None:
+    from omics.security import accounts
+    from omics.web.state import state_of
+
+    cap = state_of(secure_app).settings.security.max_api_keys_per_user  # type: ignore[arg-type]
+    with accounts_db.transaction() as session:
+        accounts.create_user(session, "keyholder", PASSWORD, "researcher")
+    token = login(client, "keyholder")["access_token"]
+    created = [_new_key(client, token)["id"] for _ in range(cap)]
+    refused = client.post("/api/v2/api-keys", json={"name": "one too many"}, headers=bearer(token))
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "too_many_api_keys"
+    assert client.delete(f"/api/v2/api-keys/{created[0]}", headers=bearer(token)).status_code == 204
+    assert _new_key(client, token)["id"]  # a revoked key makes room again

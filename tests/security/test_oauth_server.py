@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import jwt as pyjwt
@@ -20,6 +21,7 @@ from flask import Flask
 
 from omics.config import SecuritySettings, Settings
 from omics.security.database import Database
+from omics.security.models import RefreshFamily
 from omics.security.oauth import clients
 from tests.live_server import LiveServer
 from tests.security.conftest import (
@@ -56,9 +58,8 @@ def accounts_db(oauth_app: Flask) -> Database:
 
 @pytest.fixture(scope="module")
 def server(oauth_app: Flask, accounts_db: Database) -> Iterator[LiveServer]:
-    live = LiveServer(oauth_app)
-    yield live
-    live.stop()
+    with LiveServer(oauth_app) as live:
+        yield live
 
 
 def register(
@@ -142,19 +143,33 @@ def test_password_grant_obtains_refreshes_and_revokes(server: LiveServer, accoun
     assert second["refresh_token"] not in audit_text(accounts_db)
 
 
-def test_replayed_refresh_token_revokes_the_session(server: LiveServer, accounts_db: Database) -> None:
+def _replay(server: LiveServer, client: OAuth2Session, refresh_token: str) -> requests.Response:
+    return requests.post(
+        f"{server.url}/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": client.client_id},
+        timeout=10,
+    )
+
+
+def test_replayed_refresh_token_gets_the_same_pair_within_the_grace_window_then_revokes(
+    server: LiveServer, accounts_db: Database
+) -> None:
+    """The refresh_token grant shares /api/v2/auth/refresh's rule (omics.web.sessions.refresh)."""
     client = session_for(server, register(accounts_db, "password refresh_token", "search", public=True))
     stolen = client.fetch_token(username="bob", password=PASSWORD)
     rotated = client.refresh_token(f"{server.url}/oauth/token", refresh_token=stolen["refresh_token"])
-    replay = requests.post(
-        f"{server.url}/oauth/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": stolen["refresh_token"],
-            "client_id": client.client_id,
-        },
-        timeout=10,
+    second_tab = _replay(server, client, stolen["refresh_token"])
+    assert second_tab.status_code == 200
+    assert (second_tab.json()["access_token"], second_tab.json()["refresh_token"]) == (
+        rotated["access_token"],
+        rotated["refresh_token"],
     )
+    family = pyjwt.decode(rotated["refresh_token"], options={"verify_signature": False})["fam"]
+    with accounts_db.transaction() as session:
+        record = session.get(RefreshFamily, family)
+        assert record is not None and record.rotated_at is not None
+        record.rotated_at -= timedelta(seconds=11)  # the grace window (10 s by default) is over
+    replay = _replay(server, client, stolen["refresh_token"])
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
     assert me(server, rotated["access_token"]).status_code == 401
     assert audit_rows(accounts_db, "refresh_reuse")[-1]["actor"] == "bob"

@@ -55,9 +55,8 @@ def oidc_app(
 
 @pytest.fixture(scope="module")
 def server(oidc_app: Flask) -> Iterator[LiveServer]:
-    live = LiveServer(oidc_app)
-    yield live
-    live.stop()
+    with LiveServer(oidc_app) as live:
+        yield live
 
 
 def sign_in(server: LiveServer) -> tuple[requests.Session, requests.Response]:

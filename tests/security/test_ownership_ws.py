@@ -21,9 +21,8 @@ from tests.security.conftest import PASSWORD, bearer, login
 
 @pytest.fixture(scope="module")
 def server(secure_app: Flask, accounts_db: object) -> Iterator[LiveServer]:
-    live = LiveServer(secure_app)
-    yield live
-    live.stop()
+    with LiveServer(secure_app) as live:
+        yield live
 
 
 def _stored_search(app: Flask, owner: str | None) -> str:

@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_jwt_extended import create_access_token
+from flask_jwt_extended import create_access_token, decode_token
+from sqlalchemy import select
 
 from omics.security.database import Database
 from tests.security.conftest import PASSWORD, audit_rows, audit_text, bearer, login
@@ -44,7 +45,7 @@ def test_wrong_password_is_401_and_audited_without_the_password(
         assert response.status_code == 401
         assert response.get_json()["error"]["code"] == "invalid_credentials"
     failures = [row for row in audit_rows(accounts_db, "login") if row["outcome"] == "failure"]
-    assert {"alice", "nobody-here"} <= {row["target"] for row in failures}
+    assert {"alice", "no…(11 chars)"} <= {row["target"] for row in failures}  # unknown names masked
     assert failures[-1]["ip"].startswith("198.51.100.")
     assert wrong not in audit_text(accounts_db) and PASSWORD not in audit_text(accounts_db)
     assert wrong not in caplog.text
@@ -184,3 +185,67 @@ def test_cookie_login_needs_csrf_for_writes(client: FlaskClient) -> None:
         "/api/v2/api-keys", json={"name": "page"}, headers={"X-CSRF-TOKEN": body["csrf_token"]}
     )
     assert with_csrf.status_code == 201
+
+
+def test_cookie_logout_after_the_access_token_expired_ends_the_session(
+    client: FlaskClient, secure_app: Flask
+) -> None:
+    login_answer = client.post(
+        "/api/v2/auth/login", json={"username": "alice", "password": PASSWORD, "cookie": True}
+    )
+    assert login_answer.status_code == 200
+    refresh_cookie = client.get_cookie("refresh_token_cookie", path="/api/v2/auth/")
+    refresh_csrf = client.get_cookie("csrf_refresh_token")
+    assert refresh_cookie is not None and refresh_csrf is not None
+    with secure_app.app_context():
+        live = decode_token(client.get_cookie("access_token_cookie").value)
+        expired = create_access_token(
+            "alice",
+            expires_delta=timedelta(seconds=-5),
+            additional_claims={"role": "researcher", "fam": live["fam"]},
+        )
+        expired_csrf = decode_token(expired, allow_expired=True)["csrf"]
+    client.set_cookie("access_token_cookie", expired)  # the tab sat idle past the access lifetime
+    assert client.get("/api/v2/auth/me").status_code == 401
+    answer = client.post("/api/v2/auth/logout", headers={"X-CSRF-TOKEN": expired_csrf})
+    assert answer.status_code == 200
+    cleared = answer.headers.getlist("Set-Cookie")
+    assert any(c.startswith("refresh_token_cookie=;") for c in cleared)
+    assert any(c.startswith("access_token_cookie=;") for c in cleared)
+    # The 14-day refresh cookie, replayed, no longer opens a session.
+    client.set_cookie("refresh_token_cookie", refresh_cookie.value, path="/api/v2/auth/")
+    client.set_cookie("csrf_refresh_token", refresh_csrf.value)
+    replay = client.post("/api/v2/auth/refresh", headers={"X-CSRF-TOKEN": refresh_csrf.value})
+    assert replay.status_code == 401
+
+
+def test_cookie_logout_still_needs_the_csrf_header_but_clears_the_cookies(client: FlaskClient) -> None:
+    client.post("/api/v2/auth/login", json={"username": "bob", "password": PASSWORD, "cookie": True})
+    refused = client.post("/api/v2/auth/logout")
+    assert refused.status_code == 401 and refused.get_json()["error"]["code"] == "csrf_failed"
+    assert any(c.startswith("access_token_cookie=;") for c in refused.headers.getlist("Set-Cookie"))
+
+
+def test_two_tabs_refreshing_at_once_keep_the_session(
+    client: FlaskClient, secure_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within OMICS_REFRESH_REUSE_GRACE_SECONDS the rotated token gets the same new pair; after, reuse."""
+    from omics.security.models import RefreshFamily
+    from omics.web.state import state_of
+
+    monkeypatch.setattr(state_of(secure_app).settings.security, "refresh_reuse_grace_seconds", 10)
+    pair = login(client, "carol")
+    first_tab = client.post("/api/v2/auth/refresh", headers=bearer(pair["refresh_token"]))
+    second_tab = client.post("/api/v2/auth/refresh", headers=bearer(pair["refresh_token"]))
+    assert first_tab.status_code == second_tab.status_code == 200
+    assert first_tab.get_json() == second_tab.get_json()  # the same new pair, byte for byte
+    fresh = first_tab.get_json()
+    assert _me(client, fresh["access_token"])[0] == 200
+    with secure_app.app_context():
+        current_jti = decode_token(fresh["refresh_token"])["jti"]
+    with state_of(secure_app).security.database.transaction() as session:
+        family = session.scalar(select(RefreshFamily).where(RefreshFamily.current_jti == current_jti))
+        family.rotated_at -= timedelta(seconds=11)
+    late = client.post("/api/v2/auth/refresh", headers=bearer(pair["refresh_token"]))
+    assert late.status_code == 401 and late.get_json()["error"]["code"] == "refresh_token_reused"
+    assert _me(client, fresh["access_token"])[0] == 401  # the whole session ended

@@ -146,14 +146,28 @@ def test_a_user_is_counted_across_addresses_with_the_user_limit(
     assert statuses(home, ANONYMOUS_LIMIT) == [200] * ANONYMOUS_LIMIT  # the address's own budget is untouched
 
 
-def test_each_api_key_has_its_own_budget(
+def test_a_users_keys_and_tokens_share_one_budget(
     limited_app: Flask, client_from: Callable[[], FlaskClient], user: str
 ) -> None:
-    first_key, second_key = api_key_for(limited_app, user), api_key_for(limited_app, user)
+    """More keys buy no more calls: every credential of a user draws on the user's one budget."""
+    keys = [api_key_for(limited_app, user) for _ in range(3)]
     client = client_from()
-    assert statuses(client, USER_LIMIT + 1, **first_key) == [200] * USER_LIMIT + [429]
-    assert statuses(client, 1, **second_key) == [200]  # another key of the same user
-    assert statuses(client, 1, **bearer_for(limited_app, user)) == [200]  # and the user's own token
+    calls = [statuses(client, 1, **keys[n % len(keys)])[0] for n in range(USER_LIMIT - 1)]
+    assert calls + statuses(client, 1, **bearer_for(limited_app, user)) == [200] * USER_LIMIT
+    assert [statuses(client, 1, **key)[0] for key in keys] == [429] * len(keys)
+    assert statuses(client, 1, **bearer_for(limited_app, user)) == [429]
+
+
+def test_every_limited_view_draws_on_one_budget(client_from: Callable[[], FlaskClient]) -> None:
+    """v1 search, v2 search and login are not separate buckets: a caller has one budget."""
+    client = client_from()
+    assert statuses(client, 1) == [200]
+    assert client.get("/api/v1/search?q=asthma").status_code == 200
+    assert client.post("/api/v2/auth/login", json={"username": "nobody", "password": "x"}).status_code == 401
+    assert client.post("/api/v2/searches", json={"query": ""}).status_code == 429
+    assert client.get("/api/v1/search?q=asthma").status_code == 429
+    assert client.post("/api/v2/auth/login", json={"username": "nobody", "password": "x"}).status_code == 429
+    assert statuses(client, 1) == [429]
 
 
 def test_every_web_process_enforces_one_budget(
@@ -188,3 +202,35 @@ def test_only_the_first_breach_of_a_caller_is_audited(
     assert len(rows) == 1
     assert rows[0]["outcome"] == "denied" and rows[0]["details"]["counted_by"] == f"ip:{address}"
     assert rows[0]["details"]["path"] == "/probe/limited"
+
+
+def test_head_counts_against_the_same_budget_as_get(client_from: Callable[[], FlaskClient]) -> None:
+    """HEAD (which Flask adds to every GET route) is one more call on the GET's counter."""
+    client = client_from()
+    heads = [client.head("/probe/limited").status_code for _ in range(ANONYMOUS_LIMIT - 1)]
+    assert heads == [200] * (ANONYMOUS_LIMIT - 1)
+    assert statuses(client, 2) == [200, 429]
+    assert client.head("/probe/limited").status_code == 429
+
+
+def test_head_on_v1_search_is_limited_and_runs_no_search(
+    limited_app: Flask, client_from: Callable[[], FlaskClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from omics.search.engine import SearchEngine
+
+    searches: list[str] = []
+    real_search = SearchEngine.search
+    monkeypatch.setattr(
+        SearchEngine,
+        "search",
+        lambda engine, request, *a: searches.append(request.query) or real_search(engine, request, *a),
+    )
+    client = client_from()
+    answers = [client.head("/api/v1/search?q=liver+fibrosis") for _ in range(ANONYMOUS_LIMIT + 1)]
+    assert [answer.status_code for answer in answers] == [200] * ANONYMOUS_LIMIT + [429]
+    assert answers[0].headers["Deprecation"] and answers[0].data == b""
+    assert searches == []  # nothing computed for an answer without a body
+    assert client.head("/api/v1/search?limit=0").status_code == 429  # over budget before validation
+    assert client_from().head("/api/v1/search?limit=0").status_code == 422  # the query is still validated
+    assert client_from().get("/api/v1/search?q=liver+fibrosis").status_code == 200
+    assert searches == ["liver fibrosis"]  # GET runs it (the spy sees real searches)
