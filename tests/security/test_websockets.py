@@ -83,6 +83,15 @@ def _wait_for_sockets(app: Flask, at_most: int) -> None:
     assert quota.total <= at_most
 
 
+def _wait_until_counted(app: Flask, at_least: int) -> None:
+    """Each handler counts its socket just after the handshake: under load it may lag behind."""
+    quota = app.extensions["omics_socket_quota"]
+    deadline = time.monotonic() + 10
+    while quota.total < at_least and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert quota.total >= at_least
+
+
 def _login(server: LiveServer) -> dict[str, str]:
     answer = requests.post(
         f"{server.url}/api/v2/auth/login", json={"username": "wsuser", "password": PASSWORD}, timeout=10
@@ -106,6 +115,9 @@ def test_sockets_per_address_are_capped_with_1013(ws_app: Flask, server: LiveSer
     search_id = _running_search(ws_app, None)
     held = [_connect(server, search_id) for _ in range(PER_ADDRESS)]
     try:
+        _wait_for_sockets(
+            ws_app, PER_ADDRESS
+        )  # each handler has counted its socket (it may lag the handshake)
         _, code, _ = _frames_until_close(_connect(server, search_id))
         assert code == 1013
         held.pop().close()
