@@ -30,8 +30,13 @@ def _json(description: str, schema: dict[str, Any] | None = None) -> dict[str, A
     return {"description": description, "content": {"application/json": body}}
 
 
+# Any request may be refused with 429 once its address has failed authentication too often
+# (omics.web.auth_failures checks that before anything else).
+_ALWAYS = (429,)
+
+
 def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(status): _json("error", _ref("Error")) for status in statuses}
+    return {str(status): _json("error", _ref("Error")) for status in sorted({*statuses, *_ALWAYS})}
 
 
 def _path_param(name: str) -> dict[str, Any]:
