@@ -42,6 +42,8 @@ class ResultSchema(_Open):
     score = fields.Float(required=True)
     highlights = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     reasons = fields.List(fields.String(), required=True)
+    # Added with ingestion (when GEO made the series public); null where the record has no date.
+    submission_date = fields.String(allow_none=True)
 
 
 class LinksSchema(Schema):
