@@ -26,15 +26,18 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def settings(data_dir: Path) -> Settings:
     """Settings of the test session: its own data directory, Redis from ``REDIS_URL`` if set.
 
-    Rate limits are generous here (the service tests submit hundreds of searches from one
-    address); the security tests build their own app with tight limits.
+    Rate limits and socket caps are generous here (the service tests submit hundreds of
+    searches and open hundreds of progress sockets from one address); the security tests build
+    their own app with tight limits.
     """
     return Settings(
         data_dir=data_dir,
         redis_url=os.environ.get("REDIS_URL") or None,
         secret_key="test-secret-key-not-for-production",
         service=ServiceSettings(max_body_bytes=16 * 1024, ws_ping_interval=25),
-        security=SecuritySettings(rate_limit_anonymous="100000/minute", rate_limit_user="100000/minute"),
+        security=SecuritySettings(
+            rate_limit_anonymous="100000/minute", rate_limit_user="100000/minute", ws_max_per_ip=1000
+        ),
     )
 
 
