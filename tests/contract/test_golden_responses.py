@@ -155,7 +155,7 @@ def _v2(live_server: Any, version: str) -> dict[str, Any]:
 
 def _v1(live_server: Any) -> dict[str, Any]:
     base = live_server.url
-    found = requests.get(f"{base}/api/v1/search", params={"q": QUERY, "limit": 5}, timeout=30)
+    found = requests.get(f"{base}/api/v1/search", params={"q": QUERY, "limit": "5"}, timeout=30)
     bad = requests.get(f"{base}/api/v1/search", params={"q": QUERY, "limit": "many"}, timeout=10)
     assert (found.status_code, bad.status_code) == (200, 422), bad.text
     return {"search": found.json(), "error 422": bad.json()}
