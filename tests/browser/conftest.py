@@ -180,9 +180,10 @@ def _driver(profile: Path, width: int) -> Any:
     return driver
 
 
-def _browser(
+def browser_session(
     request: pytest.FixtureRequest, site: LiveServer, tmp_path: Path, width: int
 ) -> Iterator[Browser]:
+    """A fresh Chromium on ``site`` at ``width``; at the end, no console errors, then quit."""
     if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
         pytest.fail(
             f"the browser tests need {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)"
@@ -199,9 +200,9 @@ def _browser(
 
 @pytest.fixture
 def browser(request: pytest.FixtureRequest, site: LiveServer, tmp_path: Path) -> Iterator[Browser]:
-    yield from _browser(request, site, tmp_path, 1280)
+    yield from browser_session(request, site, tmp_path, 1280)
 
 
 @pytest.fixture
 def phone(request: pytest.FixtureRequest, site: LiveServer, tmp_path: Path) -> Iterator[Browser]:
-    yield from _browser(request, site, tmp_path, 360)
+    yield from browser_session(request, site, tmp_path, 360)
