@@ -80,9 +80,15 @@ class Browser:
         self.driver.get(self.base_url + path)
 
     def wait(self, condition: Any, timeout: float = 60) -> Any:
+        """Until ``condition`` holds; an element replaced while it was being checked (the page
+        re-rendered it) is checked again, not an error."""
+        from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.support.ui import WebDriverWait
 
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(condition)
+        waiting = WebDriverWait(
+            self.driver, timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)
+        )
+        return waiting.until(condition)
 
     def css(self, selector: str) -> Any:
         from selenium.webdriver.common.by import By
