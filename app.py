@@ -7,12 +7,18 @@ flower`` runs one role each against a shared ``REDIS_URL`` for a scaled deployme
 
 from __future__ import annotations
 
+import sys
+
+from omics.telemetry.metrics_processes import share_metrics_across_workers
+
+# First, before anything imports prometheus_client: gunicorn's workers then count as one service.
+share_metrics_across_workers(sys.argv)
+
 import argparse
 import json
 import logging
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence

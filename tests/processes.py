@@ -50,11 +50,11 @@ class Processes:
             except subprocess.TimeoutExpired:
                 process.kill()
 
-    def wait_ready(self, url: str, deadline: float, log_name: str) -> None:
-        """Until ``url``'s readiness answers 200; fails at once when any process has exited."""
+    def wait_ready(self, url: str, deadline: float, log_name: str, probe: str = "/health/ready") -> None:
+        """Until ``url``'s ``probe`` answers 200; fails at once when any process has exited."""
         while True:
             try:
-                if requests.get(f"{url}/health/ready", timeout=10).status_code == 200:
+                if requests.get(f"{url}{probe}", timeout=10).status_code == 200:
                     return
             except requests.RequestException:
                 pass
