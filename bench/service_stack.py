@@ -32,11 +32,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _wait_ready(url: str, timeout: float = 120) -> None:
+def wait_ready(url: str, timeout: float = 120, path: str = "/health/ready") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"{url}/health/ready", timeout=60).status_code == 200:
+            if requests.get(f"{url}{path}", timeout=60).status_code == 200:
                 return
         except requests.ConnectionError:
             pass
@@ -90,7 +90,7 @@ def stack(
     ]
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url)
+        wait_ready(url)
         yield {
             "url": url,
             "ws_url": f"ws://127.0.0.1:{port}",
