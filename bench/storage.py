@@ -1,4 +1,5 @@
-"""Redis bytes one search keeps for its lifetime (``OMICS_SEARCH_TTL``), by key, in both layouts.
+"""Redis bytes one search keeps for its lifetime (``OMICS_SEARCH_TTL``), by key, in both layouts
+(and the time to read one page, which renders its results from the engine's records).
 
 Runs ``--searches`` researcher-style searches the way the search task does (stored, each stage
 reported as an event, completed with its document), reads the first two pages as a user
@@ -17,6 +18,7 @@ import os
 import statistics
 import sys
 import tempfile
+import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -44,7 +46,7 @@ def _keys(services: SearchServices, search_id: str) -> dict[str, str]:
     return keys
 
 
-def run_one(services: SearchServices, query: str) -> tuple[dict[str, int], list[dict[str, Any]]]:
+def run_one(services: SearchServices, query: str) -> tuple[dict[str, float], list[dict[str, Any]]]:
     """One search as the task runs it, two pages read; bytes per key and the pages shown."""
     engine, lifecycle = services.engine, services.lifecycle
     request = SearchRequest(query=query, page_size=20)
@@ -60,7 +62,9 @@ def run_one(services: SearchServices, query: str) -> tuple[dict[str, int], list[
     def materialise(hit: dict[str, Any]) -> dict[str, Any]:
         return result_view(engine, Hit(**hit))
 
+    started = time.perf_counter()
     pages = services.store.page(state, 0, 20, materialise) + services.store.page(state, 20, 20, materialise)
+    read_ms = (time.perf_counter() - started) * 1000 / 2
     keys = _keys(services, search_id)
     sizes = {
         kind: int(services.redis.memory_usage(keys[kind], samples=0) or 0) if kind in keys else 0
@@ -68,12 +72,12 @@ def run_one(services: SearchServices, query: str) -> tuple[dict[str, int], list[
     }
     for key in keys.values():
         services.redis.delete(key)
-    return sizes, pages
+    return {**sizes, "page read (ms)": read_ms}, pages
 
 
 def measure(settings: Settings, redis_url: str, searches: int) -> tuple[dict[str, float], list[Any]]:
     services = SearchServices.build(settings, redis_url)
-    per_key: dict[str, list[int]] = {}
+    per_key: dict[str, list[float]] = {}
     shown = []
     for query in (SEARCHES * (searches // len(SEARCHES) + 1))[:searches]:
         sizes, pages = run_one(services, query)
@@ -103,10 +107,14 @@ def main() -> None:
     names = list(results)
     print(f"{'key':<10}" + "".join(f"{name:>36}" for name in names))
     for key in results[names[0]]:
+        if key not in KINDS:
+            continue
         print(f"{key:<10}" + "".join(f"{results[name][key]:>36,.0f}" for name in names))
-    totals = {name: sum(values.values()) for name, values in results.items()}
+    totals = {name: sum(v for key, v in values.items() if key in KINDS) for name, values in results.items()}
     print(f"{'total':<10}" + "".join(f"{totals[name]:>36,.0f}" for name in names))
     print(f"packed / list: {totals[names[1]] / totals[names[0]]:.3f}")
+    reads = "  ".join(f"{name}: {results[name]['page read (ms)']:.1f} ms" for name in names)
+    print(f"mean time to read one 20-result page: {reads}")
     print(f"pages identical in both layouts: {shown[names[0]] == shown[names[1]]}")
 
 
