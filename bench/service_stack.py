@@ -58,6 +58,8 @@ def stack(
         "OMICS_DATA_DIR": str(data_dir),
         "OMICS_RATE_LIMIT_ANONYMOUS": "10000000/minute",
         "OMICS_RATE_LIMIT_USER": "10000000/minute",
+        # gthread runs get as many threads as watchers (+16): keep 16 of them for HTTP, not 200.
+        "OMICS_WEB_HEADROOM": os.environ.get("OMICS_WEB_HEADROOM", "16"),
     }
     logs = open(data_dir / "bench-roles.log", "w")  # noqa: SIM115  (closed below, after the roles)
     roles = [
