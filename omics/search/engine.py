@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from omics.config import Settings
+from omics.search.concepts import QueryConcept, covering, full_matches, missing, query_concepts
 from omics.search.corpus_store import CorpusStore
 from omics.search.facets import MetadataColumns
 from omics.search.highlight import QueryTerms, highlights, other_names_found, reasons, words_of
@@ -282,18 +283,26 @@ class SearchEngine:
         if within is not None:
             match &= self._accession_mask(within, snap)
         match[examples] = False  # "more like these" never answers with the examples themselves
-        total = int(match.sum())
-        report("retrieve", 40, {"matched": total})
+        concepts, covered = self._coverage(parsed, scored, snap)
+        full = match & full_matches(covered, snap.size)
+        full[pinned] = match[pinned]  # a series named by accession is what was asked for
+        total, total_partial = int(full.sum()), int(match.sum()) - int(full.sum())
+        report("retrieve", 40, {"matched": total, "partial": total_partial})
 
-        order = self._rank(request, scored, match, snap, terms)
+        order = self._rank(request, scored, full, snap, terms)
+        if total_partial and len(order) < MAX_HITS:  # partial matches only after every full one
+            order += self._rank(request, scored, match & ~full, snap, terms)[: MAX_HITS - len(order)]
         pinned_hits = [d for d in pinned if match[d]]
         rest = [d for d in order if d not in pinned_hits]
         order = pinned_hits + rest[: MAX_HITS - len(pinned_hits)]
         also = [expansion["phrase"] for expansion in understood.get("expansions", [])]
         hits = self._hits(order, scored.scores, pinned_hits, terms, also)
+        for hit, doc in zip(hits, order, strict=True):
+            if not full[doc]:
+                hit.missing = missing(concepts, covered, doc)
         report("rank", 70, {"ranked": len(hits)})
 
-        facets = snap.columns.facets(match)
+        facets = snap.columns.facets(full)
         report("facets", 90, {"facets": sorted(facets)})
 
         for hit in hits[: request.page_size]:
@@ -307,8 +316,9 @@ class SearchEngine:
             "submitted_after": filters.submitted_after,
             "submitted_before": filters.submitted_before,
         }
-        outcome = SearchOutcome(parsed_view, total, hits, facets, snap.version)
-        report("finish", 100, {"total": total, "returned": len(hits)})
+        parsed_view["concepts"] = [concept.label for concept in concepts]
+        outcome = SearchOutcome(parsed_view, total, hits, facets, snap.version, total_partial)
+        report("finish", 100, {"total": total, "total_partial": total_partial, "returned": len(hits)})
         return outcome
 
     def explain(self, hit: Hit) -> Series:
@@ -372,7 +382,7 @@ class SearchEngine:
         ]
         if expansions:
             extra = score_expansions(
-                snap.index, expansions, snap.size, self.store.records.__getitem__, stem_cache
+                snap.index, expansions, snap.size, self.store.records.__getitem__, stem_cache, scored.credits
             )
             scored.scores += extra
             scored.also = extra > 0
@@ -392,6 +402,16 @@ class SearchEngine:
         ids = (self.store.doc_id(r.accession) for r in records)
         example_ids = [d for d in ids if d is not None and d < snap.size]
         return scored, understood, example_ids
+
+    def _coverage(
+        self, parsed: ParsedQuery, scored: TermScores, snap: _Snapshot
+    ) -> tuple[list[QueryConcept], list[np.ndarray]]:
+        """The query's concepts and, per concept, the documents covering it (omics.search.concepts)."""
+        text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()
+        if not text:
+            return [], []
+        concepts = query_concepts(text, self.vocabulary, query_stems)
+        return concepts, covering(concepts, scored.present, scored.credits, query_stems, snap.size)
 
     @staticmethod
     def _effective_filters(given: SearchFilters, parsed: ParsedQuery) -> SearchFilters:
@@ -511,6 +531,10 @@ class SearchEngine:
         named = other_names_found(record, hit.also)
         shown = QueryTerms(terms.words + tuple(w for name in named for w in words_of(name)), terms.phrases)
         hit.highlights = highlights(record, shown)
-        hit.reasons = reasons(record, terms) + [f'also known as "{name}"' for name in named]
+        hit.reasons = (
+            [f'does not mention "{label}"' for label in hit.missing]
+            + reasons(record, terms)
+            + [f'also known as "{name}"' for name in named]
+        )
         if not hit.reasons and not hit.terms:
             hit.reasons = ["matches the filters"]

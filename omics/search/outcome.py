@@ -27,6 +27,8 @@ class Hit:
     # Other names of the query's concepts (ontology synonyms) that were searched too, so a
     # series found through "paralysis agitans" for "Parkinson's disease" can say so.
     also: list[str] = field(default_factory=list)
+    # A partial match: the query's concepts this series does not cover (omics.search.concepts).
+    missing: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -42,6 +44,9 @@ class SearchOutcome:
     hits: list[Hit]
     facets: dict[str, dict[str, int]]
     corpus_version: int
+    # ``total`` counts full matches (every concept of the query covered), ``total_partial`` the
+    # rest; ``hits`` holds the full matches first, then the partial ones.
+    total_partial: int = 0
 
 
 class ProgressCallback(Protocol):
