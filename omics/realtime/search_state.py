@@ -65,6 +65,9 @@ class SearchState:
     error: dict[str, Any] | None
     created: float
     format: int = SEARCH.current
+    # Partial matches (some of the query's concepts covered); 0 for searches stored before
+    # they were counted apart, whose ``total`` counted every match.
+    total_partial: int = 0
 
     @property
     def terminal(self) -> bool:
@@ -117,6 +120,7 @@ class SearchStore:
             error=json.loads(raw["error"]) if "error" in raw else None,
             created=float(raw.get("created", 0)),
             format=SEARCH.version_of(raw),
+            total_partial=int(raw.get("total_partial", 0)),
         )
 
     def count_delivery(self, search_id: str) -> int:
@@ -150,6 +154,7 @@ class SearchStore:
                     "stage": "completed",
                     "progress": 100,
                     "total": document["total"],
+                    "total_partial": document.get("total_partial", 0),
                     "stored": len(rows),
                     "facets": json.dumps(document["facets"]),
                     "parsed": json.dumps(document["parsed"]),

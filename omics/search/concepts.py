@@ -30,6 +30,9 @@ from omics.search.vocabulary import Vocabulary, is_acronym
 NOT_REQUIRED = frozenset(
     {"level", "levels", "data", "dataset", "datasets", "study", "studies", "analysis", "profiling"}
 )
+Stems = Callable[[str], list[str]]
+"""Tokenises a name the way the index does (:func:`omics.search.ranking.query_stems`)."""
+
 _BRACKET = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)?")
 
@@ -57,7 +60,7 @@ class _Unit:
     matched: list[str]
 
 
-def query_concepts(text: str, vocabulary: Vocabulary, stems: Callable[[str], list[str]]) -> list[QueryConcept]:
+def query_concepts(text: str, vocabulary: Vocabulary, stems: Stems) -> list[QueryConcept]:
     """The concepts of ``text`` (the query's free text and phrases), in the order typed.
 
     ``stems`` tokenises a name the way the index does; a word without stems (a stop word) is
@@ -71,7 +74,8 @@ def query_concepts(text: str, vocabulary: Vocabulary, stems: Callable[[str], lis
             continue
         before = [u for u in units if u.end <= bracket.start()]
         if not before:
-            units.extend(_units(text[: bracket.start()] + " " + inner, vocabulary, stems, offset=bracket.start()))
+            alone = text[: bracket.start()] + " " + inner  # a leading bracket: its words are the query's
+            units.extend(_units(alone, vocabulary, stems, offset=bracket.start()))
             continue
         host = _host(units, before, inner)
         host.names.append(inner)
@@ -83,7 +87,7 @@ def query_concepts(text: str, vocabulary: Vocabulary, stems: Callable[[str], lis
     ]
 
 
-def _units(text: str, vocabulary: Vocabulary, stems: Callable[[str], list[str]], offset: int = 0) -> list[_Unit]:
+def _units(text: str, vocabulary: Vocabulary, stems: Stems, offset: int = 0) -> list[_Unit]:
     """Vocabulary concepts by their span, and every other content word as its own unit."""
     units: list[_Unit] = []
     taken: list[tuple[int, int]] = []
@@ -124,7 +128,7 @@ def covering(
     concepts: Sequence[QueryConcept],
     present: Mapping[str, np.ndarray],
     credits: Mapping[str, np.ndarray],
-    stems: Callable[[str], list[str]],
+    stems: Stems,
     size: int,
 ) -> list[np.ndarray]:
     """Per concept, the documents that cover it.

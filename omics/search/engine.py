@@ -27,6 +27,7 @@ from omics.config import Settings
 from omics.search.concepts import QueryConcept, covering, full_matches, missing, query_concepts
 from omics.search.corpus_store import CorpusStore
 from omics.search.facets import MetadataColumns
+from omics.search.feedback import with_feedback
 from omics.search.highlight import QueryTerms, highlights, other_names_found, reasons, words_of
 from omics.search.index import FIELDS, SegmentedIndex
 from omics.search.outcome import Hit, ProgressCallback, SearchOutcome
@@ -289,6 +290,8 @@ class SearchEngine:
         total, total_partial = int(full.sum()), int(match.sum()) - int(full.sum())
         report("retrieve", 40, {"matched": total, "partial": total_partial})
 
+        if terms.words and not examples and request.sort == "relevance":
+            scored.scores = self._with_feedback(scored.scores, full if total else match, snap)
         order = self._rank(request, scored, full, snap, terms)
         if total_partial and len(order) < MAX_HITS:  # partial matches only after every full one
             order += self._rank(request, scored, match & ~full, snap, terms)[: MAX_HITS - len(order)]
@@ -412,6 +415,18 @@ class SearchEngine:
             return [], []
         concepts = query_concepts(text, self.vocabulary, query_stems)
         return concepts, covering(concepts, scored.present, scored.credits, query_stems, snap.size)
+
+    def _with_feedback(self, scores: np.ndarray, among: np.ndarray, snap: _Snapshot) -> np.ndarray:
+        """The query's scores mixed with what its best matches share (omics.search.feedback)."""
+        return with_feedback(
+            scores,
+            among,
+            self.store.records.__getitem__,
+            snap.index.doc_freq,
+            snap.size,
+            FIELD_WEIGHTS,
+            lambda stems: score_weighted_stems(snap.index, stems, snap.size),
+        )
 
     @staticmethod
     def _effective_filters(given: SearchFilters, parsed: ParsedQuery) -> SearchFilters:

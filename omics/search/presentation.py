@@ -67,6 +67,7 @@ def compact_hit(hit: Hit) -> dict[str, Any]:
         "terms": list(hit.terms),
         "phrases": list(hit.phrases),
         "also": list(hit.also),
+        "missing": list(hit.missing),
     }
 
 
@@ -92,6 +93,7 @@ def completed_document(
         "similar_to": list(request.similar_to),
         "parsed": outcome.parsed,
         "total": outcome.total,
+        "total_partial": outcome.total_partial,
         "results": [result_view(engine, hit) for hit in head] + compact,
         "facets": outcome.facets,
         "corpus_version": outcome.corpus_version,

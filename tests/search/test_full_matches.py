@@ -1,0 +1,59 @@
+"""Honest counts: a series matches a query when it covers every concept of it; the rest are
+partial matches, ranked after every full one, counted apart, and told what they miss."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from omics.search.engine import MAX_HITS, SearchEngine
+from omics.search.outcome import SearchOutcome
+from omics.search.request import SearchRequest
+
+
+def _text(engine: SearchEngine, accession: str) -> str:
+    record = engine.get(accession)
+    assert record is not None
+    return f"{record.title} {record.summary} {record.overall_design}"
+
+
+def test_a_two_concept_query_never_counts_series_with_only_one(
+    engine: SearchEngine, run: Callable[..., SearchOutcome]
+) -> None:
+    outcome = run("T cell exhaustion", page_size=1000)
+    full, partial = outcome.hits[: outcome.total], outcome.hits[outcome.total :]
+    assert outcome.total > 0 and outcome.total_partial > 100  # many series name only one of them
+    assert len(partial) == min(outcome.total_partial, MAX_HITS - outcome.total)  # ranked hits are capped
+    exhaustion = re.compile(r"\bexhaust", re.I)
+    for hit in full:
+        assert exhaustion.search(_text(engine, hit.accession)), hit.accession  # no other name for it
+        assert not hit.missing
+    assert all(hit.missing for hit in partial)
+    only_t_cells = [h for h in partial if not exhaustion.search(_text(engine, h.accession))]
+    assert only_t_cells and all(h.missing == ["exhaustion"] for h in only_t_cells)
+    explained = engine.explain(only_t_cells[0]) and only_t_cells[0].reasons
+    assert explained and explained[0] == 'does not mention "exhaustion"'
+
+
+def test_facets_count_full_matches_only(run: Callable[..., SearchOutcome]) -> None:
+    outcome = run("T cell exhaustion")
+    assert outcome.total_partial > 0
+    assert outcome.facets["organism"] and max(outcome.facets["organism"].values()) <= outcome.total
+    assert sum(outcome.facets["sample_size"].values()) == outcome.total  # each series in one band
+
+
+def test_another_name_of_a_concept_makes_a_full_match(engine: SearchEngine) -> None:
+    """A series saying "trisomy 21" covers "Down syndrome" although it lacks the words."""
+    outcome = engine.search(SearchRequest(query="Down syndrome", page_size=1000))
+    full = {hit.accession for hit in outcome.hits[: outcome.total]}
+    by_other_name = [a for a in full if not re.search(r"\bdown", _text(engine, a), re.I)]
+    assert by_other_name
+    assert all(re.search(r"trisomy 21|trisomy21", _text(engine, a), re.I) for a in by_other_name)
+
+
+def test_a_bracket_renames_what_precedes_it(run: Callable[..., SearchOutcome]) -> None:
+    """ "(ASD)" says which concept the acronym means: it is not one more thing to find."""
+    outcome = run("Autism spectrum disorder (ASD)")
+    assert outcome.parsed["concepts"] == ["Autism spectrum disorder"]
+    named = {expansion["label"] for expansion in outcome.parsed.get("expansions", [])}
+    assert "atrial septal defect" not in named
