@@ -34,6 +34,7 @@ Stems = Callable[[str], list[str]]
 """Tokenises a name the way the index does (:func:`omics.search.ranking.query_stems`)."""
 
 _BRACKET = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
+_SHORT_WORD = re.compile(r"(?<![A-Za-z0-9'\u2019])[A-Za-z0-9](?![A-Za-z0-9])")  # not a possessive's s
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)?")
 
 
@@ -130,11 +131,15 @@ def covering(
     credits: Mapping[str, np.ndarray],
     stems: Stems,
     size: int,
+    holding: Callable[[str, np.ndarray], np.ndarray] | None = None,
 ) -> list[np.ndarray]:
     """Per concept, the documents that cover it.
 
     ``present`` maps a stem to the documents holding it (missing stems: none do); ``credits``
     maps an expansion's ``matched`` span to what its other names earned per document.
+    ``holding(name, candidates)`` narrows candidates to those holding ``name`` as a phrase: a
+    name with a one-character word ("type 2 diabetes", "B-cell") needs it, because the index
+    does not see that word and "type 1 diabetes" holds the others.
     """
     none = np.zeros(size, dtype=bool)
     masks: list[np.ndarray] = []
@@ -146,6 +151,8 @@ def covering(
                 held = np.ones(size, dtype=bool)
                 for stem in words:
                     held &= present.get(stem, none)
+                if holding is not None and _SHORT_WORD.search(name):
+                    held = holding(name, held)
                 mask |= held
         for span in concept.matched:
             credit = credits.get(span)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import fcntl
 import gc
+import re
 import threading
 import time
 from collections.abc import Collection, Iterable, Iterator
@@ -29,7 +30,7 @@ from omics.search.corpus_store import CorpusStore
 from omics.search.facets import MetadataColumns
 from omics.search.feedback import with_feedback
 from omics.search.highlight import QueryTerms, highlights, other_names_found, reasons, words_of
-from omics.search.index import FIELDS, SegmentedIndex
+from omics.search.index import FIELDS, SegmentedIndex, stem_words
 from omics.search.outcome import Hit, ProgressCallback, SearchOutcome
 from omics.search.query_parser import ParsedQuery, parse_query
 from omics.search.ranking import (
@@ -43,16 +44,19 @@ from omics.search.ranking import (
     score_expansions,
     score_terms,
     score_weighted_stems,
+    stem_score,
     top_order,
 )
 from omics.search.request import SearchFilters, SearchRequest
 from omics.search.series import Series
 from omics.search.similarity import build_profile, resolve_examples
+from omics.search.spelling import Speller
 from omics.search.staging import Publication, PublicationPoint, StageCounts, StagingArea, StagingConflict
-from omics.search.vocabulary import Vocabulary, vocabulary
+from omics.search.vocabulary import Vocabulary, is_acronym, vocabulary
 
 MAX_HITS = 1000  # ranked hits kept per search; totals still count every match
-REFRESH_SECONDS = 1.0  # how often a search checks whether another process added records
+REFRESH_SECONDS = 1.0
+_TEXT_WORD = re.compile(r"\w\w+")  # how often a search checks whether another process added records
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,7 @@ class SearchEngine:
         self.index_root = Path(settings.data_dir) / "index"
         self._lock = threading.Lock()
         self._checked = time.monotonic()
+        self._spelling: tuple[SegmentedIndex, Speller] | None = None
         self._load()
 
     @classmethod
@@ -268,6 +273,7 @@ class SearchEngine:
         self._refresh_if_stale()
         snap = self._snapshot
         parsed = parse_query(request.query)
+        spelling = self._correct_spelling(parsed, snap)
         filters = self._effective_filters(request.filters, parsed)
         report("parse", 10, {"parsed": parsed.to_dict()})
 
@@ -310,7 +316,7 @@ class SearchEngine:
 
         for hit in hits[: request.page_size]:
             self._explain(hit)
-        parsed_view = parsed.to_dict() | understood
+        parsed_view = parsed.to_dict() | understood | spelling
         parsed_view["filters"] = {
             "organisms": list(filters.organisms),
             "series_types": list(filters.series_types),
@@ -406,6 +412,50 @@ class SearchEngine:
         example_ids = [d for d in ids if d is not None and d < snap.size]
         return scored, understood, example_ids
 
+    def _correct_spelling(self, parsed: ParsedQuery, snap: _Snapshot) -> dict[str, Any]:
+        """Replace free-text words no series holds by the corpus word meant (omics.search.spelling).
+
+        Returns what the user is shown: each correction and the query as searched ("did you mean").
+        """
+        fixed: list[dict[str, str]] = []
+        words = parsed.free_text.split()
+        for position, word in enumerate(words):
+            core = word.strip(".,;:!?()[]'\"")
+            stems = query_stems(core)
+            if len(stems) != 1 or is_acronym(core) or snap.index.doc_freq(stems[0]):
+                continue
+            stem = self._speller(snap).correct(core.lower(), stems[0])
+            if stem is not None:
+                surface = self._surface_word(stem, snap)
+                words[position] = word.replace(core, surface)
+                fixed.append({"typed": core, "searched": surface})
+        if not fixed:
+            return {}
+        parsed.free_text = " ".join(words)
+        meant = parsed.text
+        for correction in fixed:
+            typed, searched = correction["typed"], correction["searched"]
+            meant = meant.replace(typed, searched)
+            parsed.notes.append(f'no series mention "{typed}": searched "{searched}"')
+        return {"spelling": fixed, "did_you_mean": meant}
+
+    def _speller(self, snap: _Snapshot) -> Speller:
+        """The spelling dictionary of this snapshot's index, built on first use (and after growth)."""
+        with self._lock:
+            if self._spelling is None or self._spelling[0] is not snap.index:
+                self._spelling = (snap.index, Speller(snap.index.stem_counts()))
+            return self._spelling[1]
+
+    def _surface_word(self, stem: str, snap: _Snapshot) -> str:
+        """How the series holding ``stem`` most strongly write it ("arthritis" for "arthriti")."""
+        record = self.store.records[int(np.argmax(stem_score(snap.index, stem, snap.size)))]
+        for field_name in FIELDS:
+            words: list[str] = _TEXT_WORD.findall(getattr(record, field_name) or "")
+            for word, its_stem in zip(words, stem_words(words), strict=True):
+                if its_stem == stem:
+                    return word.lower()
+        return stem
+
     def _coverage(
         self, parsed: ParsedQuery, scored: TermScores, snap: _Snapshot
     ) -> tuple[list[QueryConcept], list[np.ndarray]]:
@@ -414,7 +464,11 @@ class SearchEngine:
         if not text:
             return [], []
         concepts = query_concepts(text, self.vocabulary, query_stems)
-        return concepts, covering(concepts, scored.present, scored.credits, query_stems, snap.size)
+
+        def holding(name: str, candidates: np.ndarray) -> np.ndarray:
+            return holding_phrase(name, candidates, self.store.records.__getitem__, scored.scores)
+
+        return concepts, covering(concepts, scored.present, scored.credits, query_stems, snap.size, holding)
 
     def _with_feedback(self, scores: np.ndarray, among: np.ndarray, snap: _Snapshot) -> np.ndarray:
         """The query's scores mixed with what its best matches share (omics.search.feedback)."""

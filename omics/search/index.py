@@ -136,6 +136,27 @@ class SegmentedIndex:
         self.segments = segments
         self.fingerprint = fingerprint
 
+    def stem_counts(self) -> dict[str, int]:
+        """Every indexed stem with the documents holding it in its largest field (as :meth:`doc_freq`).
+
+        Read from the score matrices' column pointers in one pass per field: what spelling
+        correction (omics.search.spelling) uses as the corpus's dictionary.
+        """
+        counts: dict[str, int] = {}
+        for field_name in FIELDS:
+            field_counts: dict[str, int] = {}
+            for segment in self.segments:
+                model = segment.models.get(field_name)
+                if model is None:
+                    continue
+                per_token = np.diff(model.scores["indptr"]).tolist()
+                for stem, token in model.vocab_dict.items():
+                    if token < len(per_token):  # bm25s also maps a padding token past the matrix
+                        field_counts[stem] = field_counts.get(stem, 0) + per_token[token]
+            for stem, count in field_counts.items():
+                counts[stem] = max(counts.get(stem, 0), count)
+        return counts
+
     def doc_freq(self, stem: str) -> int:
         """Documents containing ``stem`` in their largest field count (a lower bound on any field).
 

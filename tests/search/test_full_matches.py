@@ -29,7 +29,12 @@ def test_a_two_concept_query_never_counts_series_with_only_one(
         assert exhaustion.search(_text(engine, hit.accession)), hit.accession  # no other name for it
         assert not hit.missing
     assert all(hit.missing for hit in partial)
-    only_t_cells = [h for h in partial if not exhaustion.search(_text(engine, h.accession))]
+    t_cells = re.compile(r"\bT[- ]cells?\b", re.I)
+    only_t_cells = [
+        h
+        for h in partial
+        if t_cells.search(_text(engine, h.accession)) and not exhaustion.search(_text(engine, h.accession))
+    ]
     assert only_t_cells and all(h.missing == ["exhaustion"] for h in only_t_cells)
     explained = engine.explain(only_t_cells[0]) and only_t_cells[0].reasons
     assert explained and explained[0] == 'does not mention "exhaustion"'
@@ -57,3 +62,18 @@ def test_a_bracket_renames_what_precedes_it(run: Callable[..., SearchOutcome]) -
     assert outcome.parsed["concepts"] == ["Autism spectrum disorder"]
     named = {expansion["label"] for expansion in outcome.parsed.get("expansions", [])}
     assert "atrial septal defect" not in named
+
+
+def test_a_number_in_a_concept_tells_it_apart(engine: SearchEngine) -> None:
+    """ "Type 1 diabetes" holds the words "type" and "diabetes" but is not "Type 2 Diabetes"."""
+    outcome = engine.search(SearchRequest(query="Type 2 Diabetes", page_size=1000))
+    full = [_text(engine, hit.accession) for hit in outcome.hits[: outcome.total]]
+    assert full and not any(
+        re.search(r"type 1 diabetes", t, re.I)
+        and not re.search(
+            r"type (2|II) diabetes|diabetes (mellitus )?type (2|II)|T2D|non-?insulin|adult onset", t, re.I
+        )
+        for t in full
+    )
+    quoted = engine.search(SearchRequest(query='"type 2 diabetes"', page_size=1000))
+    assert "GSE182121" in {hit.accession for hit in quoted.hits}  # "... in Type 2 Diabetes ..."
