@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -158,6 +159,46 @@ def example_rows(engine: SearchEngine, examples: dict[str, list[str]]) -> list[R
     return rows
 
 
+def broad_rows(engine: SearchEngine, queries: list[dict]) -> list[Row]:
+    """The broad set's protocol: its records often carry no organism or type, so no filters."""
+    rows: list[Row] = []
+    for query in queries:
+        outcome = engine.search(SearchRequest(query=query["text"], page_size=100))
+        rows.extend(
+            ("text", query["query_id"], rank, hit.accession)
+            for rank, hit in enumerate(outcome.hits[:MAX_HITS], 1)
+        )
+    return rows
+
+
+def relevant_series(data: Path, engine: SearchEngine) -> dict[str, list[str]]:
+    """Query id -> its relevant (grade 2) series that the corpus holds, sorted."""
+    found: dict[str, list[str]] = {}
+    with open(data / "judgments.tsv", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            if row["grade"] == "2" and engine.get(row["accession"]) is not None:
+                found.setdefault(row["query_id"], []).append(row["accession"])
+    return {query: sorted(accessions) for query, accessions in found.items()}
+
+
+def broad_examples(engine: SearchEngine, data: Path) -> dict[str, float]:
+    """Query by example on the broad set: every other relevant series (sorted by accession) is an
+    example, the rest are the targets, ranked over the whole corpus; AP per trait with at least 4."""
+    scores: dict[str, float] = {}
+    for query, accessions in relevant_series(data, engine).items():
+        if len(accessions) < 4:
+            continue
+        examples, targets = accessions[::2], set(accessions[1::2])
+        outcome = engine.search(SearchRequest(similar_to=tuple(examples), page_size=100))
+        found, total = 0, 0.0
+        for rank, hit in enumerate(outcome.hits, 1):
+            if hit.accession in targets:
+                found += 1
+                total += found / rank
+        scores[query] = total / len(targets)
+    return scores
+
+
 def write_run(path: Path, rows: list[Row]) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("task\tquery_id\trank\taccession\n")
@@ -165,12 +206,12 @@ def write_run(path: Path, rows: list[Row]) -> None:
             handle.write("\t".join(str(v) for v in row) + "\n")
 
 
-def releval(args: argparse.Namespace, *options: str) -> dict:
+def releval(args: argparse.Namespace, *options: str, data: Path | None = None) -> dict:
     command = [
         sys.executable,
         str(args.releval),
         "--data",
-        str(args.data),
+        str(data or args.data),
         "--corpus",
         str(args.corpus),
         "--json",
@@ -185,6 +226,10 @@ def evaluate(args: argparse.Namespace, workdir: Path) -> dict[str, dict[str, dic
     settings = Settings(data_dir=args.data_dir or workdir / "data", corpus_path=args.corpus)
     full = vocabulary(Path(settings.data_dir))
     report = releval(args, "--systems", "geo1,geo2,geo3,bm25")
+    broad_options = ("--task", "text", "--no-filter")
+    if args.broad:
+        report["broad"] = releval(args, *broad_options, "--systems", "bm25", data=args.broad)["text"]
+        report["broad_example"] = {}
     for name, configure in CONFIGURATIONS.items():
         engine = SearchEngine.open(settings, configure(full))
         rows = text_rows(engine, queries)
@@ -195,6 +240,15 @@ def evaluate(args: argparse.Namespace, workdir: Path) -> dict[str, dict[str, dic
         scored = releval(args, "--systems", "", "--run", str(run))
         for task in {row[0] for row in rows}:
             report[task][name] = scored[task]["run"]
+        if args.broad:
+            broad_run = workdir / f"broad-{name}.tsv"
+            write_run(broad_run, broad_rows(engine, read_queries(args.broad)))
+            broad = releval(args, *broad_options, "--systems", "", "--run", str(broad_run), data=args.broad)
+            report["broad"][name] = broad["text"]["run"]
+            if name == "engine":
+                report["broad_example"]["engine"] = {
+                    q: {"ap": ap} for q, ap in broad_examples(engine, args.broad).items()
+                }
     if args.api:
         served = releval(args, "--systems", "", "--api", args.api)
         for task in ("text", "example"):
@@ -242,6 +296,54 @@ def contributions(report: dict[str, dict[str, dict]]) -> str:
     return "\n".join(lines)
 
 
+def versus_bm25(per: dict[str, dict], base: dict[str, dict]) -> tuple[list[str], list[str]]:
+    """The queries where ``per`` beats plain BM25's AP, and those where it loses."""
+    wins = [q for q in per if per[q]["ap"] > base[q]["ap"] + 1e-9]
+    losses = [q for q in per if per[q]["ap"] < base[q]["ap"] - 1e-9]
+    return wins, losses
+
+
+def broad_summary(report: dict[str, dict[str, dict]]) -> str:
+    """Per system on the broad set: MAP, its ratio to BM25's, P@10, nDCG@10, wins and losses."""
+    base = report["broad"]["bm25"]
+    lines = [
+        "| system | MAP | x BM25 | P@10 | nDCG@10 | wins | losses |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, per in report["broad"].items():
+        wins, losses = versus_bm25(per, base) if name != "bm25" else ([], [])
+        lines.append(
+            f"| `{name}` | {mean(per, 'ap'):.4f} | {mean(per, 'ap') / mean(base, 'ap'):.3f} "
+            f"| {mean(per, 'p@10'):.3f} | {mean(per, 'ndcg@10'):.3f} "
+            f"| {len(wins) if name != 'bm25' else ''} | {len(losses) if name != 'bm25' else ''} |"
+        )
+    return "\n".join(lines)
+
+
+def broad_per_query(report: dict[str, dict[str, dict]]) -> str:
+    """AP per trait for every system, the engine's difference to BM25 and whether it wins or loses."""
+    systems = list(report["broad"])
+    base, served = report["broad"]["bm25"], report["broad"]["engine"]
+    lines = [f"{'query':38s}" + "".join(f"{s:>10s}" for s in systems) + "  engine-bm25"]
+    for query in sorted(base, key=lambda q: served[q]["ap"] - base[q]["ap"]):
+        change = served[query]["ap"] - base[query]["ap"]
+        verdict = "win" if change > 1e-9 else "LOSS" if change < -1e-9 else "tie"
+        cells = "".join(f"{report['broad'][s][query]['ap']:10.3f}" for s in systems)
+        lines.append(f"{query[:38]:38s}{cells}  {change:+.3f} {verdict}")
+    return "\n".join(lines)
+
+
+def spread(per_query: dict[str, dict]) -> str:
+    """Mean and spread of AP across conditions: the worst conditions matter as much as the mean."""
+    values = sorted(m["ap"] for m in per_query.values())
+    quartiles = statistics.quantiles(values, n=4) if len(values) > 1 else values * 3
+    return (
+        f"mean {statistics.mean(values):.3f}, sd {statistics.pstdev(values):.3f}, min {values[0]:.3f}, "
+        f"lower quartile {quartiles[0]:.3f}, median {statistics.median(values):.3f}, max {values[-1]:.3f} "
+        f"({len(values)} conditions)"
+    )
+
+
 def command_line() -> str:
     return "python bench/evaluate.py " + " ".join(sys.argv[1:])
 
@@ -283,7 +385,40 @@ Each engine configuration writes a run file and is scored with
 
 {contributions(report)}
 
+Text task, engine against plain BM25 per condition: {text_versus(report)}.
+Query by example across the development conditions: {spread(report["example"]["engine"])}.
+{broad_section(report)}
 {NOTES}"""
+
+
+def text_versus(report: dict[str, dict[str, dict]]) -> str:
+    wins, losses = versus_bm25(report["text"]["engine"], report["text"]["bm25"])
+    return f"AP higher on {len(wins)}, lower on {len(losses)} of {len(report['text']['bm25'])}"
+
+
+def broad_section(report: dict[str, dict[str, dict]]) -> str:
+    """The broad set (benchmark-broad): summary, per-query wins and losses, example spread."""
+    if "broad" not in report:
+        return ""
+    return f"""
+## Broad set: 45 trait queries (benchmark-broad)
+
+Unfiltered text queries scored by `releval.py --task text --no-filter` (the set's README);
+judgments are incomplete (unjudged series count as not relevant), so read the figures against
+plain BM25, not as absolute precision.
+
+{broad_summary(report)}
+
+Per query (sorted by the served engine's AP minus BM25's):
+
+```
+{broad_per_query(report)}
+```
+
+Query by example on the broad set (no published protocol: for each trait with at least four
+relevant series in the corpus, every other one, by accession, is an example and the rest are
+the targets, ranked over the whole corpus): {spread(report["broad_example"]["engine"])}.
+"""
 
 
 def main() -> None:
@@ -296,10 +431,15 @@ def main() -> None:
     parser.add_argument("--api", default=None, help="also evaluate a running server at this base URL")
     parser.add_argument("--data-dir", type=Path, default=None, help="engine data directory (default: temp)")
     parser.add_argument("--doc", type=Path, default=None, help="write the Markdown report here")
+    parser.add_argument(
+        "--broad", type=Path, default=None, help="second judgment set (benchmark-broad): unfiltered text"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         report = evaluate(args, Path(tmp))
     print(tables(report))
+    if "broad" in report:
+        print(broad_summary(report))
     if args.doc:
         args.doc.write_text(markdown(report))
 

@@ -33,6 +33,7 @@ NOT_REQUIRED = frozenset(
 Stems = Callable[[str], list[str]]
 """Tokenises a name the way the index does (:func:`omics.search.ranking.query_stems`)."""
 
+LAY_WORDS: dict[str, tuple[str, ...]] = {"cancer": ("carcinoma",), "tumor": ("tumour",), "tumour": ("tumor",)}
 _BRACKET = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 _SHORT_WORD = re.compile(r"(?<![A-Za-z0-9'\u2019])[A-Za-z0-9](?![A-Za-z0-9])")  # not a possessive's s
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)?")
@@ -82,10 +83,28 @@ def query_concepts(text: str, vocabulary: Vocabulary, stems: Stems) -> list[Quer
         host.names.append(inner)
         host.matched.extend(c.matched for c in vocabulary.specific_concepts(inner))
     return [
-        QueryConcept(u.label, tuple(dict.fromkeys(u.names)), tuple(dict.fromkeys(u.matched)))
+        QueryConcept(
+            u.label,
+            tuple(dict.fromkeys([*u.names, *(v for name in u.names for v in _lay_variants(name))])),
+            tuple(dict.fromkeys(u.matched)),
+        )
         for u in units
         if u.label.lower() not in NOT_REQUIRED
     ]
+
+
+def _lay_variants(name: str) -> list[str]:
+    """The name with its lay words in their clinical form ("esophageal cancer" -> "esophageal carcinoma").
+
+    Researchers type "cancer"; submitters write "carcinoma" ("esophageal squamous cell carcinoma"),
+    and the ontology's synonyms, matched as phrases, miss the words in between.
+    """
+    variants: list[str] = []
+    for lay, clinical in LAY_WORDS.items():
+        pattern = re.compile(rf"\b{lay}\b", re.I)
+        if pattern.search(name):
+            variants.extend(pattern.sub(word, name) for word in clinical)
+    return variants
 
 
 def _units(text: str, vocabulary: Vocabulary, stems: Stems, offset: int = 0) -> list[_Unit]:
@@ -127,30 +146,32 @@ def _host(units: list[_Unit], before: list[_Unit], inner: str) -> _Unit:
 
 def covering(
     concepts: Sequence[QueryConcept],
-    present: Mapping[str, np.ndarray],
+    present: Callable[[str], np.ndarray],
     credits: Mapping[str, np.ndarray],
     stems: Stems,
     size: int,
     holding: Callable[[str, np.ndarray], np.ndarray] | None = None,
+    contained: Mapping[str, Sequence[str]] | None = None,
 ) -> list[np.ndarray]:
     """Per concept, the documents that cover it.
 
-    ``present`` maps a stem to the documents holding it (missing stems: none do); ``credits``
+    ``present(stem)`` is the documents holding the stem (in any field); ``credits``
     maps an expansion's ``matched`` span to what its other names earned per document.
     ``holding(name, candidates)`` narrows candidates to those holding ``name`` as a phrase: a
     name with a one-character word ("type 2 diabetes", "B-cell") needs it, because the index
-    does not see that word and "type 1 diabetes" holds the others.
+    does not see that word and "type 1 diabetes" holds the others. ``contained`` maps a span to
+    other names of it made only of the query's own words ("anxiety" for "anxiety disorder").
     """
-    none = np.zeros(size, dtype=bool)
     masks: list[np.ndarray] = []
     for concept in concepts:
         mask = np.zeros(size, dtype=bool)
-        for name in concept.names:
+        shorter = [name for span in concept.matched for name in (contained or {}).get(span, ())]
+        for name in (*concept.names, *shorter):
             words = stems(name)
             if words:
                 held = np.ones(size, dtype=bool)
                 for stem in words:
-                    held &= present.get(stem, none)
+                    held &= present(stem)
                 if holding is not None and _SHORT_WORD.search(name):
                     held = holding(name, held)
                 mask |= held

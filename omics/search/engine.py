@@ -38,6 +38,7 @@ from omics.search.ranking import (
     RERANK_POOL,
     StemCache,
     TermScores,
+    cached_stem_score,
     holding_phrase,
     proximity_bonus,
     query_stems,
@@ -290,7 +291,7 @@ class SearchEngine:
         if within is not None:
             match &= self._accession_mask(within, snap)
         match[examples] = False  # "more like these" never answers with the examples themselves
-        concepts, covered = self._coverage(parsed, scored, snap)
+        concepts, covered = self._coverage(parsed, scored, snap, stem_cache)
         full = match & full_matches(covered, snap.size)
         full[pinned] = match[pinned]  # a series named by accession is what was asked for
         total, total_partial = int(full.sum()), int(match.sum()) - int(full.sum())
@@ -384,11 +385,12 @@ class SearchEngine:
         text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()
         # A name made only of the query's own words ("cancer of breast" for "breast cancer") finds
         # nothing the words did not: it would only cost a phrase check over every such record.
-        expansions = [
-            e
-            for e in (self.vocabulary.expand(text) if text else [])
-            if not set(query_stems(e.phrase)) <= set(stems)
-        ]
+        expansions = []
+        for expansion in self.vocabulary.expand(text) if text else []:
+            if set(query_stems(expansion.phrase)) <= set(stems):  # still a name that covers the concept
+                scored.contained.setdefault(expansion.matched, []).append(expansion.phrase)
+            else:
+                expansions.append(expansion)
         if expansions:
             extra = score_expansions(
                 snap.index, expansions, snap.size, self.store.records.__getitem__, stem_cache, scored.credits
@@ -436,7 +438,8 @@ class SearchEngine:
         for correction in fixed:
             typed, searched = correction["typed"], correction["searched"]
             meant = meant.replace(typed, searched)
-            parsed.notes.append(f'no series mention "{typed}": searched "{searched}"')
+            note = f'Did you mean "{searched}"? No series mention "{typed}", so "{searched}" was searched.'
+            parsed.notes.append(note)
         return {"spelling": fixed, "did_you_mean": meant}
 
     def _speller(self, snap: _Snapshot) -> Speller:
@@ -457,7 +460,7 @@ class SearchEngine:
         return stem
 
     def _coverage(
-        self, parsed: ParsedQuery, scored: TermScores, snap: _Snapshot
+        self, parsed: ParsedQuery, scored: TermScores, snap: _Snapshot, stem_cache: StemCache
     ) -> tuple[list[QueryConcept], list[np.ndarray]]:
         """The query's concepts and, per concept, the documents covering it (omics.search.concepts)."""
         text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()
@@ -468,7 +471,15 @@ class SearchEngine:
         def holding(name: str, candidates: np.ndarray) -> np.ndarray:
             return holding_phrase(name, candidates, self.store.records.__getitem__, scored.scores)
 
-        return concepts, covering(concepts, scored.present, scored.credits, query_stems, snap.size, holding)
+        def present(stem: str) -> np.ndarray:
+            held = scored.present.get(stem)
+            if held is None:  # a clinical form of a lay word ("carcinoma" for "cancer")
+                held = cached_stem_score(snap.index, stem, snap.size, stem_cache) > 0
+            return held
+
+        return concepts, covering(
+            concepts, present, scored.credits, query_stems, snap.size, holding, scored.contained
+        )
 
     def _with_feedback(self, scores: np.ndarray, among: np.ndarray, snap: _Snapshot) -> np.ndarray:
         """The query's scores mixed with what its best matches share (omics.search.feedback)."""

@@ -47,6 +47,9 @@ class TermScores:
     present: dict[str, np.ndarray]  # stem -> bool mask of documents containing it (any field)
     also: np.ndarray | None = None  # documents matched otherwise: another name of a query concept
     credits: dict[str, np.ndarray] = field(default_factory=dict)  # query span -> its other names' credit
+    # query span -> other names made only of the query's own words ("anxiety" for "anxiety
+    # disorder"): nothing to score, but a record holding one covers the concept
+    contained: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def matched(self) -> np.ndarray:

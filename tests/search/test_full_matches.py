@@ -77,3 +77,14 @@ def test_a_number_in_a_concept_tells_it_apart(engine: SearchEngine) -> None:
     )
     quoted = engine.search(SearchRequest(query='"type 2 diabetes"', page_size=1000))
     assert "GSE182121" in {hit.accession for hit in quoted.hits}  # "... in Type 2 Diabetes ..."
+
+
+def test_a_clinical_or_shorter_name_covers_the_concept(engine: SearchEngine) -> None:
+    """A study of "esophageal squamous cell carcinoma" is an esophageal cancer study, and one of
+    "anxiety" (MONDO's name of a subtype) covers "anxiety disorder": both are full matches."""
+    cancer = engine.search(SearchRequest(query="Esophageal Cancer", page_size=1000))
+    assert "GSE75241" in {h.accession for h in cancer.hits[: cancer.total]}
+    anxiety = engine.search(SearchRequest(query="Anxiety disorder", page_size=1000))
+    full = [_text(engine, h.accession) for h in anxiety.hits[: anxiety.total]]
+    assert any(not re.search(r"disorder", t, re.I) for t in full)
+    assert all(re.search(r"anxi|phobi|panic|obsessive|neuro|stress", t, re.I) for t in full)
