@@ -6,7 +6,7 @@ The engine returns a :class:`SearchOutcome` and reports each pipeline stage of
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
@@ -29,6 +29,12 @@ class Hit:
     also: list[str] = field(default_factory=list)
     # A partial match: the query's concepts this series does not cover (omics.search.concepts).
     missing: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_compact(cls, row: dict[str, Any]) -> Hit:
+        """A hit from its stored compact row, ignoring keys a later release added (additive first)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in row.items() if key in known})
 
 
 @dataclass

@@ -67,8 +67,7 @@ def compact_hit(hit: Hit) -> dict[str, Any]:
         "terms": list(hit.terms),
         "phrases": list(hit.phrases),
         "also": list(hit.also),
-        "missing": list(hit.missing),
-    }
+    } | ({"missing": list(hit.missing)} if hit.missing else {})  # only partial matches carry it
 
 
 def completed_document(

@@ -54,7 +54,7 @@ def cursor_key() -> bytes:
 
 
 def _materialise(hit: dict[str, Any]) -> dict[str, Any]:
-    return result_view(current_state().services.engine, Hit(**hit))
+    return result_view(current_state().services.engine, Hit.from_compact(hit))
 
 
 def present(state: SearchState, cursor: str | None, page_size: int | None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 
 from omics.search.engine import MAX_HITS, SearchEngine
-from omics.search.outcome import SearchOutcome
+from omics.search.outcome import Hit, SearchOutcome
 from omics.search.request import SearchRequest
 
 
@@ -88,3 +88,9 @@ def test_a_clinical_or_shorter_name_covers_the_concept(engine: SearchEngine) -> 
     full = [_text(engine, h.accession) for h in anxiety.hits[: anxiety.total]]
     assert any(not re.search(r"disorder", t, re.I) for t in full)
     assert all(re.search(r"anxi|phobi|panic|obsessive|neuro|stress", t, re.I) for t in full)
+
+
+def test_a_stored_hit_from_a_later_release_is_still_read() -> None:
+    """Stored rows only gain keys (additive first): a key this release does not know is ignored."""
+    hit = Hit.from_compact({"accession": "GSE1", "score": 1.0, "missing": ["rate"], "added_later": 1})
+    assert (hit.accession, hit.missing) == ("GSE1", ["rate"])

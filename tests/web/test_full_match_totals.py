@@ -33,3 +33,18 @@ def test_each_version_documents_what_total_means(client: Any) -> None:
     newest, older = total_of(FULL_MATCHES), total_of("2026-11-30")
     assert "every concept" in newest["total"]["description"] and "total_partial" in newest
     assert "full and partial" in older["total"]["description"]
+
+
+def test_partial_matches_on_later_pages_say_what_they_miss(live_server: Any) -> None:
+    """Pages after the first are explained when first read, from the stored compact rows."""
+    created = submit(live_server.url, {"query": "T cell exhaustion", "page_size": 100})
+    first = wait_for(live_server.url, created["id"], headers={"OmicsOracle-Version": FULL_MATCHES})
+    assert first["total"] < 100 < first["total"] + first["total_partial"]
+    later = requests.get(
+        f"{live_server.url}{created['links']['self']}",
+        params={"cursor": first["next_cursor"]},
+        headers={"OmicsOracle-Version": FULL_MATCHES},
+        timeout=20,
+    ).json()
+    assert later["results"]
+    assert all(r["reasons"][0].startswith("does not mention ") for r in later["results"])
