@@ -56,8 +56,8 @@ from omics.search.staging import Publication, PublicationPoint, StageCounts, Sta
 from omics.search.vocabulary import Vocabulary, is_acronym, vocabulary
 
 MAX_HITS = 1000  # ranked hits kept per search; totals still count every match
-REFRESH_SECONDS = 1.0
-_TEXT_WORD = re.compile(r"\w\w+")  # how often a search checks whether another process added records
+REFRESH_SECONDS = 1.0  # how often a search checks whether another process added records
+_TEXT_WORD = re.compile(r"\w\w+")  # bm25s's token pattern: the words a stem came from
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,7 @@ class SearchEngine:
         self._lock = threading.Lock()
         self._checked = time.monotonic()
         self._spelling: tuple[SegmentedIndex, Speller] | None = None
+        self._spelling_lock = threading.Lock()  # not the engine's: a build must not hold up adds
         self._load()
 
     @classmethod
@@ -444,7 +445,7 @@ class SearchEngine:
 
     def _speller(self, snap: _Snapshot) -> Speller:
         """The spelling dictionary of this snapshot's index, built on first use (and after growth)."""
-        with self._lock:
+        with self._spelling_lock:
             if self._spelling is None or self._spelling[0] is not snap.index:
                 self._spelling = (snap.index, Speller(snap.index.stem_counts()))
             return self._spelling[1]
