@@ -49,7 +49,9 @@ def with_feedback(
     best = float(scores[top[0]])
     if best <= 0:
         return scores
-    profile = build_profile([record(int(d)) for d in top], doc_freq, size, field_weights, size=terms)
+    profile = build_profile(
+        [record(int(d)) for d in top], doc_freq, size, field_weights, size=terms, shown=False
+    )
     extra = score_stems(profile.terms)
     peak = float(extra[candidates].max()) if len(candidates) else 0.0
     mixed = scores / np.float32(best)

@@ -14,6 +14,7 @@ corpus state they were built from, so a restart memory-maps them instead of rebu
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -35,6 +36,7 @@ MANIFEST = "manifest.json"
 # Merge the delta into the main segment when it holds more than this share of main's documents.
 MERGE_RATIO = 0.1
 MERGE_MIN_DOCS = 2000
+DOC_FREQ_CACHE = 1 << 17  # stems whose document frequency an index remembers (a few MB)
 
 _STEMMER = Stemmer.Stemmer("english")
 _STEMMER_LOCK = threading.Lock()  # PyStemmer objects are not safe to share across threads
@@ -135,6 +137,9 @@ class SegmentedIndex:
         self.root = root
         self.segments = segments
         self.fingerprint = fingerprint
+        # Profiles (query by example, feedback) ask for the document frequency of hundreds of
+        # stems a search; the index never changes, so each answer is kept (bounded).
+        self.doc_freq = functools.lru_cache(maxsize=DOC_FREQ_CACHE)(self._doc_freq)
 
     def stem_counts(self) -> dict[str, int]:
         """Every indexed stem with the documents holding it in its largest field (as :meth:`doc_freq`).
@@ -157,7 +162,7 @@ class SegmentedIndex:
                 counts[stem] = max(counts.get(stem, 0), count)
         return counts
 
-    def doc_freq(self, stem: str) -> int:
+    def _doc_freq(self, stem: str) -> int:
         """Documents containing ``stem`` in their largest field count (a lower bound on any field).
 
         Read from the bm25s score matrix (one column slice per term), so it costs no scoring.

@@ -130,11 +130,13 @@ def build_profile(
     field_weights: Mapping[str, float],
     vocabulary: Vocabulary | None = None,
     size: int = PROFILE_TERMS,
+    shown: bool = True,
 ) -> ExampleProfile:
     """The Rocchio centroid of ``examples`` (favouring shared stems) cut to its ``size`` strongest stems.
 
     ``doc_freq(stem)`` is the number of indexed series containing the stem; IDF is the BM25 one,
-    so the profile weighs words the way the engine's scores do.
+    so the profile weighs words the way the engine's scores do. Without ``shown`` the profile
+    is only scored, never shown (pseudo-relevance feedback), so its display words are skipped.
     """
 
     def idf(stem: str) -> float:
@@ -153,6 +155,6 @@ def build_profile(
     return ExampleProfile(
         accessions=tuple(s.accession for s in examples),
         terms=terms,
-        words=_display_words(examples, list(terms)),
+        words=_display_words(examples, list(terms)) if shown else {},
         concepts=_shared_concepts(examples, vocabulary),
     )
