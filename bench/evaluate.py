@@ -177,10 +177,15 @@ scored 0.62-0.67 against 0.80-0.89 for centroids; sentence-embedding reranking
 (all-MiniLM-L6-v2, `bench/semantic_eval.py`) never helped the text task (0.500-0.596 against
 0.607) and cost 37 minutes of embedding; the expansion cap 8/12/24 measured alike (12 kept).
 
-Cost at GEO scale before this round (`python bench/scale.py --sizes 250000 --queries 300`):
-p50 22.8 ms, p99 47.7 ms, RSS 766 MB. Not re-measured after it: feedback adds one 30-stem
-weighted query per text search and a spelling dictionary is built on the first misspelled
-query after the index changes (0.35 s for the 8,091-series index).
+Cost. Before this round, `python bench/scale.py --sizes 80000,250000 --queries 300` gave CPU
+p50 17.3 ms a search at 80k series (22.7 ms at 250k, docs/PERFORMANCE.md). After it,
+`python bench/scale.py --sizes 80000 --queries 300` gives CPU p50 27.4 ms at 80k (wall p50
+48.1 ms, p99 131.3 ms on a machine shared with other engineers' test suites; RSS 347 MB):
+about 10 ms more, most of it the feedback query (a profile of 10 records and a 30-stem
+weighted query; 5-6 ms of CPU at 8,091 series), the rest the concept coverage and its phrase
+checks. 250k was not re-measured in this round. A spelling dictionary is built on the first
+misspelled query after the index changes (0.35 s for 8,091 series, in its own lock). Set
+`FEEDBACK_WEIGHT = 0` in `omics/search/feedback.py` to trade its +0.003 text AP for that time.
 
 The live server for `--api` was started, with `REDIS_URL` naming a Redis database of its own, as
 `OMICS_DATA_DIR=/tmp/quality/apidata OMICS_RATE_LIMIT_ANONYMOUS=100000/minute python app.py --port 5178`
