@@ -156,6 +156,15 @@ its ratio to BM25, losses to BM25 of 45, broad P@10):
   (P@10 0.967), 0.815, 0.4626; 1.5/0.9 -> 0.597, 0.854, 0.4592; 2.0/0.75 -> 0.605, 0.858,
   0.4591; 0.9/0.4 -> 0.618 (P@10 0.967), 0.788, 0.4614. Lower b raises text AP but costs P@10
   and query by example.
+- Scoring credit for a concept's clinical form ("carcinoma" words at 0.35 / 0.7 of their BM25
+  where a record holds the clinical form): broad MAP 0.4647 -> 0.4636 / 0.4618 (11 losses at
+  0.7), text unchanged; the clinical form only decides coverage, not rank.
+- Adaptive feedback (weight 0.3 / 0.5 when a query has >= 100 or 200 full matches, else 0.1):
+  text 0.608 / 0.606 / 0.610, broad unchanged (its queries rarely have 100 full matches): a
+  gain only the three development conditions would see.
+- Bracketed names scored as alternatives (coverage of the best name, not of all stems, for
+  queries with brackets): broad 0.4647 -> 0.4651, lupus 0.193 -> 0.221 but autism 0.477 ->
+  0.464, text unchanged: two queries moving in opposite directions.
 - Traits and measurements from EFO: the EFO release packaged by cellxgene-ontology-guide marks
   "heart rate" and "body height" obsolete and has no usable measurement names for the broad
   set's traits, so trait queries rely on their words (and the honest-matching rules above).
