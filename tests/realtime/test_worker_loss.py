@@ -178,12 +178,18 @@ def test_searches_of_a_sigkilled_worker_complete_within_the_time_limit_plus_a_ma
         TIME_LIMIT + MARGIN + celeryconfig.RESTORE_INTERVAL,
         2 * celeryconfig.RESTORE_INTERVAL + reaper_period,
     )
+    after_kill = []
     for search, ws in zip(created, sockets, strict=True):
         events, close_code = read_events(ws)
         assert_contiguous(events)
         assert [event["type"] for event in events].count("completed") == 1, events
         assert events[-1]["type"] == "completed" and close_code == 1000, (search["id"], events)
-        assert events[-1]["emitted_at"] - killed_at <= bound + startup + 10, (search["id"], events[-1])
+        after_kill.append(events[-1]["emitted_at"] - killed_at)
+        assert after_kill[-1] <= bound + startup + 10, (search["id"], events[-1])
+    print(
+        f"{len(stranded)} searches stranded mid-run; the last of {SEARCHES} completed "
+        f"{max(after_kill):.1f}s after the kill (bound {bound}s + worker start {startup:.1f}s + 10s)"
+    )
     deliveries = {search["id"]: int(_state(redis_client, search["id"])["deliveries"]) for search in created}
     assert all(deliveries[search_id] == 2 for search_id in stranded)  # run again by the new worker, once
     assert max(deliveries.values()) <= 2 and _taken(redis_client) == 0
