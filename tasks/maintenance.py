@@ -14,8 +14,8 @@ from celery import shared_task
 
 import celeryconfig
 from omics.realtime.stranded import Deadlines, Reaper
-from tasks.broker import held_searches
 from tasks.celery_app import omics_app
+from tasks.held_messages import held_searches
 from tasks.searching import enqueue_search
 
 # A search no worker picked up this long after it was queued (or re-sent): its message was

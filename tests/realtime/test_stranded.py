@@ -16,7 +16,7 @@ from omics.config import Settings
 from omics.realtime import EventLog, SearchLifecycle, SearchStore
 from omics.realtime.stranded import Deadlines, Reaper, Verdict
 from omics.search.request import SearchRequest
-from tasks.broker import held_searches
+from tasks.held_messages import held_searches
 from tests.service_clients import assert_contiguous
 
 DEADLINES = Deadlines.of(time_limit=90, worker_lost_margin=20, restore_interval=5, queued=300)
