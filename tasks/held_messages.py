@@ -1,7 +1,8 @@
 """Which searches the broker still holds a message for: the reaper's view into kombu's Redis keys.
 
-kombu's Redis transport keeps a queue's waiting messages in a list named after the queue, and a
-message a worker took but has not acknowledged in the ``unacked`` hash until the task ends (or,
+kombu's Redis transport keeps a queue's waiting messages in one list per priority step (the
+queue's name for the top priority, ``<name><sep><step>`` for the others: see ``tasks.backlog``),
+and a message a worker took but has not acknowledged in the ``unacked`` hash until the task ends (or,
 when the worker died, until the visibility timeout hands it out again). A search that is neither
 finished nor in either place has lost its message: a worker popped it and was killed before it
 recorded it (or a queue was flushed), and no redelivery will ever come.
@@ -15,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import redis
+from kombu.transport.redis import PRIORITY_STEPS, Channel
 
 from omics.connections.redis import as_text
 
@@ -24,7 +26,10 @@ SEARCH_TASK = "omics.search"
 
 def held_searches(client: redis.Redis, queues: Iterable[str]) -> set[str]:
     """Ids of the searches with a message waiting in one of ``queues`` or taken and unacknowledged."""
-    waiting = [json.loads(as_text(raw)) for queue in queues for raw in client.lrange(queue, 0, -1)]
+    lists = [
+        queue if not step else f"{queue}{Channel.sep}{step}" for queue in queues for step in PRIORITY_STEPS
+    ]
+    waiting = [json.loads(as_text(raw)) for name in lists for raw in client.lrange(name, 0, -1)]
     taken = [json.loads(as_text(raw))[0] for raw in client.hvals(UNACKED_KEY)]
     return {search_id for message in waiting + taken if (search_id := _search_of(message)) is not None}
 

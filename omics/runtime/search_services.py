@@ -40,7 +40,8 @@ class SearchServices:
     def build(cls, settings: Settings, redis_url: str) -> Self:
         client = shared_redis(redis_url)
         ttl = settings.service.search_ttl
-        store, events = SearchStore(client, ttl), EventLog(client, ttl)
+        store = SearchStore(client, ttl, compact=bool(settings.load.compact_results))
+        events = EventLog(client, ttl)
         return cls(
             settings=settings,
             redis_url=redis_url,

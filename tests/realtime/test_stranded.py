@@ -29,7 +29,8 @@ def broker(settings: Settings, redis_client: Any) -> Iterator[tuple[Any, str]]:
 
     queue = f"stranded-test-{uuid.uuid4().hex[:8]}"
     yield create_celery(settings), queue
-    redis_client.delete(queue, f"_kombu.binding_permanent.{queue}", f"_kombu.binding.{queue}")
+    lists = [queue, *(f"{queue}\x06\x16{step}" for step in (3, 6, 9))]
+    redis_client.delete(*lists, f"_kombu.binding_permanent.{queue}", f"_kombu.binding.{queue}")
 
 
 @pytest.fixture
@@ -82,7 +83,7 @@ def test_a_search_waiting_in_the_queue_is_left_to_the_broker_until_the_queued_de
     sent: list[str] = []
     reaper = _reaper(lifecycle, redis_client, queue, sent)
     search_id = lifecycle.start(SearchRequest("a search behind a long queue"), None)
-    celery.send_task("omics.search", args=[search_id], queue=queue)
+    celery.send_task("omics.search", args=[search_id], queue=queue, priority=6)  # an anonymous one's step
     now = time.time()
 
     assert search_id in held_searches(redis_client, [queue])
