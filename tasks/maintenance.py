@@ -36,6 +36,7 @@ def reap_stale_searches(self: Any, stale_after: float = STALE_AFTER_SECONDS) -> 
         app.services.lifecycle,
         deadlines,
         held=lambda: held_searches(app.services.redis, queues),
+        # At the top priority, whoever asked: a re-sent search has waited its turn once already.
         resend=lambda search_id: enqueue_search(app, search_id),
     )
     verdicts = reaper.sweep()
