@@ -37,7 +37,7 @@ def run_search(self: Any, search_id: str) -> str:
         return "missing"
     if state.terminal:
         if state.status == "completed":
-            lifecycle.announce_completed(search_id, state.total)
+            lifecycle.announce_completed(search_id, state.total, state.total_partial)
         return state.status
     if services.store.count_delivery(search_id) > celeryconfig.MAX_DELIVERIES:
         lifecycle.fail(

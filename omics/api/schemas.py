@@ -63,7 +63,15 @@ class SearchSchema(_Open):
     stage = fields.String(required=True)
     query = fields.String(required=True)
     similar_to = fields.List(fields.String(), required=True)
-    total = fields.Integer(required=True, allow_none=True)
+    total = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "series matching every concept of the query (null until completed)"},
+    )
+    total_partial = fields.Integer(
+        allow_none=True,
+        metadata={"description": "series matching only some concepts, ranked after the full matches"},
+    )
     results = fields.List(fields.Nested(ResultSchema), required=True)
     facets = fields.Dict(required=True)
     parsed = fields.Dict(required=True)
@@ -115,6 +123,7 @@ class EventSchema(_Open):
     emitted_at = fields.Float(required=True)
     detail = fields.Dict()
     total = fields.Integer(allow_none=True)
+    total_partial = fields.Integer(allow_none=True)
     error = fields.Nested(StatusErrorSchema)
 
 

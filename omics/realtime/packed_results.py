@@ -37,6 +37,7 @@ def pack(document: dict[str, Any]) -> str | None:
             "terms": explained_by.get("terms", []),
             "phrases": explained_by.get("phrases", []),
             "also": explained_by.get("also", []),
+            "missing": explained_by.get("missing", {}),
             "ranked": [_ranked(row) for row in document["results"]],
         }
     )
@@ -51,10 +52,12 @@ def compact_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(explained_by, dict):
         return list(document["results"])
     shared = {key: explained_by.get(key, []) for key in ("terms", "phrases", "also")}
+    missing = explained_by.get("missing", {})
     rows = []
     for row in document["results"]:
         accession, score = _ranked(row)
-        rows.append({"hit": {"accession": accession, "score": score, **shared}})
+        partial = {"missing": missing[accession]} if accession in missing else {}
+        rows.append({"hit": {"accession": accession, "score": score, **shared}, **partial})
     return rows
 
 
@@ -62,7 +65,8 @@ def unpack(text: str, offset: int, size: int) -> list[dict[str, Any]]:
     """Results ``offset..offset+size`` as compact hits (what ``result_view`` renders)."""
     packed = PACKED_RESULTS.upgrade(json.loads(zlib.decompress(base64.b64decode(text))))
     shared = {"terms": packed["terms"], "phrases": packed["phrases"], "also": packed["also"]}
+    missing = packed.get("missing", {})
     return [
-        {"accession": accession, "score": score, **shared}
+        {"accession": accession, "score": score, **shared, "missing": missing.get(accession, [])}
         for accession, score in packed["ranked"][offset : offset + size]
     ]

@@ -71,6 +71,9 @@ class SearchState:
     created: float
     format: int = SEARCH.current
     layout: str = "list"  # or "packed": results in one string (OMICS_COMPACT_RESULTS)
+    # Partial matches (some of the query's concepts covered); 0 for searches stored before
+    # they were counted apart, whose ``total`` counted every match.
+    total_partial: int = 0
     # The worker-loss bookkeeping (see ``omics.realtime.stranded``): how many times a worker
     # started this search, when the latest one did, and when the reaper re-sent it (once).
     deliveries: int = 0
@@ -130,6 +133,7 @@ class SearchStore:
             created=float(raw.get("created", 0)),
             format=SEARCH.version_of(raw),
             layout=as_text(raw.get("layout") or "list"),
+            total_partial=int(raw.get("total_partial", 0)),
             deliveries=int(raw.get("deliveries", 0)),
             delivered_at=float(raw.get("delivered_at", 0)),
             resent_at=float(raw.get("resent_at", 0)),
@@ -190,6 +194,7 @@ class SearchStore:
                     "stage": "completed",
                     "progress": 100,
                     "total": document["total"],
+                    "total_partial": document.get("total_partial", 0),
                     "stored": len(document["results"]),
                     "facets": json.dumps(document["facets"]),
                     "parsed": json.dumps(document["parsed"]),
@@ -224,7 +229,7 @@ class SearchStore:
             RESULT.upgrade_from(state.format, json.loads(row))
             for row in self._client.lrange(key, offset, offset + size - 1)
         ]
-        return [materialise(row["hit"]) if "hit" in row else row for row in rows]
+        return [materialise(_compact_hit(row)) if "hit" in row else row for row in rows]
 
     def scan(self, cursor: int, count: int) -> tuple[int, list[str]]:
         """One ``SCAN`` step over the stored searches: ``(next cursor, search ids)``, 0 when done."""
@@ -278,3 +283,9 @@ class SearchStore:
             target.zrem(ACTIVE_INDEX, search_id)
         if pipe is None:
             target.execute()
+
+
+def _compact_hit(row: dict[str, Any]) -> dict[str, Any]:
+    """A compact row's hit, with what a partial match misses (kept beside the hit, see
+    :func:`omics.search.presentation.compact_row`)."""
+    return {**row["hit"], "missing": row["missing"]} if "missing" in row else dict(row["hit"])

@@ -26,6 +26,7 @@ def test_saved_search_alerts_arrive_once_on_the_owners_channel(ingest_settings, 
     book = wiring.alerts
     mine = book.save("alice", "blubber", SearchRequest(query="narwhal blubber"))
     book.save("bob", "unrelated", SearchRequest(query="okapi kidney nephron"))
+    book.save("carol", "half of it", SearchRequest(query="narwhal kidney"))  # a partial match only
     seen_before = wiring.user_events.replay("alice")
 
     monkeypatch.setattr("omics.cache.system.CacheSystem.corpus_changed", _broken)
@@ -39,6 +40,7 @@ def test_saved_search_alerts_arrive_once_on_the_owners_channel(ingest_settings, 
     assert [(a["saved_search_id"], a["accession"]) for a in alerts] == [(mine.id, "GSE990102")]
     assert alerts[0]["title"] == "Narwhal blubber adipocyte atlas" and alerts[0]["type"] == "alert"
     assert book.alerts("bob") == []
+    assert book.alerts("carol") == []  # the series covers "narwhal" but not "kidney"
     live = [json.loads(text) for _seq, text in wiring.user_events.replay("alice", len(seen_before))]
     assert [(e["type"], e["accession"], e["saved_search_id"]) for e in live] == [
         ("alert", "GSE990102", mine.id)
