@@ -20,7 +20,7 @@ from omics.connections.sentinel import sentinel_target
 from omics.runtime.search_services import SearchServices
 from tasks.messages import instrument
 
-TASK_MODULES = ("tasks.searching", "tasks.maintenance", "tasks.warming")
+TASK_MODULES = ("tasks.searching", "tasks.maintenance", "tasks.warming", "tasks.ingesting")
 # Every task checks the envelope of its message before it runs (see ``tasks.messages``).
 TASK_BASE = "tasks.messages:EnvelopedTask"
 
@@ -56,7 +56,10 @@ def create_celery(settings: Settings) -> OmicsCelery:
     app.conf.update(
         broker_url=redis_url,
         result_backend=redis_url,
-        beat_schedule=celeryconfig.periodic_tasks(settings.cache.warm_interval),
+        beat_schedule={
+            **celeryconfig.periodic_tasks(settings.cache.warm_interval),
+            **celeryconfig.ingest_tasks(settings.ingest.schedule, settings.ingest.saga_timeout),
+        },
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
     )
     target = sentinel_target(redis_url)

@@ -1,0 +1,64 @@
+"""The saga as Celery work: steps run on a real worker's ``ingest`` queue, the sweeper resumes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from omics.ingest.saga import ingestion_params
+from omics.runtime import shared_engine
+from omics.saga.store import utcnow
+
+
+@pytest.fixture(scope="module")
+def ingest_celery(ingest_settings):
+    """A worker on the ingest queue whose sagas may take a step three times (a lost worker counts one)."""
+    from celery.contrib.testing.worker import start_worker
+
+    from tasks.celery_app import create_celery
+
+    app = create_celery(replace(ingest_settings, ingest=replace(ingest_settings.ingest, max_step_attempts=3)))
+    with start_worker(app, pool="threads", concurrency=2, queues=["ingest"], perform_ping_check=False):
+        yield app
+
+
+def wait_for(runner, saga_id: str, statuses=("completed", "compensated", "failed"), timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        view = runner.store.view(saga_id)
+        if view is not None and view.status in statuses:
+            return view
+        time.sleep(0.2)
+    raise AssertionError(f"saga {saga_id} still {runner.store.view(saga_id).status}")
+
+
+def test_a_started_ingestion_runs_step_by_step_on_the_worker(ingest_celery, ingest_settings) -> None:
+    from tasks.ingesting import ingestion_of, start_ingestion
+
+    runner = ingestion_of(ingest_celery).runner
+    saga_id = start_ingestion(ingest_celery, ingestion_params(accessions=["GSE990101"]), "curator1")
+    view = wait_for(runner, saga_id)
+    assert view.status == "completed", view.error
+    assert [step.status for step in view.steps] == ["done"] * 7
+    assert view.owner == "curator1" and view.counts["published"] == 1
+    assert shared_engine(ingest_settings).get("GSE990101").pubmed_ids == ("39000001",)
+
+
+def test_the_sweeper_resumes_a_saga_whose_worker_vanished(ingest_celery) -> None:
+    """A step claimed by a worker that died (its lease never renewed, no message left) resumes."""
+    from tasks.ingesting import ingestion_of
+
+    runner = ingestion_of(ingest_celery).runner
+    saga_id = runner.start(ingestion_params(accessions=["GSE990103"]))  # no message sent: "lost"
+    assert runner.store.claim(saga_id, "plan", timedelta(hours=1))  # ...and a worker took it, then died
+    assert runner.store.view(saga_id).status == "running"
+    time.sleep(1.1)
+    resumed = ingest_celery.send_task("omics.ingest.sweep", kwargs={"stale_after": 1}).get(timeout=30)
+    assert resumed >= 1
+    view = wait_for(runner, saga_id)
+    assert view.status == "completed", view.error
+    assert view.step("plan").attempts == 2
+    assert utcnow() - view.updated_at < timedelta(minutes=1)
