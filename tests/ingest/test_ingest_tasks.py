@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -62,3 +62,29 @@ def test_the_sweeper_resumes_a_saga_whose_worker_vanished(ingest_celery) -> None
     assert view.status == "completed", view.error
     assert view.step("plan").attempts == 2
     assert utcnow() - view.updated_at < timedelta(minutes=1)
+
+
+def test_the_daily_ingest_asks_for_the_last_days_and_waits_for_a_running_one(ingest_celery) -> None:
+    from tasks.ingesting import ingestion_of
+
+    runner = ingestion_of(ingest_celery).runner
+    blocking = runner.start(ingestion_params(accessions=["GSE990102"]))  # an ingestion still running
+    assert ingest_celery.send_task("omics.ingest.scheduled").get(timeout=30) is None
+    runner.compensate(blocking, "test over")
+
+    saga_id = ingest_celery.send_task("omics.ingest.scheduled").get(timeout=30)
+    view = wait_for(runner, saga_id)
+    today = datetime.now(UTC).date()
+    assert view.params["scheduled"] is True and view.params["until"] == today.isoformat()
+    assert view.params["since"] == (today - timedelta(days=1)).isoformat()  # no earlier daily run
+    assert view.status == "completed", view.error
+
+
+def test_the_daily_ingest_is_scheduled_only_when_configured() -> None:
+    import celeryconfig
+
+    assert "daily-ingest" not in celeryconfig.ingest_tasks("", 900)
+    daily = celeryconfig.ingest_tasks("03:30", 900)["daily-ingest"]
+    assert daily["task"] == "omics.ingest.scheduled" and daily["schedule"].hour == {3}
+    with pytest.raises(ValueError, match="HH:MM"):
+        celeryconfig.ingest_tasks("3pm", 900)

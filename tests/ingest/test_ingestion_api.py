@@ -16,7 +16,9 @@ import requests
 import websocket
 
 from omics.cache.system import shared_cache
+from omics.ingest.saga import ingestion_params
 from omics.runtime import shared_engine
+from omics.runtime.ingestion import build_ingestion
 from omics.search.request import SearchRequest
 from omics.security import accounts
 from omics.web.state import state_of
@@ -250,6 +252,20 @@ def test_an_ingestion_publishes_searchable_series_and_alerts_survive_a_reconnect
     assert requests.get(f"{stack.url}/api/v2/alerts", headers=carol, timeout=10).json()["alerts"] == []
     sagas = requests.get(f"{stack.url}/api/v2/admin/sagas", headers=root, timeout=10).json()["sagas"]
     assert {okapi_saga["id"], again["id"], saga["id"]} <= {s["id"] for s in sagas}
+
+
+def test_one_ingestion_runs_at_a_time(stack, ingest_settings) -> None:
+    runner = build_ingestion(ingest_settings, ingest_settings.redis_url).runner
+    running = runner.start(ingestion_params(accessions=["GSE990050"]))  # its worker is busy elsewhere
+    try:
+        answer = requests.post(
+            f"{stack.url}/api/v2/ingestions", json=MARCH, headers=token(stack, "carol"), timeout=10
+        )
+        assert answer.status_code == 409
+        assert answer.json()["error"]["code"] == "ingestion_running"
+        assert answer.json()["error"]["details"]["running"] == running
+    finally:
+        runner.compensate(running, "test over")
 
 
 def test_a_permanent_ncbi_failure_compensates_and_changes_nothing(stack, ingest_settings, ncbi) -> None:
