@@ -86,10 +86,18 @@ def sweep_sagas(self: Any, stale_after: float | None = None) -> int:
 
 
 def start_ingestion(app: OmicsCelery, params: dict[str, Any], owner: str | None) -> str:
-    """Record a new ingestion saga and queue its first step; returns its id."""
+    """Record a new ingestion saga and queue its first step; returns its id.
+
+    When the step cannot be queued the saga is compensated (nothing acted yet) before the error
+    goes on (the web answers 503), so a retry is not refused as "an ingestion is running".
+    """
     runner = ingestion_of(app).runner
     saga_id = runner.start(params, owner)
-    enqueue_step(app, saga_id, runner.first_step)
+    try:
+        enqueue_step(app, saga_id, runner.first_step)
+    except Exception:  # the broker is unreachable: end the saga now rather than leave it to the sweeper
+        runner.compensate(saga_id, "its first step could not be queued")
+        raise
     return saga_id
 
 

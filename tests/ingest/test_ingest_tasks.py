@@ -88,3 +88,21 @@ def test_the_daily_ingest_is_scheduled_only_when_configured() -> None:
     assert daily["task"] == "omics.ingest.scheduled" and daily["schedule"].hour == {3}
     with pytest.raises(ValueError, match="HH:MM"):
         celeryconfig.ingest_tasks("3pm", 900)
+
+
+def test_an_ingestion_whose_first_step_cannot_be_queued_ends_at_once(ingest_settings) -> None:
+    """The broker is down when the saga starts: it is compensated, not left for the sweeper."""
+    from tasks.celery_app import create_celery
+    from tasks.ingesting import ingestion_of, start_ingestion
+
+    live = ingestion_of(create_celery(ingest_settings)).runner
+    app = create_celery(ingest_settings)
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
+    app.conf.broker_connection_retry = False
+    app.conf.task_publish_retry = False
+    before = {view.id for view in live.store.recent(limit=200)}
+    with pytest.raises(Exception):  # noqa: B017  (kombu's or redis's connection error)
+        start_ingestion(app, ingestion_params(accessions=["GSE990102"]), "curator1")
+    [saga] = [view for view in live.store.recent(limit=200) if view.id not in before]
+    assert saga.status == "compensated" and "could not be queued" in saga.error
+    assert not live.store.active("ingestion")
