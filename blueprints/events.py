@@ -133,6 +133,8 @@ def _ingestion_topic(saga_id: str) -> _Topic:
     require(Permission.CORPUS_CURATE)(lambda: None)()
     saga = ingestion(saga_id)
     events = current_ingestion().events
+    if saga.status in SAGA_TERMINAL and not events.replay(saga.id):  # kept for OMICS_SEARCH_TTL only
+        raise ApiError(410, "this ingestion's events have expired; GET the ingestion instead", "events_gone")
 
     def over() -> bool:
         view = current_ingestion().runner.store.view(saga.id)

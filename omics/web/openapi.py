@@ -279,8 +279,9 @@ def _ingestion_paths(spec: APISpec) -> None:
             "get": {
                 "operationId": "watch_ingestion",
                 "summary": "WebSocket of an ingestion's progress (last: completed, compensated or failed)",
+                "description": "410 `events_gone` once an ended ingestion's events have expired.",
                 "parameters": [_path_param("id"), events_query],
-                "responses": {**socket, **_errors(*_AUTHENTICATED)},
+                "responses": {**socket, **_errors(*_AUTHENTICATED, 410)},
             }
         },
         "/api/v2/admin/sagas": {

@@ -268,6 +268,27 @@ def test_one_ingestion_runs_at_a_time(stack, ingest_settings) -> None:
         runner.compensate(running, "test over")
 
 
+def test_an_ended_ingestion_whose_events_expired_answers_410(stack, ingest_settings, redis_client) -> None:
+    """Sagas outlive their event streams: a socket would otherwise wait for an end never sent."""
+    runner = build_ingestion(ingest_settings, ingest_settings.redis_url).runner
+    saga_id = runner.start(ingestion_params(accessions=["GSE990050"]))
+    runner.compensate(saga_id, "test over")
+    for kind_key in redis_client.scan_iter(f"omics:ingestion:{{{saga_id}}}:*"):
+        redis_client.delete(kind_key)  # what the stream's TTL does
+    carol = token(stack, "carol")
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(
+            f"{stack.ws_url}/api/v2/ingestions/{saga_id}/events",
+            header=[f"Authorization: {carol['Authorization']}"],
+            timeout=10,
+        )
+    assert refused.value.status_code == 410
+    assert (
+        requests.get(f"{stack.url}/api/v2/ingestions/{saga_id}", headers=carol, timeout=10).json()["status"]
+        == "compensated"
+    )
+
+
 def test_a_permanent_ncbi_failure_compensates_and_changes_nothing(stack, ingest_settings, ncbi) -> None:
     carol = token(stack, "carol")
     engine = shared_engine(ingest_settings)
