@@ -48,6 +48,8 @@ def stack(ingest_settings):
     worker = start_worker(celery, pool="threads", concurrency=2, queues=["ingest"], perform_ping_check=False)
     with worker, LiveServer(web) as server:
         yield server
+    # End the app's event relay: a relay left subscribed would see (and log) other modules' events.
+    state_of(web).hub._stopped.set()
 
 
 def token(server: LiveServer, username: str) -> dict[str, str]:
