@@ -11,18 +11,19 @@ import pytest
 from omics.ingest.saga import ingestion_params
 from omics.runtime import shared_engine
 from omics.saga.store import utcnow
+from tests.ingest.conftest import ingest_worker, role_env
 
 
 @pytest.fixture(scope="module")
-def ingest_celery(ingest_settings):
-    """A worker on the ingest queue whose sagas may take a step three times (a lost worker counts one)."""
-    from celery.contrib.testing.worker import start_worker
-
+def ingest_celery(ingest_settings, ncbi, tmp_path_factory):
+    """A Celery app sending to a real worker process on the ingest queue, whose sagas may take a
+    step three times (a lost worker counts one)."""
     from tasks.celery_app import create_celery
 
-    app = create_celery(replace(ingest_settings, ingest=replace(ingest_settings.ingest, max_step_attempts=3)))
-    with start_worker(app, pool="threads", concurrency=2, queues=["ingest"], perform_ping_check=False):
-        yield app
+    settings = replace(ingest_settings, ingest=replace(ingest_settings.ingest, max_step_attempts=3))
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with ingest_worker(role_env(settings, ncbi), log):
+        yield create_celery(settings)
 
 
 def wait_for(runner, saga_id: str, statuses=("completed", "compensated", "failed"), timeout: float = 60):

@@ -1,5 +1,5 @@
 """Ingestion, saved searches and alerts over real HTTP and WebSockets, with a real Celery worker
-on the ingest queue, real Redis and the fake NCBI server.
+process on the ingest queue, real Redis and the fake NCBI server.
 
 Searches here are v1's (answered in the web process), because the session's search worker, if
 another module started it, serves another data directory on the same search queue.
@@ -22,6 +22,7 @@ from omics.runtime.ingestion import build_ingestion
 from omics.search.request import SearchRequest
 from omics.security import accounts
 from omics.web.state import state_of
+from tests.ingest.conftest import ingest_worker, role_env
 from tests.live_server import LiveServer
 from tests.security.conftest import PASSWORD
 
@@ -33,20 +34,17 @@ USERS = {"alice": "researcher", "bob": "researcher", "carol": "curator", "root":
 
 
 @pytest.fixture(scope="module")
-def stack(ingest_settings):
-    """A web server and a worker on the ingest queue, both on the module's data directory."""
-    from celery.contrib.testing.worker import start_worker
-
+def stack(ingest_settings, ncbi, tmp_path_factory):
+    """A web server in this process and a worker process on the ingest queue, on one data directory."""
     from app import create_app
     from tasks.celery_app import create_celery
 
-    celery = create_celery(ingest_settings)
-    web = create_app(ingest_settings, celery)
+    web = create_app(ingest_settings, create_celery(ingest_settings))
     with state_of(web).security.database.transaction() as session:
         for name, role in USERS.items():
             accounts.create_user(session, f"{name}-{RUN}", PASSWORD, role)
-    worker = start_worker(celery, pool="threads", concurrency=2, queues=["ingest"], perform_ping_check=False)
-    with worker, LiveServer(web) as server:
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with ingest_worker(role_env(ingest_settings, ncbi), log), LiveServer(web) as server:
         yield server
     # End the app's event relay: a relay left subscribed would see (and log) other modules' events.
     state_of(web).hub._stopped.set()
@@ -108,6 +106,13 @@ def user_channel(server: LiveServer, who: dict[str, str], after: int = 0) -> web
 def v1_hits(server: LiveServer, query: str) -> list[str]:
     answer = requests.get(f"{server.url}/api/v1/search", params={"q": query}, timeout=30)
     return [result["accession"] for result in answer.json()["results"]]
+
+
+def on_disk(settings) -> tuple[str, ...]:
+    """What the worker process commits: the corpus state, added records and the index manifest."""
+    corpus = settings.data_dir / "corpus"
+    files = (corpus / "state.json", corpus / "added.jsonl", settings.data_dir / "index" / "manifest.json")
+    return tuple(path.read_text() if path.exists() else "" for path in files)
 
 
 def test_only_curators_and_admins_start_ingestions(stack) -> None:
@@ -234,10 +239,10 @@ def test_an_ingestion_publishes_searchable_series_and_alerts_survive_a_reconnect
     assert alert["title"] == "Narwhal blubber adipocyte atlas" and alert["created_at"]
     channel.close()
 
-    version = engine.version
+    version = engine.store.disk_version()  # what the worker process committed
     again, _ = ingest(stack, MARCH, carol)  # a re-run changes nothing
     assert again["status"] == "completed" and again["counts"]["published"] == 0
-    assert engine.version == version
+    assert engine.store.disk_version() == version
 
     okapi_saga, _ = ingest(stack, {"accessions": ["gse990103"]}, carol)  # while alice is away
     assert okapi_saga["status"] == "completed" and okapi_saga["counts"]["alerts"] == 1
@@ -296,8 +301,9 @@ def test_a_permanent_ncbi_failure_compensates_and_changes_nothing(stack, ingest_
     engine = shared_engine(ingest_settings)
     cache = shared_cache(ingest_settings.redis_url, ingest_settings)
     cached = SearchRequest(query="narwhal tusk")
-    cache.remember_search(cached, engine.version, {"search_id": "s", "owner": None, "response": {"total": 1}})
-    before = (engine.version, len(engine.store), (engine.index_root / "manifest.json").read_text())
+    version = engine.store.disk_version()
+    cache.remember_search(cached, version, {"search_id": "s", "owner": None, "response": {"total": 1}})
+    before = on_disk(ingest_settings)
     ncbi.faults.down_endpoints.add("esummary.fcgi")  # esearch answers, every esummary fails
     try:
         saga, events = ingest(stack, {"since": "2023-01-01", "until": "2023-12-31"}, carol)
@@ -306,7 +312,7 @@ def test_a_permanent_ncbi_failure_compensates_and_changes_nothing(stack, ingest_
     assert saga["status"] == "compensated" and "fetch" in saga["error"]
     assert events[-1]["type"] == "compensated"
     assert {step["name"]: step["status"] for step in saga["steps"]}["fetch"] == "compensated"
-    assert (engine.version, len(engine.store), (engine.index_root / "manifest.json").read_text()) == before
-    assert cache.lookup(cached, engine.version).entry is not None
+    assert on_disk(ingest_settings) == before
+    assert cache.lookup(cached, version).entry is not None
     assert "GSE990050" not in v1_hits(stack, "old narwhal study outside")
     assert not (ingest_settings.data_dir / "ingest" / saga["id"] / "raw").exists()

@@ -8,39 +8,17 @@ finds the saga stale after ``OMICS_SAGA_TIMEOUT`` and hands the step to the next
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from omics.ingest.saga import ingestion_params
 from omics.runtime.ingestion import build_ingestion
+from tests.ingest.conftest import role_env, start_role, stop_role
 
 SAGA_TIMEOUT = 4
-
-
-def role(name: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """One role of the app in its own process group (so a kill takes its pool children too)."""
-    command = [sys.executable, "app.py", *name.split()]
-    with open(log, "ab") as out:
-        return subprocess.Popen(
-            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
-def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, sig)
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
 
 
 def wait_until(check, timeout: float, what: str):
@@ -59,20 +37,12 @@ def test_a_worker_killed_mid_saga_never_leaves_it_stuck(ingest_settings, ncbi, t
         ingest_settings,
         ingest=replace(ingest_settings.ingest, saga_timeout=SAGA_TIMEOUT, max_step_attempts=3, batch_size=1),
     )
-    env = {
-        **os.environ,
-        "OMICS_DATA_DIR": str(settings.data_dir),
-        "REDIS_URL": str(settings.redis_url),
-        "OMICS_NCBI_BASE_URL": ncbi.base_url,
-        "OMICS_INGEST_BATCH_SIZE": "1",
-        "OMICS_SAGA_TIMEOUT": str(SAGA_TIMEOUT),
-        "OMICS_SAGA_MAX_ATTEMPTS": "3",
-    }
+    env = role_env(settings, ncbi)
     log = tmp_path / "roles.log"
     runner = build_ingestion(settings, str(settings.redis_url)).runner
     ncbi.faults.slow, ncbi.faults.slow_seconds = 10_000, 1.0  # every request takes a second
-    worker = role("worker --queues ingest --pool threads", env, log)
-    beat = role("beat", env, log)
+    worker = start_role("worker --queues ingest --pool threads", env, log)
+    beat = start_role("beat", env, log)
     replacement = None
     try:
         from tasks.celery_app import create_celery
@@ -88,10 +58,10 @@ def test_a_worker_killed_mid_saga_never_leaves_it_stuck(ingest_settings, ncbi, t
             180,
             "the worker to start fetching",
         )
-        stop(worker, signal.SIGKILL)  # mid-fetch: no acknowledgement, no compensation, no goodbye
+        stop_role(worker, signal.SIGKILL)  # mid-fetch: no acknowledgement, no compensation, no goodbye
         assert runner.store.view(saga_id).status == "running"
         ncbi.faults.slow = 0
-        replacement = role("worker --queues ingest --pool threads", env, log)
+        replacement = start_role("worker --queues ingest --pool threads", env, log)
         final = wait_until(
             lambda: (
                 (view := runner.store.view(saga_id))
@@ -117,4 +87,4 @@ def test_a_worker_killed_mid_saga_never_leaves_it_stuck(ingest_settings, ncbi, t
     finally:
         for process in (worker, beat, replacement):
             if process is not None:
-                stop(process)
+                stop_role(process)
