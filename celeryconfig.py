@@ -9,6 +9,7 @@ by ``tasks.celery_app`` from the one ``REDIS_URL``.
 
 from typing import Any
 
+from celery.schedules import crontab
 from kombu.entity import Exchange, Queue  # where they live: kombu's root re-exports them lazily
 
 # Deliveries of one search after which it is failed rather than retried: a search whose worker
@@ -67,11 +68,14 @@ accept_content = ["json"]
 task_queues = (
     Queue("search", Exchange("search"), routing_key="search"),  # type: ignore[no-untyped-call]  # kombu's constructors are unannotated
     Queue("maintenance", Exchange("maintenance"), routing_key="maintenance"),  # type: ignore[no-untyped-call]  # kombu's constructors are unannotated
+    # Ingestion saga steps (minutes each, see tasks/ingesting.py): never behind or in front of searches.
+    Queue("ingest", Exchange("ingest"), routing_key="ingest"),  # type: ignore[no-untyped-call]  # kombu's constructors are unannotated
 )
 task_default_queue = "search"
 task_routes = {
     "omics.search": {"queue": "search", "routing_key": "search"},
     "omics.maintenance.*": {"queue": "maintenance", "routing_key": "maintenance"},
+    "omics.ingest.*": {"queue": "ingest", "routing_key": "ingest"},
 }
 
 
@@ -91,6 +95,30 @@ def periodic_tasks(warm_interval: float, l3_sweep_interval: float = 300.0) -> di
             "kwargs": {"only_if_changed": True},
         },
     }
+
+
+def ingest_tasks(daily_at: str, saga_timeout: float) -> dict[str, dict[str, Any]]:
+    """The saga sweeper (always) and the daily incremental ingest (only when ``daily_at``, HH:MM UTC, is set).
+
+    The sweeper runs a few times per ``saga_timeout`` so a saga stuck past it (a killed worker,
+    a lost message) is resumed or compensated soon after.
+    """
+    tasks: dict[str, dict[str, Any]] = {
+        "sweep-sagas": {"task": "omics.ingest.sweep", "schedule": max(1.0, min(60.0, saga_timeout / 3))}
+    }
+    if daily_at:
+        hour, minute = _clock(daily_at)
+        daily = crontab(hour=hour, minute=minute)
+        tasks["daily-ingest"] = {"task": "omics.ingest.scheduled", "schedule": daily}
+    return tasks
+
+
+def _clock(text: str) -> tuple[int, int]:
+    """``HH:MM`` as (hour, minute); a clear error at start-up for anything else."""
+    hour, _, minute = text.strip().partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+        raise ValueError(f"OMICS_INGEST_SCHEDULE must be HH:MM (UTC), not {text!r}")
+    return int(hour), int(minute)
 
 
 broker_connection_retry_on_startup = True

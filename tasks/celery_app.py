@@ -21,7 +21,7 @@ from omics.runtime.search_services import SearchServices
 from tasks import broker
 from tasks.messages import instrument
 
-TASK_MODULES = ("tasks.searching", "tasks.maintenance", "tasks.warming")
+TASK_MODULES = ("tasks.searching", "tasks.maintenance", "tasks.warming", "tasks.ingesting")
 # Every task checks the envelope of its message before it runs (see ``tasks.messages``).
 TASK_BASE = "tasks.messages:EnvelopedTask"
 
@@ -57,9 +57,12 @@ def create_celery(settings: Settings) -> OmicsCelery:
     app.conf.update(
         broker_url=redis_url,
         result_backend=redis_url,
-        beat_schedule=celeryconfig.periodic_tasks(
-            settings.cache.warm_interval, l3_sweep_interval=settings.cache.l3_sweep_interval
-        ),
+        beat_schedule={
+            **celeryconfig.periodic_tasks(
+                settings.cache.warm_interval, l3_sweep_interval=settings.cache.l3_sweep_interval
+            ),
+            **celeryconfig.ingest_tasks(settings.ingest.schedule, settings.ingest.saga_timeout),
+        },
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
         **celeryconfig.time_limits(settings.service.search_time_limit, settings.service.worker_lost_margin),
     )

@@ -65,8 +65,12 @@ class Ingestion:
     events: EventLog
 
     def deliver(self, owner: str, alert: dict[str, Any]) -> None:
-        """Put one alert on its owner's live channel (once per alert id)."""
-        self.user_events.emit(owner, f"alert:{alert['id']}", alert)
+        """Put one alert on its owner's live channel, once per (saved search, series).
+
+        Keyed like the alerts table's unique rule, not by the alert's row id: SQLite hands a
+        deleted row's id out again, and a new alert must never be taken for one already sent.
+        """
+        self.user_events.emit(owner, f"alert:{alert['saved_search_id']}:{alert['accession']}", alert)
 
 
 def build_ingestion(

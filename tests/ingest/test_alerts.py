@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import uuid
 
 import pytest
 
@@ -50,3 +51,19 @@ def test_saved_search_alerts_arrive_once_on_the_owners_channel(ingest_settings, 
 
 def _broken(*args, **kwargs):
     raise RuntimeError("injected failure")
+
+
+def test_an_alert_reusing_a_deleted_alerts_id_still_reaches_the_socket(ingest_settings) -> None:
+    """SQLite hands a deleted row's id out again (deleting a saved search deletes its alerts), and
+    two databases may share one Redis: the channel must not take a new alert for one it sent."""
+    wiring = build_ingestion(
+        ingest_settings, resolve_redis_url(ingest_settings.redis_url, ingest_settings.data_dir)
+    )
+    owner = f"reuse-{uuid.uuid4().hex[:8]}"
+    first = {"type": "alert", "id": 7, "saved_search_id": "s1", "accession": "GSE1", "title": "one"}
+    again = {**first, "saved_search_id": "s2", "accession": "GSE2", "title": "two"}  # the same id, reused
+    wiring.deliver(owner, first)
+    wiring.deliver(owner, again)
+    wiring.deliver(owner, again)  # a redelivered notify step: still once
+    sent = [json.loads(text) for _seq, text in wiring.user_events.replay(owner)]
+    assert [(e["saved_search_id"], e["accession"]) for e in sent] == [("s1", "GSE1"), ("s2", "GSE2")]
