@@ -162,8 +162,11 @@ async function loadSaved() {
   await loadAlerts();
 }
 
+// An alert shows once: the socket replays the channel from its start, which repeats the listed ones.
 function showAlert(alert, first = false) {
+  if ($("alerts").querySelector(`li[data-id="${CSS.escape(String(alert.id))}"]`)) return;
   const item = document.createElement("li");
+  item.dataset.id = alert.id;
   item.innerHTML = `<a href="/datasets/${encodeURIComponent(alert.accession)}">${escapeHtml(alert.accession)}</a>: ${escapeHtml(alert.title || "")} <span class="hint">(${escapeHtml(when(alert.created_at))})</span>`;
   if (first) $("alerts").prepend(item); else $("alerts").append(item);
 }
