@@ -109,6 +109,7 @@ def test_a_saved_search_raises_a_live_alert_when_an_ingestion_brings_a_match(
     alert = researcher.wait(lambda _: researcher.all("#alerts li a"), timeout=60)[0]  # no reload
     assert alert.text == "GSE990101" and alert.get_attribute("href").endswith("/datasets/GSE990101")
     assert "Narwhal tusk sensory transcriptome" in researcher.css("#alerts li").text
+    assert "matches “Narwhal tusks”" in researcher.css("#alerts li").text  # which saved search
     assert len(researcher.all("#alerts li")) == 1  # once, though the channel replays from its start
     _assert_accessible(researcher)
     researcher.screenshot("alert-arrived")
