@@ -145,9 +145,11 @@ async function loadSaved() {
   $("saved-panel").hidden = false;
   const list = $("saved-searches");
   list.innerHTML = "";
-  const searches = saved.saved_searches || saved.items || [];
+  const searches = saved.saved_searches;
+  savedNames.clear();
   if (!searches.length) list.innerHTML = "<li>No saved searches yet.</li>";
   for (const search of searches) {
+    savedNames.set(search.id, search.name);
     const item = document.createElement("li");
     const params = new URLSearchParams();
     if (search.query) params.set("q", search.query);
@@ -159,19 +161,33 @@ async function loadSaved() {
     });
     list.append(item);
   }
-  await loadAlerts();
+  if (!alertsShown) {  // once: a reload of the list after a delete must not open a second socket
+    alertsShown = true;
+    await loadAlerts();
+  }
 }
 
+const savedNames = new Map(); // saved search id -> its name, for the alerts
+let alertsShown = false;
+
+// An alert shows once: the socket replays the channel from its start, which repeats the listed ones.
 function showAlert(alert, first = false) {
+  if ($("alerts").querySelector(`li[data-id="${CSS.escape(String(alert.id))}"]`)) return;
   const item = document.createElement("li");
-  item.innerHTML = `<a href="/datasets/${encodeURIComponent(alert.accession)}">${escapeHtml(alert.accession)}</a>: ${escapeHtml(alert.title || "")} <span class="hint">(${escapeHtml(when(alert.created_at))})</span>`;
+  item.dataset.id = alert.id;
+  item.innerHTML = `<a href="/datasets/${encodeURIComponent(alert.accession)}">${escapeHtml(alert.accession)}</a>: ${escapeHtml(alert.title || "")} <span class="hint">(${escapeHtml(matched(alert))}${escapeHtml(when(alert.created_at))})</span>`;
   if (first) $("alerts").prepend(item); else $("alerts").append(item);
+}
+
+function matched(alert) {
+  const name = savedNames.get(alert.saved_search_id);
+  return name ? `matches “${name}”, ` : "";
 }
 
 async function loadAlerts() {
   try {
     const {body} = await api("/api/v2/alerts");
-    for (const alert of body.alerts || body.items || []) showAlert(alert);
+    for (const alert of body.alerts) showAlert(alert);
   } catch (error) { return; }
   liveAlerts(0);
 }

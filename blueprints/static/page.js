@@ -114,6 +114,7 @@ function clearResults() {
 
 async function run(state) {
   fillForm(state);
+  offerSave(state);
   clearResults();
   renderChips(state, null);
   renderExamples(state);
@@ -213,6 +214,26 @@ async function showCompleted(search, first) {
   renderResults(body.results || [], (page - 1) * PAGE_SIZE);
   renderPager(search.state, page, Boolean(body.next_cursor), first.total);
   explainMissing(first);
+}
+
+// ---- saving the search on screen (signed-in users with a workspace): alerts for new matches ----
+async function offerSave(state) {
+  const me = await whoAmI();
+  const form = $("save-search");
+  form.hidden = !(hasSearch(state) && (me.permissions || []).includes("workspace"));
+  $("save-search-said").textContent = "";
+  $("save-search-name").value = state.q || state.like.join(", ");
+}
+
+async function saveSearch(event) {
+  event.preventDefault();
+  const state = readState();
+  try {
+    const {body} = await api("/api/v2/saved-searches", {method: "POST", json: {...requestBody(state), name: $("save-search-name").value}});
+    $("save-search-said").innerHTML = `Saved as “${escapeHtml(body.name)}”: new series that match it appear on <a href="/account">your account page</a>.`;
+  } catch (error) {
+    $("save-search-said").textContent = error.message;
+  }
 }
 
 // ---- what the page says ---------------------------------------------------------------------
@@ -495,6 +516,7 @@ $("search-form").addEventListener("submit", (event) => {
   event.preventDefault();
   go(formState());
 });
+$("save-search").addEventListener("submit", saveSearch);
 $("prev-page").addEventListener("click", (event) => { event.preventDefault(); go(readState($("prev-page").search)); });
 $("next-page").addEventListener("click", (event) => { event.preventDefault(); go(readState($("next-page").search)); });
 $("search-selected").addEventListener("click", () => {

@@ -157,7 +157,17 @@ class SearchEngine:
         return int(self._snapshot.live.sum())
 
     def get(self, accession: str) -> Series | None:
-        return self.store.get(accession)
+        """The record, as another process (an ingest worker) may have just published it.
+
+        A miss checks the disk at once rather than after ``REFRESH_SECONDS``: an alert's link
+        to a series published a moment ago must not answer "not in the corpus".
+        """
+        self._refresh_if_stale()
+        found = self.store.get(accession)
+        if found is None:
+            self._refresh_if_stale(force=True)
+            found = self.store.get(accession)
+        return found
 
     def add(self, series: Iterable[Series]) -> int:
         """Add or replace records; the index grows by a delta segment, not a rebuild. Returns the version."""

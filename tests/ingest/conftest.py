@@ -21,6 +21,7 @@ import pytest
 
 from omics.config import IngestSettings, Settings
 from tests.fake_ncbi import FakeNcbi, series_document
+from tests.live_server import LiveServer
 
 NEW_SERIES = [
     series_document(
@@ -124,3 +125,26 @@ def ingest_worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[b
         yield worker
     finally:
         stop_role(worker)
+
+
+@contextmanager
+def ingest_stack(
+    settings: Settings, ncbi: FakeNcbi, users: dict[str, str], password: str, log: Path
+) -> Iterator[LiveServer]:
+    """A web server in this process and a worker process on the ingest queue, on one data
+    directory, with ``users`` (name -> role) signing in with ``password``."""
+    from app import create_app
+    from omics.security import accounts
+    from omics.web.state import state_of
+    from tasks.celery_app import create_celery
+
+    web = create_app(settings, create_celery(settings))
+    with state_of(web).security.database.transaction() as session:
+        for name, role in users.items():
+            accounts.create_user(session, name, password, role)
+    try:
+        with ingest_worker(role_env(settings, ncbi), log), LiveServer(web) as server:
+            yield server
+    finally:
+        # End the app's event relay: one left subscribed would see (and log) other modules' events.
+        state_of(web).hub._stopped.set()

@@ -67,3 +67,14 @@ def test_an_alert_reusing_a_deleted_alerts_id_still_reaches_the_socket(ingest_se
     wiring.deliver(owner, again)  # a redelivered notify step: still once
     sent = [json.loads(text) for _seq, text in wiring.user_events.replay(owner)]
     assert [(e["saved_search_id"], e["accession"]) for e in sent] == [("s1", "GSE1"), ("s2", "GSE2")]
+
+
+def test_a_running_engine_serves_a_series_another_process_just_published(ingest_settings) -> None:
+    """The page an alert links to: the web process's engine must find the series at once."""
+    from omics.search.engine import SearchEngine
+
+    web_engine = SearchEngine.open(ingest_settings)  # another process's, as the web server holds
+    assert web_engine.get("GSE990101") is None
+    ingest(ingest_settings, ["GSE990101"])
+    found = web_engine.get("GSE990101")
+    assert found is not None and found.title == "Narwhal tusk sensory transcriptome"

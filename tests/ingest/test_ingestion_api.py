@@ -20,9 +20,7 @@ from omics.ingest.saga import ingestion_params
 from omics.runtime import shared_engine
 from omics.runtime.ingestion import build_ingestion
 from omics.search.request import SearchRequest
-from omics.security import accounts
-from omics.web.state import state_of
-from tests.ingest.conftest import ingest_worker, role_env
+from tests.ingest.conftest import ingest_stack
 from tests.live_server import LiveServer
 from tests.security.conftest import PASSWORD
 
@@ -36,18 +34,10 @@ USERS = {"alice": "researcher", "bob": "researcher", "carol": "curator", "root":
 @pytest.fixture(scope="module")
 def stack(ingest_settings, ncbi, tmp_path_factory):
     """A web server in this process and a worker process on the ingest queue, on one data directory."""
-    from app import create_app
-    from tasks.celery_app import create_celery
-
-    web = create_app(ingest_settings, create_celery(ingest_settings))
-    with state_of(web).security.database.transaction() as session:
-        for name, role in USERS.items():
-            accounts.create_user(session, f"{name}-{RUN}", PASSWORD, role)
+    users = {f"{name}-{RUN}": role for name, role in USERS.items()}
     log = tmp_path_factory.mktemp("worker") / "worker.log"
-    with ingest_worker(role_env(ingest_settings, ncbi), log), LiveServer(web) as server:
+    with ingest_stack(ingest_settings, ncbi, users, PASSWORD, log) as server:
         yield server
-    # End the app's event relay: a relay left subscribed would see (and log) other modules' events.
-    state_of(web).hub._stopped.set()
 
 
 def token(server: LiveServer, username: str) -> dict[str, str]:
