@@ -26,6 +26,7 @@ import blueprints
 import celeryconfig
 from omics.cache.system import shared_cache
 from omics.config import Settings
+from omics.files import PRIVATE_UMASK
 from omics.realtime.hub import Hub
 from omics.runtime.ingest_cli import add_commands as add_ingest_commands
 from omics.runtime.migrate_cli import add_commands as add_migrate_commands
@@ -371,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    os.umask(PRIVATE_UMASK)  # every file a role writes in the data directory is its owner's alone
     configure_logging()
     args = build_parser().parse_args(argv)
     if args.func is not run_web:  # gunicorn's forked workers configure their own (create_app)
