@@ -93,7 +93,7 @@ def create_app(
             role=role,
         ),
     )
-    errors.init_app(app)
+    errors.init_app(app, services.redis.ping)
     telemetry.init_app(app, role)  # the correlation id first: every later hook may log
     headers.init_app(app, settings.security.trusted_proxies)
     metrics.init_app(app)

@@ -66,3 +66,5 @@ def periodic_tasks(warm_interval: float) -> dict[str, dict[str, Any]]:
 broker_connection_retry_on_startup = True
 worker_hijack_root_logger = False
 worker_send_task_events = False
+# Back on the broker within about a second of Redis returning (Celery's default waits up to 30 s).
+worker_consumer = "tasks.reconnect:PromptlyReconnectingConsumer"
