@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +25,7 @@ from redis.typing import EncodableT, FieldT
 from omics.connections.redis import as_text
 from omics.formats import RESULT, SEARCH, Progress
 from omics.realtime.keys import ACTIVE_INDEX, TERMINAL_STATUSES, results_key, state_key
+from omics.realtime.search_ids import SearchIds
 from omics.search.request import SearchRequest, request_from_dict, request_to_dict
 
 
@@ -74,13 +74,14 @@ class SearchState:
 class SearchStore:
     """Creates, advances and pages searches; every write refreshes the search's expiry."""
 
-    def __init__(self, client: redis.Redis, ttl_seconds: int) -> None:
+    def __init__(self, client: redis.Redis, ttl_seconds: int, ids: SearchIds) -> None:
         self._client = client
         self._ttl = ttl_seconds
+        self.ids = ids
 
     def create(self, request: SearchRequest, owner: str | None, search_id: str | None = None) -> str:
         """Store a queued search; ``search_id`` is given when a single-flight lock already names it."""
-        search_id = search_id or uuid.uuid4().hex
+        search_id = search_id or self.ids.new()
         now = time.time()
         with self._client.pipeline() as pipe:
             pipe.hset(
