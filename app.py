@@ -169,8 +169,6 @@ def serve_forever(app: Flask, host: str, port: int) -> None:
 
 
 def run_all(settings: Settings, args: argparse.Namespace) -> None:
-    # SIGTERM exits through atexit, so the embedded Redis server is shut down with the process.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     celery = create_celery(settings)
     start_worker_thread(celery, settings.service.worker_concurrency)
     start_beat_thread(celery)
@@ -373,6 +371,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> None:
     os.umask(PRIVATE_UMASK)  # every file a role writes in the data directory is its owner's alone
+    # SIGTERM exits through atexit, so an embedded Redis this process owns is stopped with it
+    # (roles that handle SIGTERM themselves, Celery and gunicorn, replace this and exit likewise).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     configure_logging()
     args = build_parser().parse_args(argv)
     if args.func is not run_web:  # gunicorn's forked workers configure their own (create_app)
