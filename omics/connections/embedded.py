@@ -59,6 +59,7 @@ DISABLED_COMMANDS = (
 )
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
+PORT_WAIT_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ def _share_or_adopt(directory: Path, record: ServerRecord, password: str) -> Emb
 
 
 def _start(directory: Path, password: str, previous_port: int | None) -> EmbeddedServer:
-    port = previous_port if previous_port and _port_free(previous_port) else _free_loopback_port()
+    port = previous_port if previous_port and _port_frees_up(previous_port) else _free_loopback_port()
     config = directory / "redis.conf"
     write_private_file(config, _configuration(directory, port, password))
     process = subprocess.Popen(
@@ -258,6 +259,18 @@ def _free_loopback_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def _port_frees_up(port: int) -> bool:
+    """Whether ``port`` is free, or frees up within :data:`PORT_WAIT_SECONDS`: the same address
+    lets clients holding the URL (other roles, connection pools) reconnect by themselves. A
+    server just killed can hold it a moment (its connections closing)."""
+    deadline = time.monotonic() + PORT_WAIT_SECONDS
+    while not _port_free(port):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def _port_free(port: int) -> bool:

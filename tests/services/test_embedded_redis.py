@@ -92,7 +92,9 @@ def test_a_process_sharing_the_server_of_a_live_owner_leaves_it_running(data_dir
 def test_a_crashed_redis_comes_back_with_everything_written_a_second_before(data_dir: Path) -> None:
     url = start_embedded_redis(data_dir)
     try:
-        connect(url).set("omics:search:kept", "state")
+        writer = connect(url)
+        writer.set("omics:search:kept", "state")
+        writer.connection_pool.disconnect()  # as a client whose connection broke would
         time.sleep(1.5)  # the append-only file is fsynced every second
         record = embedded_server_record(data_dir)
         assert record is not None
