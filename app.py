@@ -7,12 +7,18 @@ flower`` runs one role each against a shared ``REDIS_URL`` for a scaled deployme
 
 from __future__ import annotations
 
+import sys
+
+from omics.telemetry.metrics_processes import share_metrics_across_workers
+
+# First, before anything imports prometheus_client: gunicorn's workers then count as one service.
+share_metrics_across_workers(sys.argv)
+
 import argparse
 import json
 import logging
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -25,7 +31,7 @@ from flask import Flask
 import blueprints
 import celeryconfig
 from omics.cache.system import shared_cache
-from omics.config import Settings
+from omics.config import LoadSettings, Settings
 from omics.files import PRIVATE_UMASK
 from omics.realtime.hub import Hub
 from omics.runtime.ingest_cli import add_commands as add_ingest_commands
@@ -196,12 +202,17 @@ class _GunicornApp:
 
 def run_web(settings: Settings, args: argparse.Namespace) -> None:
     host, port = args.host or settings.host, args.port or settings.port
+    # The worker processes size their socket quota below this process's real connection cap
+    # (see omics.web.socket_quota): gevent's worker_connections, or gthread's threads.
+    capacity = args.connections if args.worker_class == "gevent" else args.threads
+    os.environ["OMICS_WEB_CONNECTIONS"] = str(capacity)
     _GunicornApp.run(
         {
             "bind": f"{host}:{port}",
             "workers": args.workers,
             "worker_class": args.worker_class,
             "threads": args.threads,
+            "worker_connections": args.connections,
             "timeout": 60,
             "graceful_timeout": 10,
         },
@@ -313,6 +324,11 @@ def build_parser() -> argparse.ArgumentParser:
     roles = parser.add_subparsers(
         dest="command", metavar="{web,realtime,worker,beat,flower,build,services,...}"
     )
+    connections = LoadSettings.from_env().web_connections
+    connections_help = (
+        "connections one gevent process serves at once (gunicorn's worker_connections; default "
+        "OMICS_WEB_CONNECTIONS); progress sockets stop OMICS_WEB_HEADROOM below it"
+    )
     web = roles.add_parser("web", help="the web server under gunicorn (against REDIS_URL)")
     web.add_argument("--host", default=argparse.SUPPRESS)
     web.add_argument("--port", type=int, default=argparse.SUPPRESS)
@@ -324,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
         "docs/PERFORMANCE.md) or gthread (one thread per socket)",
     )
     web.add_argument("--threads", type=int, default=int(os.environ.get("OMICS_WEB_THREADS", "64")))
+    web.add_argument("--connections", type=int, default=connections, help=connections_help)
     web.set_defaults(func=run_web)
     realtime = roles.add_parser(
         "realtime", help="the event sockets only, under gunicorn (scales apart from web)"
@@ -333,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     realtime.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
     realtime.add_argument("--worker-class", default=os.environ.get("OMICS_WEB_WORKER_CLASS", "gevent"))
     realtime.add_argument("--threads", type=int, default=int(os.environ.get("OMICS_WEB_THREADS", "64")))
+    realtime.add_argument("--connections", type=int, default=connections, help=connections_help)
     realtime.set_defaults(func=run_web)
     worker = roles.add_parser("worker", help="a Celery worker on the search and maintenance queues")
     worker.add_argument(

@@ -32,11 +32,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _wait_ready(url: str, timeout: float = 120) -> None:
+def wait_ready(url: str, timeout: float = 120, path: str = "/health/ready") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"{url}/health/ready", timeout=60).status_code == 200:
+            if requests.get(f"{url}{path}", timeout=60).status_code == 200:
                 return
         except requests.ConnectionError:
             pass
@@ -58,6 +58,9 @@ def stack(
         "OMICS_DATA_DIR": str(data_dir),
         "OMICS_RATE_LIMIT_ANONYMOUS": "10000000/minute",
         "OMICS_RATE_LIMIT_USER": "10000000/minute",
+        "OMICS_WS_MAX_PER_IP": "100000",  # the benchmarks' watchers all come from one address
+        # gthread runs get as many threads as watchers (+16): keep 16 of them for HTTP, not 200.
+        "OMICS_WEB_HEADROOM": os.environ.get("OMICS_WEB_HEADROOM", "16"),
     }
     logs = open(data_dir / "bench-roles.log", "w")  # noqa: SIM115  (closed below, after the roles)
     roles = [
@@ -90,7 +93,7 @@ def stack(
     ]
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url)
+        wait_ready(url)
         yield {
             "url": url,
             "ws_url": f"ws://127.0.0.1:{port}",

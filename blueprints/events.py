@@ -36,7 +36,7 @@ from omics.web.extensions import sock
 from omics.web.identity import Identity, current_identity
 from omics.web.metrics import WEBSOCKETS_OPENED
 from omics.web.schemas import EventsQuerySchema, load_query
-from omics.web.socket_quota import SocketQuota
+from omics.web.socket_quota import SocketQuota, process_socket_cap
 from omics.web.state import current_state
 from omics.web.stored_searches import owned_search
 from omics.web.telemetry import delivering
@@ -214,10 +214,10 @@ def socket_quota() -> SocketQuota:
     """This app's (this process's) socket counts, made on first use."""
     quota = current_app.extensions.get(_QUOTA_KEY)
     if quota is None:
-        limits = current_state().settings.security
-        quota = current_app.extensions.setdefault(
-            _QUOTA_KEY, SocketQuota(limits.ws_max_per_ip, limits.ws_max_per_process)
-        )
+        settings = current_state().settings
+        limits, load = settings.security, settings.load
+        per_process = process_socket_cap(limits.ws_max_per_process, load.web_connections, load.web_headroom)
+        quota = current_app.extensions.setdefault(_QUOTA_KEY, SocketQuota(limits.ws_max_per_ip, per_process))
     assert isinstance(quota, SocketQuota)
     return quota
 

@@ -8,9 +8,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
+from omics.services.metrics import ServiceCollector
+from omics.telemetry.metrics_processes import metrics_shared_across_workers
 from omics.web.readiness import cached_readiness
+from omics.web.state import current_state
 
 bp = Blueprint("health", __name__)
 
@@ -44,4 +47,24 @@ def _public_state(state: str) -> str:
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+    """This service's counters (all its forked workers' together) and the deployment's gauges."""
+    return Response(
+        generate_latest(_process_figures()) + generate_latest(_service_figures()),
+        content_type=CONTENT_TYPE_LATEST,
+    )
+
+
+def _process_figures() -> CollectorRegistry:
+    if not metrics_shared_across_workers():
+        return REGISTRY
+    combined = CollectorRegistry()
+    multiprocess.MultiProcessCollector(combined)  # type: ignore[no-untyped-call]  # unannotated
+    return combined
+
+
+def _service_figures() -> CollectorRegistry:
+    state = current_state()
+    queues = [queue.name for queue in state.celery.conf.task_queues]
+    figures = CollectorRegistry(auto_describe=False)
+    figures.register(ServiceCollector(state.services.redis, state.settings.discovery.ttl_seconds, queues))
+    return figures

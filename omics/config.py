@@ -169,6 +169,38 @@ class ServiceSettings:
 
 
 @dataclass
+class LoadSettings:
+    """What one search, one caller and one web process may cost the service (``OMICS_*``).
+
+    A query's complexity (``max_query_*``) is checked on what the parser understood, before
+    anything runs (422 over a bound); ``search_budget_seconds`` is the time the engine allows a
+    search, checked between its stages. A caller (a user through any of their credentials, else
+    an address) holds at most ``max_searches_in_flight`` unfinished searches (429 beyond), and
+    once ``max_queue_backlog`` messages wait in the search queue new searches get 503 with
+    ``Retry-After`` instead of being accepted late. ``compact_results`` (0/1) stores results
+    packed (format 3, which the previous release cannot read: off for one release).
+    ``web_connections`` is a gevent web process's connection cap (gunicorn's
+    ``worker_connections``); progress sockets are refused ``web_headroom`` below it, so health
+    checks and API calls always find a free connection.
+    """
+
+    max_query_terms: int = 32
+    max_query_phrases: int = 8
+    max_query_exclusions: int = 8
+    max_query_examples: int = 50
+    search_budget_seconds: int = 10
+    max_searches_in_flight: int = 4
+    max_queue_backlog: int = 500
+    compact_results: int = 0
+    web_connections: int = 4000
+    web_headroom: int = 200
+
+    @classmethod
+    def from_env(cls) -> LoadSettings:
+        return _int_fields_from_env(cls, "OMICS_")
+
+
+@dataclass
 class DiscoverySettings:
     """Service discovery (see ``omics/services``): how often each instance refreshes its record,
     and after how long without a refresh it counts as gone (``OMICS_SERVICE_*``)."""
@@ -273,6 +305,7 @@ class Settings:
     security: SecuritySettings = field(default_factory=SecuritySettings.from_env)
     service: ServiceSettings = field(default_factory=ServiceSettings.from_env)
     discovery: DiscoverySettings = field(default_factory=DiscoverySettings.from_env)
+    load: LoadSettings = field(default_factory=LoadSettings.from_env)
     # Where clients open event sockets when a separate realtime role serves them (e.g.
     # ``wss://events.example.org``); empty: the same origin as the API.
     events_public_url: str = field(default_factory=lambda: os.environ.get("OMICS_EVENTS_PUBLIC_URL", ""))

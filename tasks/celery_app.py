@@ -18,6 +18,7 @@ from omics.config import Settings
 from omics.connections.redis import resolve_redis_url
 from omics.connections.sentinel import sentinel_target
 from omics.runtime.search_services import SearchServices
+from tasks import broker
 from tasks.messages import instrument
 
 TASK_MODULES = ("tasks.searching", "tasks.maintenance", "tasks.warming")
@@ -64,6 +65,7 @@ def create_celery(settings: Settings) -> OmicsCelery:
         url, options = target.celery_urls()
         app.conf.update(
             broker_url=url,
+            broker_transport=broker.TRANSPORT,
             result_backend=url,
             broker_transport_options={**celeryconfig.broker_transport_options, **options},
             result_backend_transport_options={**celeryconfig.result_backend_transport_options, **options},

@@ -16,6 +16,7 @@ from celery import Celery, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 import celeryconfig
+from omics.search.budget import SearchOverBudget
 from omics.search.presentation import completed_document
 from omics.telemetry import stage_spans
 from tasks.celery_app import omics_app
@@ -48,6 +49,9 @@ def run_search(self: Any, search_id: str) -> str:
     except SoftTimeLimitExceeded:
         lifecycle.fail(search_id, "timeout", "the search took too long")
         return "failed"
+    except SearchOverBudget as over:  # the engine stopped it between stages: say where and why
+        lifecycle.fail(search_id, "timeout", str(over))
+        return "failed"
     except Exception as exc:  # the engine is third-party to this task: any error fails the search
         log.exception("search %s failed", search_id)
         lifecycle.fail(search_id, "engine_error", type(exc).__name__)
@@ -63,6 +67,7 @@ def run_search(self: Any, search_id: str) -> str:
     return "completed"
 
 
-def enqueue_search(app: Celery, search_id: str) -> None:
-    """Queue the stored search ``search_id`` on ``app``'s broker (routed to the search queue)."""
-    app.signature(run_search.name, args=(search_id,)).apply_async()
+def enqueue_search(app: Celery, search_id: str, priority: int = 0) -> None:
+    """Queue the stored search ``search_id`` on ``app``'s broker (routed to the search queue);
+    ``priority`` 0 is popped first (see ``tasks.backlog``)."""
+    app.signature(run_search.name, args=(search_id,)).apply_async(priority=priority)

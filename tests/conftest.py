@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from omics.config import SecuritySettings, ServiceSettings, Settings
+from omics.config import LoadSettings, SecuritySettings, ServiceSettings, Settings
 from tests.live_server import LiveServer
 
 
@@ -26,7 +26,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def settings(data_dir: Path) -> Settings:
     """Settings of the test session: its own data directory, Redis from ``REDIS_URL`` if set.
 
-    Rate limits and socket caps are generous here (the service tests submit hundreds of
+    Rate limits, socket caps and admission bounds are generous here (the service tests submit hundreds of
     searches and open hundreds of progress sockets from one address); the security tests build
     their own app with tight limits.
     """
@@ -38,6 +38,8 @@ def settings(data_dir: Path) -> Settings:
         security=SecuritySettings(
             rate_limit_anonymous="100000/minute", rate_limit_user="100000/minute", ws_max_per_ip=1000
         ),
+        # Hundreds of concurrent searches from one address; the load tests build their own bounds.
+        load=LoadSettings(max_searches_in_flight=100000, max_queue_backlog=100000),
     )
 
 

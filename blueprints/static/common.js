@@ -110,6 +110,7 @@ async function showIdentity() {
   const signedIn = Boolean(me.subject);
   $("nav-account").textContent = signedIn ? `Account (${me.subject})` : "Sign in";
   $("sign-out").hidden = !signedIn;
+  for (const link of document.querySelectorAll("a.sign-in")) link.hidden = signedIn;
   $("nav-admin").hidden = !(me.permissions || []).includes("admin:cache");
 }
 

@@ -17,12 +17,27 @@ from typing import Any
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
-from redis.sentinel import Sentinel
+from redis.sentinel import Sentinel, SentinelManagedConnection
 
 SENTINEL_SCHEME = "redis+sentinel"
 # How long a Sentinel client keeps retrying a command while the Sentinels promote a replica
 # (about down-after-milliseconds plus the election): commands wait instead of failing.
 FAILOVER_RETRY_SECONDS = 20.0
+
+
+class MasterConnection(SentinelManagedConnection):
+    """A connection that asks the Sentinels where the master is each time it (re)connects.
+
+    redis-py 8's ``send_command`` reconnects through ``connect_check_health``, which
+    ``SentinelManagedConnection`` does not override, so after a failover a dropped connection
+    kept dialling the dead primary's address until its retries ran out. Resolving the master
+    here makes every reconnect go to whichever server the Sentinels name now.
+    """
+
+    def connect_check_health(self, check_health: bool = True, retry_socket_connect: bool = True) -> None:
+        if self._sock is None and self.connection_pool.is_master:
+            self.host, self.port = self.connection_pool.get_master_address()
+        super().connect_check_health(check_health=check_health, retry_socket_connect=retry_socket_connect)
 
 
 @dataclass(frozen=True)
@@ -43,7 +58,7 @@ class SentinelTarget:
             list(self.sentinels), sentinel_kwargs={"socket_timeout": 1, "socket_connect_timeout": 1}
         )
         client: redis.Redis = sentinel.master_for(  # type: ignore[no-untyped-call]  # redis-py leaves master_for unannotated
-            self.master, db=self.db, password=self.password, **options
+            self.master, db=self.db, password=self.password, connection_class=MasterConnection, **options
         )
         return client
 

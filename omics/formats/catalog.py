@@ -36,6 +36,15 @@ def _results_upgraded(rows: list[Document]) -> list[Document]:
     return [RESULT.upgrade_from(1, row) for row in rows]
 
 
+PACKED_RESULTS = StoredFormat(
+    "packed-results",
+    1,
+    description="a search's ranked results as one compressed string (accessions, scores, and the "
+    "query words every result is explained by); written only with OMICS_COMPACT_RESULTS=1, because "
+    "the previous release reads results from the list alone",
+)
+
+
 SEARCH = StoredFormat(
     "search",
     2,
@@ -81,5 +90,6 @@ SAGA = StoredFormat("saga", 1, version_field="record_format", description="a sag
 SHORTLIST = StoredFormat("shortlist", 1, version_field="record_format", description="a shortlist row")
 
 FORMATS: dict[str, StoredFormat] = {
-    stored.name: stored for stored in (SEARCH, RESULT, CACHE_DOCUMENT, API_KEY, SAVED_SEARCH, SAGA, SHORTLIST)
+    stored.name: stored
+    for stored in (SEARCH, RESULT, PACKED_RESULTS, CACHE_DOCUMENT, API_KEY, SAVED_SEARCH, SAGA, SHORTLIST)
 }

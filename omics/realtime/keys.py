@@ -23,6 +23,11 @@ def results_key(search_id: str) -> str:
     return f"omics:search:{{{search_id}}}:results"
 
 
+def packed_key(search_id: str) -> str:
+    """A search's results packed in one string (``OMICS_COMPACT_RESULTS``; see ``search_state``)."""
+    return f"omics:search:{{{search_id}}}:packed"
+
+
 def stream_key(topic: str, kind: str = "search") -> str:
     """The event stream of one search (or, for another ``kind``, one saga or one user's channel)."""
     return f"omics:{kind}:{{{topic}}}:events"

@@ -33,6 +33,11 @@ class SearchIds:
         """Ids of a deployment whose roles share ``secret`` (``OMICS_SECRET_KEY`` or the data directory's)."""
         return cls(hashlib.sha256(f"omics-search-id:{secret}".encode()).digest())
 
+    @classmethod
+    def ephemeral(cls) -> SearchIds:
+        """Ids recognised by this process only (a store made without the deployment's key)."""
+        return cls(secrets.token_bytes(32))
+
     def new(self) -> str:
         random_part = secrets.token_hex(_RANDOM_HEX // 2)
         return random_part + self._mac(random_part)

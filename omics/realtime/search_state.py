@@ -5,6 +5,11 @@ completed, a list holding every ranked result in order, so a page is one ``LRANG
 cursor over a stored search never skips or repeats a result. The WebSocket only accelerates
 what this store already says. All keys of one search share a hash tag and expire together.
 
+With ``OMICS_COMPACT_RESULTS=1`` the results are instead packed into one string (hash field
+``layout`` = ``packed``; :mod:`omics.realtime.packed_results`), about a twentieth of the list;
+the previous release reads only the list, so the packed layout is off by default for a release.
+Either way pages are rendered from the engine's records when read, and reading never writes.
+
 The hash's ``format`` field (:data:`omics.formats.SEARCH`) is written together with the result
 rows and is also their version: rows are upgraded on read (:data:`omics.formats.RESULT`), and
 :meth:`SearchStore.upgrade` rewrites a search in place for ``python app.py migrate``.
@@ -12,7 +17,6 @@ rows and is also their version: rows are upgraded on read (:data:`omics.formats.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +28,8 @@ from redis.typing import EncodableT, FieldT
 
 from omics.connections.redis import as_text
 from omics.formats import RESULT, SEARCH, Progress
-from omics.realtime.keys import ACTIVE_INDEX, TERMINAL_STATUSES, results_key, state_key
+from omics.realtime import packed_results
+from omics.realtime.keys import ACTIVE_INDEX, TERMINAL_STATUSES, packed_key, results_key, state_key
 from omics.realtime.search_ids import SearchIds
 from omics.search.request import SearchRequest, request_from_dict, request_to_dict
 
@@ -65,6 +70,7 @@ class SearchState:
     error: dict[str, Any] | None
     created: float
     format: int = SEARCH.current
+    layout: str = "list"  # or "packed": results in one string (OMICS_COMPACT_RESULTS)
 
     @property
     def terminal(self) -> bool:
@@ -74,10 +80,15 @@ class SearchState:
 class SearchStore:
     """Creates, advances and pages searches; every write refreshes the search's expiry."""
 
-    def __init__(self, client: redis.Redis, ttl_seconds: int, ids: SearchIds) -> None:
+    def __init__(
+        self, client: redis.Redis, ttl_seconds: int, compact: bool = False, ids: SearchIds | None = None
+    ) -> None:
         self._client = client
         self._ttl = ttl_seconds
-        self.ids = ids
+        # The deployment's ids (SearchServices passes them); a store made alone (tools, tests)
+        # signs with a key of its own process, never a shared constant.
+        self.ids = ids or SearchIds.ephemeral()
+        self._compact = compact  # write packed results (the previous release reads only lists)
 
     def create(self, request: SearchRequest, owner: str | None, search_id: str | None = None) -> str:
         """Store a queued search; ``search_id`` is given when a single-flight lock already names it."""
@@ -118,6 +129,7 @@ class SearchStore:
             error=json.loads(raw["error"]) if "error" in raw else None,
             created=float(raw.get("created", 0)),
             format=SEARCH.version_of(raw),
+            layout=as_text(raw.get("layout") or "list"),
         )
 
     def count_delivery(self, search_id: str) -> int:
@@ -137,13 +149,23 @@ class SearchStore:
         )
 
     def complete(self, search_id: str, document: dict[str, Any]) -> None:
-        """Store every result and mark the search completed (safe to repeat)."""
+        """Store every result and mark the search completed (safe to repeat).
+
+        Results go to a list of JSON rows, or, with ``compact`` and a document that says what
+        explains its results, packed into one string (:mod:`omics.realtime.packed_results`).
+        """
+        packed = packed_results.pack(document) if self._compact else None
         with self._client.pipeline() as pipe:
-            pipe.delete(results_key(search_id))
-            rows = [json.dumps(result, sort_keys=True) for result in document["results"]]
-            if rows:
-                pipe.rpush(results_key(search_id), *rows)
-            pipe.expire(results_key(search_id), self._ttl)
+            pipe.delete(results_key(search_id), packed_key(search_id))
+            if packed is not None:
+                pipe.set(packed_key(search_id), packed, ex=self._ttl)
+                pipe.hset(state_key(search_id), "layout", "packed")
+            else:
+                rows = [json.dumps(row, sort_keys=True) for row in packed_results.compact_rows(document)]
+                if rows:
+                    pipe.rpush(results_key(search_id), *rows)
+                pipe.expire(results_key(search_id), self._ttl)
+                pipe.hdel(state_key(search_id), "layout")
             self._write(
                 search_id,
                 {
@@ -151,7 +173,7 @@ class SearchStore:
                     "stage": "completed",
                     "progress": 100,
                     "total": document["total"],
-                    "stored": len(rows),
+                    "stored": len(document["results"]),
                     "facets": json.dumps(document["facets"]),
                     "parsed": json.dumps(document["parsed"]),
                     SEARCH.version_field: SEARCH.current,
@@ -173,21 +195,19 @@ class SearchStore:
         size: int,
         materialise: Callable[[dict[str, Any]], dict[str, Any]],
     ) -> list[dict[str, Any]]:
-        """Results ``offset..offset+size`` in the current format; compact rows are materialised
-        once and written back."""
+        """Results ``offset..offset+size`` in the current format; compact rows are materialised on
+        each read (not written back: a page read must not grow the search by its rendered size)."""
         search_id = state.id
+        if state.layout == "packed":
+            packed = self._client.get(packed_key(search_id))
+            hits = packed_results.unpack(as_text(packed), offset, size) if packed is not None else []
+            return [materialise(hit) for hit in hits]
         key = results_key(search_id)
         rows = [
             RESULT.upgrade_from(state.format, json.loads(row))
             for row in self._client.lrange(key, offset, offset + size - 1)
         ]
-        for index, row in enumerate(rows):
-            if "hit" in row:
-                rows[index] = materialise(row["hit"])
-                # If the search expired meanwhile the write-back fails; the page is still right.
-                with contextlib.suppress(redis.ResponseError):
-                    self._client.lset(key, offset + index, json.dumps(rows[index], sort_keys=True))
-        return rows
+        return [materialise(row["hit"]) if "hit" in row else row for row in rows]
 
     def scan(self, cursor: int, count: int) -> tuple[int, list[str]]:
         """One ``SCAN`` step over the stored searches: ``(next cursor, search ids)``, 0 when done."""

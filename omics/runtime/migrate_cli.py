@@ -49,7 +49,7 @@ def migration_steps(
     cache = settings.cache
     engine = database.engine
     return [
-        SearchesStep(SearchStore(text_client, settings.service.search_ttl, search_ids(settings)), batch),
+        SearchesStep(SearchStore(text_client, settings.service.search_ttl, ids=search_ids(settings)), batch),
         CacheTierStep(
             RedisTier.over(byte_client, DEFAULT_NAMESPACE, cache.l2_ttl), "cache L2 (redis)", batch
         ),

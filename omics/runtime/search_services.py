@@ -46,7 +46,10 @@ class SearchServices:
     def build(cls, settings: Settings, redis_url: str) -> Self:
         client = shared_redis(redis_url)
         ttl = settings.service.search_ttl
-        store, events = SearchStore(client, ttl, search_ids(settings)), EventLog(client, ttl)
+        store = SearchStore(
+            client, ttl, compact=bool(settings.load.compact_results), ids=search_ids(settings)
+        )
+        events = EventLog(client, ttl)
         return cls(
             settings=settings,
             redis_url=redis_url,

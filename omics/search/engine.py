@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from omics.config import Settings
+from omics.search.budget import Budget
 from omics.search.corpus_store import CorpusStore
 from omics.search.facets import MetadataColumns
 from omics.search.highlight import QueryTerms, highlights, other_names_found, reasons, words_of
@@ -256,18 +257,23 @@ class SearchEngine:
         request: SearchRequest,
         progress: ProgressCallback | None = None,
         within: Collection[str] | None = None,
+        budget: Budget | None = None,
     ) -> SearchOutcome:
         """Run the query; ``progress(stage, percent, detail)`` is called when each stage really ends.
 
         ``within`` restricts the matches to those accessions (a saved search run over the
-        series an ingestion just published).
+        series an ingestion just published). ``budget`` (default: ``OMICS_SEARCH_BUDGET_SECONDS``
+        from now) is checked between stages: a search over it raises
+        :class:`~omics.search.budget.SearchOverBudget`.
         """
         report = progress or _no_progress
+        budget = budget or Budget(self.settings.load.search_budget_seconds)
         self._refresh_if_stale()
         snap = self._snapshot
         parsed = parse_query(request.query)
         filters = self._effective_filters(request.filters, parsed)
         report("parse", 10, {"parsed": parsed.to_dict()})
+        budget.check("retrieve")
 
         terms = QueryTerms.from_text(parsed.free_text, parsed.phrases)
         stems = query_stems(f"{parsed.free_text} {' '.join(parsed.phrases)}")
@@ -278,12 +284,14 @@ class SearchEngine:
         if not terms.words and "similar_to" in understood:
             terms = QueryTerms(tuple(understood["similar_to"]["terms"]))
         pinned = self._pinned(parsed, snap)
-        match = self._match_set(parsed, scored, pinned, filters, snap, stem_cache)
+        budget.check("retrieve")
+        match = self._match_set(parsed, scored, pinned, filters, snap, stem_cache, budget)
         if within is not None:
             match &= self._accession_mask(within, snap)
         match[examples] = False  # "more like these" never answers with the examples themselves
         total = int(match.sum())
         report("retrieve", 40, {"matched": total})
+        budget.check("rank")
 
         order = self._rank(request, scored, match, snap, terms)
         pinned_hits = [d for d in pinned if match[d]]
@@ -292,9 +300,11 @@ class SearchEngine:
         also = [expansion["phrase"] for expansion in understood.get("expansions", [])]
         hits = self._hits(order, scored.scores, pinned_hits, terms, also)
         report("rank", 70, {"ranked": len(hits)})
+        budget.check("facets")
 
         facets = snap.columns.facets(match)
         report("facets", 90, {"facets": sorted(facets)})
+        budget.check("finish")
 
         for hit in hits[: request.page_size]:
             self._explain(hit)
@@ -424,6 +434,7 @@ class SearchEngine:
         filters: SearchFilters,
         snap: _Snapshot,
         stem_cache: StemCache,
+        budget: Budget,
     ) -> np.ndarray:
         has_text = bool(scored.stems) or scored.also is not None
         match = scored.matched.copy() if has_text else np.zeros(snap.size, dtype=bool)
@@ -432,8 +443,10 @@ class SearchEngine:
             match[:] = True  # filters (or a platform) alone: browse everything that passes
         match[pinned] = True
         for phrase in parsed.phrases:
+            budget.check("retrieve")
             match &= self._phrase_mask(phrase, match, snap, stem_cache, empty=True)
-        for excluded in parsed.excluded:
+        for excluded in dict.fromkeys(parsed.excluded):  # an exclusion repeated excludes nothing more
+            budget.check("retrieve")
             match &= ~self._phrase_mask(excluded, match, snap, stem_cache, empty=False)
         platforms = [a for a in parsed.accessions if a.startswith("GPL")]
         if platforms:

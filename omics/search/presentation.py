@@ -95,4 +95,12 @@ def completed_document(
         "results": [result_view(engine, hit) for hit in head] + compact,
         "facets": outcome.facets,
         "corpus_version": outcome.corpus_version,
+        # What every result is explained by (the engine ranks all hits for the same words), so
+        # the search store may keep results as accessions and scores (packed-results).
+        "explained_by": _explained_by(outcome.hits),
     }
+
+
+def _explained_by(hits: list[Hit]) -> dict[str, list[str]]:
+    first = hits[0] if hits else Hit("", 0.0)
+    return {"terms": list(first.terms), "phrases": list(first.phrases), "also": list(first.also)}

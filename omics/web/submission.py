@@ -25,14 +25,17 @@ from flask import Response, g
 
 from omics.cache.hierarchy import Lookup
 from omics.cache.system import corpus_version
+from omics.search.budget import SearchOverBudget
 from omics.search.presentation import completed_document
 from omics.search.request import SearchRequest
+from omics.web.admission import check_backlog, check_query, claim_slot, release_slot, synchronous_slot
 from omics.web.audit_trail import client_ip
 from omics.web.errors import ApiError
 from omics.web.identity import Identity, owns
 from omics.web.metrics import SEARCHES_SUBMITTED
 from omics.web.state import current_state
 from omics.web.stored_searches import present, search_links
+from tasks.backlog import search_priority
 from tasks.searching import enqueue_search
 
 
@@ -47,10 +50,16 @@ def check_examples(request: SearchRequest) -> None:
 
 
 def _queue(request: SearchRequest, identity: Identity, search_id: str) -> tuple[int, dict[str, Any]]:
-    """Store a new search owned by ``identity`` and queue it on the search queue."""
+    """Store a new search owned by ``identity`` and queue it (admitted: backlog, caller's bound)."""
     state = current_state()
-    state.services.lifecycle.start(request, identity.subject, search_id)
-    enqueue_search(state.celery, search_id)
+    check_backlog()
+    claim_slot(search_id)
+    try:
+        state.services.lifecycle.start(request, identity.subject, search_id)
+        enqueue_search(state.celery, search_id, search_priority(identity.subject is not None))
+    except Exception:
+        release_slot(search_id)
+        raise
     SEARCHES_SUBMITTED.inc()
     return 202, {"id": search_id, "status": "queued", "links": search_links(search_id)}
 
@@ -83,6 +92,7 @@ def _as_a_miss(found: Lookup, request: SearchRequest, identity: Identity) -> dic
 
 def submit(request: SearchRequest, identity: Identity) -> tuple[int, dict[str, Any]]:
     """200 with the caller's own cached search, else 202 with the (possibly shared) search."""
+    check_query(request)
     state = current_state()
     system, services = state.cache, state.services
     version = corpus_version(services.engine)
@@ -160,7 +170,12 @@ def cache_header(response: Response) -> Response:
 
 def run_now(request: SearchRequest, offset: int, limit: int) -> dict[str, Any]:
     """Run a search in this process and return its document with results ``offset..+limit``."""
+    check_query(request)
     check_examples(request)
     engine = current_state().services.engine
-    outcome = engine.search(request, lambda stage, progress, detail: None)
+    with synchronous_slot():
+        try:
+            outcome = engine.search(request, lambda stage, progress, detail: None)
+        except SearchOverBudget as over:
+            raise ApiError(503, str(over), code="search_timeout", retry_after=5) from None
     return completed_document(engine, request, outcome, offset, limit)

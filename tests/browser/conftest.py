@@ -80,9 +80,15 @@ class Browser:
         self.driver.get(self.base_url + path)
 
     def wait(self, condition: Any, timeout: float = 60) -> Any:
+        """Until ``condition`` holds; an element replaced while it was being checked (the page
+        re-rendered it) is checked again, not an error."""
+        from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.support.ui import WebDriverWait
 
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(condition)
+        waiting = WebDriverWait(
+            self.driver, timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)
+        )
+        return waiting.until(condition)
 
     def css(self, selector: str) -> Any:
         from selenium.webdriver.common.by import By
@@ -180,9 +186,10 @@ def _driver(profile: Path, width: int) -> Any:
     return driver
 
 
-def _browser(
+def browser_session(
     request: pytest.FixtureRequest, site: LiveServer, tmp_path: Path, width: int
 ) -> Iterator[Browser]:
+    """A fresh Chromium on ``site`` at ``width``; at the end, no console errors, then quit."""
     if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
         pytest.fail(
             f"the browser tests need {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)"
@@ -199,9 +206,9 @@ def _browser(
 
 @pytest.fixture
 def browser(request: pytest.FixtureRequest, site: LiveServer, tmp_path: Path) -> Iterator[Browser]:
-    yield from _browser(request, site, tmp_path, 1280)
+    yield from browser_session(request, site, tmp_path, 1280)
 
 
 @pytest.fixture
 def phone(request: pytest.FixtureRequest, site: LiveServer, tmp_path: Path) -> Iterator[Browser]:
-    yield from _browser(request, site, tmp_path, 360)
+    yield from browser_session(request, site, tmp_path, 360)

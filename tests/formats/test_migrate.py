@@ -96,7 +96,7 @@ def test_a_format_needs_every_upgrade_and_reads_newer_documents_as_they_are() ->
 def test_readers_upgrade_what_the_previous_release_wrote(old_data: tuple[Settings, redis.Redis]) -> None:
     settings, client = old_data
     url = resolve_redis_url(None, settings.data_dir)
-    store = SearchStore(redis.Redis.from_url(url, decode_responses=True), 60, search_ids(settings))
+    store = SearchStore(redis.Redis.from_url(url, decode_responses=True), 60, ids=search_ids(settings))
     state = store.get(SEARCH_ID)
     assert state is not None and state.status == "completed" and state.format == 1
     page = store.page(state, 0, 3, lambda hit: {"materialised": hit["accession"]})

@@ -34,13 +34,6 @@ pytestmark = [
     pytest.mark.system,
     pytest.mark.timeout(900),
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs Debian's redis-server"),
-    # Known gap (docs/SERVICES.md, "Redis behind Sentinels"): web, events, cache, limits and
-    # registry follow the failover, but the Celery worker's consumer dies on it: kombu's
-    # sentinel channel, closed after the lost connection, restores unacked messages through a
-    # pool it rebuilds from a connection that is gone (AttributeError in _connparams).
-    pytest.mark.xfail(
-        reason="kombu sentinel transport: the worker's consumer dies on failover", strict=False
-    ),
 ]
 
 MASTER = "mymaster"

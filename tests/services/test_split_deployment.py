@@ -10,20 +10,16 @@ while searches go on on the other one.
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from omics.config import REPOSITORY_ROOT
 from omics.services import Registry
+from tests.processes import Processes, free_port
 from tests.service_clients import connect, read_events, submit
 
 pytestmark = [pytest.mark.system, pytest.mark.timeout(600)]
@@ -31,48 +27,26 @@ pytestmark = [pytest.mark.system, pytest.mark.timeout(600)]
 TTL = 4
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Deployment:
+class Deployment(Processes):
     def __init__(self, tmp_path: Path, redis_url: str) -> None:
-        self.web, self.realtime, self.flower = _free_port(), _free_port(), _free_port()
-        self.logs = tmp_path / "logs"
-        self.logs.mkdir()
-        self.env = {
-            **os.environ,
-            "REDIS_URL": redis_url,
-            "OMICS_DATA_DIR": str(tmp_path / "fresh-data"),
-            "OMICS_SERVICE_HEARTBEAT_SECONDS": "1",
-            "OMICS_SERVICE_TTL_SECONDS": str(TTL),
-            "OMICS_EVENTS_PUBLIC_URL": f"ws://127.0.0.1:{self.realtime}",
-            "OMICS_FLOWER_USER": "ops",
-            "OMICS_FLOWER_PASSWORD": "a-long-flower-password",
-            "OMICS_WORKER_CONCURRENCY": "2",
-        }
-        self.processes: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(self, name: str, *args: str) -> None:
-        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115  (closed with the process)
-        self.processes[name] = subprocess.Popen(
-            [sys.executable, "app.py", *args], cwd=REPOSITORY_ROOT, env=self.env, stdout=log, stderr=log
+        self.web, self.realtime, self.flower = free_port(), free_port(), free_port()
+        super().__init__(
+            tmp_path / "logs",
+            {
+                **os.environ,
+                "REDIS_URL": redis_url,
+                "OMICS_DATA_DIR": str(tmp_path / "fresh-data"),
+                "OMICS_SERVICE_HEARTBEAT_SECONDS": "1",
+                "OMICS_SERVICE_TTL_SECONDS": str(TTL),
+                "OMICS_EVENTS_PUBLIC_URL": f"ws://127.0.0.1:{self.realtime}",
+                "OMICS_FLOWER_USER": "ops",
+                "OMICS_FLOWER_PASSWORD": "a-long-flower-password",
+                "OMICS_WORKER_CONCURRENCY": "2",
+            },
         )
 
-    def log(self, name: str) -> str:
-        return (self.logs / f"{name}.log").read_text(errors="replace")
-
-    def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    def start_role(self, name: str, *args: str) -> None:
+        self.start(name, *args, cwd=REPOSITORY_ROOT)
 
 
 @pytest.fixture
@@ -80,19 +54,6 @@ def deployment(tmp_path: Path, redis_url: str) -> Iterator[Deployment]:
     deployment = Deployment(tmp_path, redis_url)
     yield deployment
     deployment.stop()
-
-
-def _wait_ready(url: str, deadline: float, deployment: Deployment) -> None:
-    while True:
-        try:
-            if requests.get(f"{url}/health/ready", timeout=10).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        for name, process in deployment.processes.items():
-            assert process.poll() is None, f"{name} exited:\n{deployment.log(name)[-3000:]}"
-        assert time.monotonic() < deadline, f"{url} not ready:\n{deployment.log('web')[-3000:]}"
-        time.sleep(0.5)
 
 
 def _search_through_realtime(web: str, query: str) -> list[dict[str, Any]]:
@@ -108,21 +69,21 @@ def test_every_role_starts_at_once_on_a_fresh_data_directory_and_survives_a_kill
     deployment: Deployment, redis_client: Any
 ) -> None:
     web, realtime = f"http://127.0.0.1:{deployment.web}", f"http://127.0.0.1:{deployment.realtime}"
-    deployment.start("web", "web", "--port", str(deployment.web), "--workers", "2")
-    deployment.start("realtime", "realtime", "--port", str(deployment.realtime))
-    deployment.start("worker1", "worker", "--pool", "threads")
-    deployment.start("worker2", "worker", "--pool", "threads")
-    deployment.start("beat", "beat")
-    deployment.start("flower", "flower", "--port", str(deployment.flower))
+    deployment.start_role("web", "web", "--port", str(deployment.web), "--workers", "2")
+    deployment.start_role("realtime", "realtime", "--port", str(deployment.realtime))
+    deployment.start_role("worker1", "worker", "--pool", "threads")
+    deployment.start_role("worker2", "worker", "--pool", "threads")
+    deployment.start_role("beat", "beat")
+    deployment.start_role("flower", "flower", "--port", str(deployment.flower))
 
     deadline = time.monotonic() + 240
-    _wait_ready(web, deadline, deployment)
-    _wait_ready(realtime, deadline, deployment)
+    deployment.wait_ready(web, deadline, "web")
+    deployment.wait_ready(realtime, deadline, "realtime")
     assert "WORKER TIMEOUT" not in deployment.log("web")
     assert "WORKER TIMEOUT" not in deployment.log("realtime")
 
     registry = Registry(redis_client, TTL)
-    mine = {process.pid for process in deployment.processes.values()}
+    mine = {process.pid for process in deployment.running.values()}
     while True:
         instances = [i for i in registry.instances() if i.pid in mine or i.role in ("web", "realtime")]
         roles = sorted(i.role for i in instances if i.health.get("ready") == "ok")
@@ -134,7 +95,7 @@ def test_every_role_starts_at_once_on_a_fresh_data_directory_and_survives_a_kill
     events = _search_through_realtime(web, "breast cancer tamoxifen")
     assert events[-1]["type"] == "completed"
 
-    killed = deployment.processes["worker1"]
+    killed = deployment.running["worker1"]
     killed.kill()
     killed.wait(10)
     gone_by = time.monotonic() + TTL + 2
@@ -144,8 +105,8 @@ def test_every_role_starts_at_once_on_a_fresh_data_directory_and_survives_a_kill
     for query in ("lung adenocarcinoma", "hepatocellular carcinoma", "parkinson disease"):
         assert _search_through_realtime(web, query)[-1]["type"] == "completed"
 
-    deployment.start("worker1", "worker", "--pool", "threads")
-    restarted = deployment.processes["worker1"].pid
+    deployment.start_role("worker1", "worker", "--pool", "threads")
+    restarted = deployment.running["worker1"].pid
     while not any(i.pid == restarted and i.health.get("ready") == "ok" for i in registry.instances("worker")):
         assert time.monotonic() < deadline + 60, "the restarted worker never registered"
         time.sleep(0.5)
