@@ -59,6 +59,7 @@ DISABLED_COMMANDS = (
 )
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
+SUPERVISE_SECONDS = 0.5
 PORT_WAIT_SECONDS = 3.0
 
 
@@ -103,6 +104,7 @@ class EmbeddedServer:
 
 _servers: dict[Path, EmbeddedServer] = {}
 _servers_lock = threading.Lock()
+_supervisor: threading.Thread | None = None
 
 
 def start_embedded_redis(data_dir: Path) -> str:
@@ -115,7 +117,38 @@ def start_embedded_redis(data_dir: Path) -> str:
             if not _servers:
                 atexit.register(_stop_owned_servers)
             _servers[data_dir] = server
+            _supervise()
         return server.url
+
+
+def _supervise() -> None:
+    """Start (once per process) the thread that brings back a server that died under us."""
+    global _supervisor
+    if _supervisor is None:
+        _supervisor = threading.Thread(target=_restart_dead_servers, name="embedded-redis", daemon=True)
+        _supervisor.start()
+
+
+def _restart_dead_servers() -> None:
+    """Every :data:`SUPERVISE_SECONDS`, start again any server of ours that died (killed, out of
+    memory): on the same port, from its append-only file, so every client reconnects by itself
+    and nothing acknowledged more than a second before is lost. A server stopped on purpose
+    (:func:`stop_embedded_redis`, exit) is no longer ours to watch."""
+    while True:
+        time.sleep(SUPERVISE_SECONDS)
+        for data_dir, server in list(_servers.items()):
+            if server.process is not None:
+                server.process.poll()  # reap it, so a dead server is not a zombie
+            if _is_process(server.record.pid, server.record.started):
+                continue
+            with _servers_lock:
+                if _servers.get(data_dir) is not server:
+                    continue  # stopped or replaced meanwhile
+                log.error("the embedded Redis (pid %d) died; starting it again", server.record.pid)
+                try:
+                    _servers[data_dir] = _open(data_dir)
+                except (OSError, RuntimeError) as error:
+                    log.error("the embedded Redis could not be started again: %s", error)
 
 
 def stop_embedded_redis(data_dir: Path) -> None:

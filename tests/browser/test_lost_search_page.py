@@ -17,7 +17,7 @@ import pytest
 import redis
 
 from omics.config import Settings
-from tests.browser.conftest import Browser, _browser
+from tests.browser.conftest import Browser, browser_session
 from tests.live_server import LiveServer
 from tests.redis_server import RedisServer
 
@@ -40,7 +40,7 @@ def lossy_site(settings: Settings, engine: Any) -> Iterator[tuple[LiveServer, Re
 def lossy_browser(
     request: pytest.FixtureRequest, lossy_site: tuple[LiveServer, RedisServer, Any], tmp_path: Path
 ) -> Iterator[Browser]:
-    yield from _browser(request, lossy_site[0], tmp_path, 1280)
+    yield from browser_session(request, lossy_site[0], tmp_path, 1280)
 
 
 def _stored(client: redis.Redis, timeout: float = 20) -> set[str]:
