@@ -15,7 +15,8 @@ Owned: ``<data>/redis/server.json`` names the server (pid and start time) and it
 process that stops it at exit). A process finding a live server whose owner is alive uses it
 as a guest and leaves it running; one finding a server whose owner died (a SIGKILLed run)
 adopts it, answering from the same data at once, and stops it at its own exit. A pid is
-trusted only with its start time, so a recycled pid is never signalled.
+trusted only with its start time, so a recycled pid is never signalled. A server that dies
+under a process holding it is started again on the same port (:func:`_restart_dead_servers`).
 """
 
 from __future__ import annotations
