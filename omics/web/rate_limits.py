@@ -12,7 +12,7 @@ audited (not every blocked request, or a flood would turn into a flood of audit 
 
 When Redis is down the limits neither fail open (unlimited) nor closed (every limited view
 503): flask-limiter counts in this process's memory meanwhile, with the same limits, so a
-flood is still refused while what can be served without Redis (v1 searches) still is. With N
+flood is still refused with 429 while calls under the limit reach their view. With N
 web processes a caller may get up to N times the budget during an outage; the limiter checks
 Redis again with a backoff (up to about 30 s) and counts there once it answers.
 """
