@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPOSITORY))
 from celery.contrib.testing.worker import start_worker  # noqa: E402
 
 from app import create_app  # noqa: E402
-from omics.config import SecuritySettings, Settings  # noqa: E402
+from omics.config import LoadSettings, SecuritySettings, Settings  # noqa: E402
 from omics.connections import start_embedded_redis, stop_embedded_redis  # noqa: E402
 from omics.connections.embedded import embedded_server_record  # noqa: E402
 from omics.runtime import shared_engine  # noqa: E402
@@ -41,6 +41,9 @@ def _settings(data_dir: Path, redis_url: str | None) -> Settings:
         redis_url=redis_url,
         secret_key="bench-redis-faults",
         security=SecuritySettings(rate_limit_anonymous="10000000/minute"),
+        load=LoadSettings(
+            max_searches_in_flight=100000, max_queue_backlog=100000
+        ),  # one client, many searches
     )
 
 
