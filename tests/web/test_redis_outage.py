@@ -105,5 +105,7 @@ def test_readiness_follows_redis_within_about_a_second_both_ways(
         time.sleep(3)  # an outage of a few seconds: the worker and the control connection go stale
         server.start()
         came_back = _wait_for(lambda: client.get("/health/ready").status_code == 200, 10)
-    assert went_down < 1.5
-    assert came_back < 1.5, f"ready again {came_back:.1f} s after Redis returned"
+    # About a second each way (the worker retries the broker at most 1 s apart); the margin is
+    # for a loaded machine. The previous code took 3 s or more to come back.
+    assert went_down < 2.0
+    assert came_back < 2.0, f"ready again {came_back:.1f} s after Redis returned"
