@@ -352,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     realtime.add_argument("--threads", type=int, default=int(os.environ.get("OMICS_WEB_THREADS", "64")))
     realtime.add_argument("--connections", type=int, default=connections, help=connections_help)
     realtime.set_defaults(func=run_web)
-    worker = roles.add_parser("worker", help="a Celery worker on the search and maintenance queues")
+    worker = roles.add_parser("worker", help="a Celery worker on the search, maintenance and ingest queues")
     worker.add_argument(
         "--pool",
         choices=("prefork", "threads"),

@@ -15,9 +15,11 @@ from blueprints import (
     auth,
     events,
     health,
+    ingestions,
     oauth,
     oauth_clients,
     page,
+    saved_searches,
     workspace,
 )
 
@@ -35,6 +37,8 @@ ALL = (
     oauth_clients.bp,
     api_docs.bp,
     workspace.bp,
+    ingestions.bp,
+    saved_searches.bp,
 )
 # The realtime role serves the event sockets apart from the HTTP API, so they scale apart.
 REALTIME = (health.bp, events.bp)

@@ -45,6 +45,7 @@ def search() -> Response:
     body = {
         "query": document["query"],
         "total": document["total"],
+        "total_partial": document.get("total_partial", 0),
         "results": head_results(document["results"]),
     }
     return respond("Search", body, params=page)

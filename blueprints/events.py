@@ -1,4 +1,6 @@
-"""The progress WebSocket: ``/api/v2/searches/{id}/events[?after=N]``.
+"""The event WebSockets: a search's progress ``/api/v2/searches/{id}/events``, an ingestion's
+``/api/v2/ingestions/{id}/events`` and the signed-in user's channel ``/api/v2/events`` (alerts), each
+``[?after=N]``.
 
 Order of work makes resumption lossless: register with the process's relay first, then
 replay the stream from ``after``, then forward live events, dropping any seq already sent
@@ -21,6 +23,9 @@ import contextlib
 import queue
 import socket
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
@@ -28,12 +33,14 @@ from flask import Blueprint, Response, current_app, g, request
 from omics.api import Version
 from omics.realtime.event_log import is_terminal, trace_of
 from omics.realtime.hub import REDIS_LOST, RESYNC
-from omics.realtime.keys import TERMINAL_STATUSES
+from omics.realtime.keys import TERMINAL_STATUSES, watch_key
+from omics.security.roles import Permission
 from omics.web.audit_trail import client_ip
-from omics.web.auth import credential_still_valid
+from omics.web.auth import credential_still_valid, require
 from omics.web.errors import ApiError
 from omics.web.extensions import sock
 from omics.web.identity import Identity, current_identity
+from omics.web.ingestions import SAGA_TERMINAL, current_ingestion, ingestion
 from omics.web.metrics import WEBSOCKETS_OPENED
 from omics.web.schemas import EventsQuerySchema, load_query
 from omics.web.socket_quota import SocketQuota, process_socket_cap
@@ -84,21 +91,81 @@ def advertise_version(response: Response) -> Response:
 
 @bp.before_request
 def authorise_watch() -> None:
-    """Check the handshake, validate ``after`` and check the caller owns the search, before the upgrade."""
+    """Check the handshake, validate ``after`` and check the caller may watch, before the upgrade."""
     _check_handshake()
     g.events_after = load_query(_schema, request.args)["after"]
     view_args = request.view_args
     assert view_args is not None  # a blueprint's before_request runs only for a matched route
-    owned_search(view_args["search_id"], current_identity())
+    identity = current_identity()
+    if "search_id" in view_args:
+        owned_search(view_args["search_id"], identity)
+        g.events_topic = _search_topic(view_args["search_id"])
+    elif "saga_id" in view_args:
+        g.events_topic = _ingestion_topic(view_args["saga_id"])
+    else:
+        g.events_topic = _user_topic()
+
+
+@dataclass(frozen=True)
+class _Topic:
+    """One stream a socket follows: its key in the hub, its stored events, and whether it is over.
+
+    ``over()`` says the stream has ended for good (a finished search or saga); a user's channel
+    never ends, so its socket stays open until the client leaves.
+    """
+
+    watch_key: str
+    replay: Callable[[int], list[tuple[int, str]]]
+    over: Callable[[], bool]
+    ending: str
+    # Whether the stream was lost with Redis's data (a search): the socket closes 4410 search_gone.
+    gone: Callable[[], bool] = lambda: False
+
+
+def _search_topic(search_id: str) -> _Topic:
+    def over() -> bool:
+        state = current_state().services.store.get(search_id)
+        return state is not None and state.status in TERMINAL_STATUSES
+
+    def gone() -> bool:
+        return current_state().services.store.get(search_id) is None
+
+    return _Topic(
+        search_id, partial(current_state().services.events.replay, search_id), over, "search finished", gone
+    )
+
+
+def _ingestion_topic(saga_id: str) -> _Topic:
+    """An ingestion's progress: for those who may start ingestions (404 for an unknown saga)."""
+    require(Permission.CORPUS_CURATE)(lambda: None)()
+    saga = ingestion(saga_id)
+    events = current_ingestion().events
+    if saga.status in SAGA_TERMINAL and not events.replay(saga.id):  # kept for OMICS_SEARCH_TTL only
+        raise ApiError(410, "this ingestion's events have expired; GET the ingestion instead", "events_gone")
+
+    def over() -> bool:
+        view = current_ingestion().runner.store.view(saga.id)
+        return view is not None and view.status in SAGA_TERMINAL
+
+    return _Topic(watch_key("ingestion", saga.id), partial(events.replay, saga.id), over, "ingestion ended")
+
+
+def _user_topic() -> _Topic:
+    """The signed-in caller's own channel (alerts of their saved searches); 401 for anonymous callers."""
+    subject = current_identity().subject
+    if subject is None:
+        raise ApiError(401, "authentication required", "authentication_required")
+    replay = partial(current_ingestion().user_events.replay, subject)
+    return _Topic(watch_key("user", subject), replay, lambda: False, "")
 
 
 class _Forwarder:
-    """Sends each event of one search to one socket exactly once, in seq order, in its version."""
+    """Sends each event of one stream to one socket exactly once, in seq order, in its version."""
 
-    def __init__(self, ws: Any, search_id: str, after: int, version: Version) -> None:
+    def __init__(self, ws: Any, topic: _Topic, after: int, version: Version) -> None:
         self.ws = ws
         self.version = version
-        self.search_id = search_id
+        self.topic = topic
         self.last = after
         self.finished = False
 
@@ -114,28 +181,25 @@ class _Forwarder:
 
     def catch_up(self) -> None:
         """Send every stored event after the last one sent (replay, gaps, resync)."""
-        for seq, text in current_state().services.events.replay(self.search_id, self.last):
+        for seq, text in self.topic.replay(self.last):
             if seq == self.last + 1 and not self.finished:
                 self._deliver(seq, text, is_terminal(text))
 
     def _deliver(self, seq: int, text: str, terminal: bool) -> None:
-        with delivering(self.search_id, seq, trace_of(text)):
+        with delivering(self.topic.watch_key, seq, trace_of(text)):
             self.ws.send(event_text(text, self.version))
         self.last = seq
         self.finished = terminal
 
     def client_has_the_end(self) -> bool:
-        """Whether the search is over and the client already holds its terminal event.
+        """Whether the stream is over and the client already holds its terminal event.
 
         A client resuming with ``?after=`` at or past the terminal event's seq would otherwise
         wait forever for a frame that will never come.
         """
-        state = current_state().services.store.get(self.search_id)
-        if state is None or state.status not in TERMINAL_STATUSES:
+        if not self.topic.over():
             return False
-        ends = [
-            seq for seq, text in current_state().services.events.replay(self.search_id) if is_terminal(text)
-        ]
+        ends = [seq for seq, text in self.topic.replay(0) if is_terminal(text)]
         return bool(ends) and ends[-1] <= self.last
 
 
@@ -158,6 +222,21 @@ class _CredentialCheck:
 
 @sock.route("/api/v2/searches/<search_id>/events", bp=bp)
 def watch(ws: Any, search_id: str) -> None:
+    _serve(ws)
+
+
+@sock.route("/api/v2/ingestions/<saga_id>/events", bp=bp)
+def watch_ingestion(ws: Any, saga_id: str) -> None:
+    _serve(ws)
+
+
+@sock.route("/api/v2/events", bp=bp)
+def watch_user_channel(ws: Any) -> None:
+    _serve(ws)
+
+
+def _serve(ws: Any) -> None:
+    """Follow the stream ``authorise_watch`` chose, within the socket quotas."""
     address = client_ip() or "unknown"
     quota = socket_quota()
     if not quota.acquire(address):
@@ -165,19 +244,19 @@ def watch(ws: Any, search_id: str) -> None:
         _end_tcp_after_close(ws)
         return
     try:
-        _follow(ws, search_id)
+        _follow(ws, g.events_topic)
     finally:
         quota.release(address)
         _end_tcp_after_close(ws)
 
 
-def _follow(ws: Any, search_id: str) -> None:
-    """Forward the search's events until its end, a lost event source or a lapsed credential."""
+def _follow(ws: Any, topic: _Topic) -> None:
+    """Forward the stream's events until its end, a lost event source or a lapsed credential."""
     hub = current_state().hub
-    inbox = hub.watch(search_id)
+    inbox = hub.watch(topic.watch_key)
     WEBSOCKETS_OPENED.inc()
     try:
-        forward = _Forwarder(ws, search_id, g.events_after, request_version())
+        forward = _Forwarder(ws, topic, g.events_after, request_version())
         forward.catch_up()
         forward.finished = forward.finished or forward.client_has_the_end()
         idle = 0
@@ -191,7 +270,7 @@ def _follow(ws: Any, search_id: str) -> None:
             except queue.Empty:
                 idle += 1
                 if idle % IDLE_POLLS_BEFORE_CATCH_UP == 0:
-                    if current_state().services.store.get(search_id) is None:
+                    if topic.gone():
                         ws.close(SEARCH_GONE, "search_gone: the search is no longer stored; submit it again")
                         return
                     forward.catch_up()
@@ -205,9 +284,9 @@ def _follow(ws: Any, search_id: str) -> None:
             else:
                 forward.send(*item)
         if ws.connected:
-            ws.close(NORMAL_CLOSURE, "search finished")
+            ws.close(NORMAL_CLOSURE, topic.ending)
     finally:
-        hub.unwatch(search_id, inbox)
+        hub.unwatch(topic.watch_key, inbox)
 
 
 def socket_quota() -> SocketQuota:

@@ -55,6 +55,7 @@ class CacheSettings:
     l3_max_entries: int = 5000
     warm_top: int = 50
     warm_interval: int = 300
+    l3_sweep_interval: int = 300  # seconds between sweeps of expired L3 rows (a beat task)
 
     @classmethod
     def from_env(cls) -> CacheSettings:
@@ -156,12 +157,17 @@ class ServiceSettings:
 
     ``search_ttl`` bounds how long a search, its result pages and its event stream stay
     replayable; ``max_body_bytes`` is the request size above which the API answers 413.
+    ``search_time_limit`` is the hard limit of one run of a search task (the soft limit is two
+    thirds of it); a run whose worker died is handed out again ``worker_lost_margin`` seconds
+    after that limit (see ``celeryconfig.time_limits``).
     """
 
     search_ttl: int = 86400
     max_body_bytes: int = 64 * 1024
     worker_concurrency: int = 4
     ws_ping_interval: int = 25
+    search_time_limit: int = 90
+    worker_lost_margin: int = 20
 
     @classmethod
     def from_env(cls) -> ServiceSettings:

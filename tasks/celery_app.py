@@ -21,7 +21,7 @@ from omics.runtime.search_services import SearchServices
 from tasks import broker
 from tasks.messages import instrument
 
-TASK_MODULES = ("tasks.searching", "tasks.maintenance", "tasks.warming")
+TASK_MODULES = ("tasks.searching", "tasks.maintenance", "tasks.warming", "tasks.ingesting")
 # Every task checks the envelope of its message before it runs (see ``tasks.messages``).
 TASK_BASE = "tasks.messages:EnvelopedTask"
 
@@ -57,8 +57,14 @@ def create_celery(settings: Settings) -> OmicsCelery:
     app.conf.update(
         broker_url=redis_url,
         result_backend=redis_url,
-        beat_schedule=celeryconfig.periodic_tasks(settings.cache.warm_interval),
+        beat_schedule={
+            **celeryconfig.periodic_tasks(
+                settings.cache.warm_interval, l3_sweep_interval=settings.cache.l3_sweep_interval
+            ),
+            **celeryconfig.ingest_tasks(settings.ingest.schedule, settings.ingest.saga_timeout),
+        },
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
+        **celeryconfig.time_limits(settings.service.search_time_limit, settings.service.worker_lost_margin),
     )
     target = sentinel_target(redis_url)
     if target is not None:
@@ -67,8 +73,8 @@ def create_celery(settings: Settings) -> OmicsCelery:
             broker_url=url,
             broker_transport=broker.TRANSPORT,
             result_backend=url,
-            broker_transport_options={**celeryconfig.broker_transport_options, **options},
-            result_backend_transport_options={**celeryconfig.result_backend_transport_options, **options},
+            broker_transport_options={**app.conf.broker_transport_options, **options},
+            result_backend_transport_options={**app.conf.result_backend_transport_options, **options},
             # A command sent during a failover waits for the promoted replica instead of failing.
             task_publish_retry_policy={
                 "max_retries": 40,

@@ -3,7 +3,8 @@
 The task is idempotent: it reads the request from the search store (not from the message),
 skips a search that already finished, and reports through the search lifecycle, whose
 once-per-key events mean a redelivery after a worker loss neither duplicates nor skips an
-event. Any failure ends the search with a ``failed`` event; the client never waits forever.
+event (a search whose worker was lost is redelivered once, see ``celeryconfig.time_limits``).
+Any failure ends the search with a ``failed`` event; the client never waits forever.
 """
 
 from __future__ import annotations
@@ -36,10 +37,12 @@ def run_search(self: Any, search_id: str) -> str:
         return "missing"
     if state.terminal:
         if state.status == "completed":
-            lifecycle.announce_completed(search_id, state.total)
+            lifecycle.announce_completed(search_id, state.total, state.total_partial)
         return state.status
     if services.store.count_delivery(search_id) > celeryconfig.MAX_DELIVERIES:
-        lifecycle.fail(search_id, "poison", "the search failed its workers repeatedly")
+        lifecycle.fail(
+            search_id, "poison", "the workers running this search stopped twice; it is not retried again"
+        )
         return "failed"
     lifecycle.advance(search_id, "started", 0, {})
     report = stage_spans(functools.partial(lifecycle.advance, search_id))
@@ -56,7 +59,8 @@ def run_search(self: Any, search_id: str) -> str:
         log.exception("search %s failed", search_id)
         lifecycle.fail(search_id, "engine_error", type(exc).__name__)
         return "failed"
-    # Cached before anyone hears it completed, so a client that asks again hits the cache.
+    # In the fast tiers before anyone hears it completed, so a client that asks again hits the
+    # cache; the durable L3 copy is written after the announcement, off the search's path.
     lifecycle.complete(
         search_id,
         document,
@@ -64,6 +68,7 @@ def run_search(self: Any, search_id: str) -> str:
             state.request, search_id, state.owner, document
         ),
     )
+    app.cache.persist_completed(state.request, search_id, state.owner, document)
     return "completed"
 
 

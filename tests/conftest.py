@@ -108,3 +108,13 @@ def live_server(app: Any, celery_worker: Any) -> Iterator[LiveServer]:
     server = LiveServer(app)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[Any]:
+    """An OpenID Connect provider stand-in over real HTTP, one per test module that asks."""
+    from tests.security.oidc_provider import OidcProvider
+
+    stand_in = OidcProvider()
+    yield stand_in
+    stand_in.stop()

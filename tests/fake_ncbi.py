@@ -70,6 +70,7 @@ class Faults:
     error_uids: set[str] = field(default_factory=set)
     outage_until: float = 0.0
     retry_after: float | None = None
+    down_endpoints: set[str] = field(default_factory=set)  # e.g. {"esummary.fcgi"}: 503 until removed
 
     def outage(self, seconds: float) -> None:
         """Every request fails with 503 for ``seconds`` from now."""
@@ -115,7 +116,7 @@ class FakeNcbi:
     def _answer(self, endpoint: str, params: dict[str, str]) -> Response:
         with self._lock:
             self.requests.append({"endpoint": endpoint, **params})
-            fault = self._take_fault()
+            fault = self._take_fault(endpoint)
         if fault is not None:
             return fault
         if self._over_rate_limit():
@@ -128,9 +129,11 @@ class FakeNcbi:
             return self._esummary(params)
         return self._json({"error": f"unknown endpoint {endpoint}"}, 404)
 
-    def _take_fault(self) -> Response | None:
+    def _take_fault(self, endpoint: str) -> Response | None:
         faults = self.faults
         if time.monotonic() < faults.outage_until:
+            return self._json({"error": "service unavailable"}, 503, faults.retry_after)
+        if endpoint in faults.down_endpoints:
             return self._json({"error": "service unavailable"}, 503, faults.retry_after)
         if faults.http_errors:
             faults.http_errors -= 1

@@ -239,8 +239,15 @@ function renderSummary(state, body, page) {
   const what = state.q ? ` “${state.q}”` : "";
   const like = state.like.length ? ` like ${state.like.join(", ")}` : "";
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  // The page reads the default API version, whose total counts every match; total_partial
+  // (when the search had any) says how many of them cover only some of the query's concepts.
+  const partial = body.total_partial || 0;
+  const full = total - partial;
+  const counted = partial
+    ? `${formatCount(full)} series match${what}${like}; ${formatCount(partial)} more match some of it`
+    : `${formatCount(total)} series match${what}${like}`;
   $("summary").textContent = total
-    ? `${formatCount(total)} series match${what}${like}` + (pages > 1 ? ` · page ${page} of ${pages}` : "")
+    ? counted + (pages > 1 ? ` · page ${page} of ${pages}` : "")
     : `No series match${what}${like}`;
   document.title = `${state.q || state.like.join(", ")} · OmicsOracle`;
 }

@@ -146,7 +146,7 @@ class AlertBook:
         created = 0
         for saved in searches:
             outcome = engine.search(saved.request, within=accessions)
-            for hit in outcome.hits:
+            for hit in outcome.hits[: outcome.total]:  # full matches only: "narwhal kidney" is not "narwhal"
                 record = engine.get(hit.accession)
                 view = self._record(saga_id, saved, hit.accession, record.title if record else "")
                 if view is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from omics.api.changes import asynchronous_searches, organisms_as_objects
+from omics.api.changes import asynchronous_searches, full_matches_total, organisms_as_objects
 from omics.api.schemas import nesting
 from omics.api.versions import Version, VersionBundle
 
@@ -34,6 +34,14 @@ ORGANISMS_AS_OBJECTS = Version(
     summary="Organisms with NCBI taxon ids and platforms with titles.",
 )
 
-BUNDLE = VersionBundle((V1, FIRST_DATED, ORGANISMS_AS_OBJECTS), nesting())
+FULL_MATCHES_TOTAL = Version(
+    "2026-12-01",
+    date(2026, 12, 1),
+    "/api/v2",
+    (full_matches_total.CHANGE,),
+    summary="Totals count series matching every concept of the query; partial matches apart.",
+)
+
+BUNDLE = VersionBundle((V1, FIRST_DATED, ORGANISMS_AS_OBJECTS, FULL_MATCHES_TOTAL), nesting())
 DEFAULT_VERSION = FIRST_DATED
 """What a v2 request naming no version and sending no pinned API key is answered as."""

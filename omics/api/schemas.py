@@ -63,7 +63,15 @@ class SearchSchema(_Open):
     stage = fields.String(required=True)
     query = fields.String(required=True)
     similar_to = fields.List(fields.String(), required=True)
-    total = fields.Integer(required=True, allow_none=True)
+    total = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "series matching every concept of the query (null until completed)"},
+    )
+    total_partial = fields.Integer(
+        allow_none=True,
+        metadata={"description": "series matching only some concepts, ranked after the full matches"},
+    )
     results = fields.List(fields.Nested(ResultSchema), required=True)
     facets = fields.Dict(required=True)
     parsed = fields.Dict(required=True)
@@ -115,7 +123,91 @@ class EventSchema(_Open):
     emitted_at = fields.Float(required=True)
     detail = fields.Dict()
     total = fields.Integer(allow_none=True)
+    total_partial = fields.Integer(allow_none=True)
     error = fields.Nested(StatusErrorSchema)
+
+
+class SagaStepSchema(Schema):
+    name = fields.String(required=True)
+    status = fields.String(
+        required=True, metadata={"enum": ["pending", "running", "done", "failed", "compensated"]}
+    )
+    attempts = fields.Integer(required=True)
+    error = fields.String(required=True, allow_none=True)
+    started_at = fields.String(required=True, allow_none=True)
+    finished_at = fields.String(required=True, allow_none=True)
+
+
+class SagaSchema(_Open):
+    """A saga as stored: what it was asked, where each step is, what it counted, why it stopped."""
+
+    id = fields.String(required=True)
+    kind = fields.String(required=True)
+    status = fields.String(
+        required=True,
+        metadata={"enum": ["running", "completed", "compensating", "compensated", "failed"]},
+    )
+    owner = fields.String(required=True, allow_none=True)
+    params = fields.Dict(required=True)
+    counts = fields.Dict(required=True)
+    error = fields.String(required=True, allow_none=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+    steps = fields.List(fields.Nested(SagaStepSchema), required=True)
+
+
+class IngestionSchema(SagaSchema):
+    links = fields.Nested(LinksSchema, required=True)
+
+
+class IngestionAcceptedSchema(_Open):
+    id = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["running"]})
+    links = fields.Nested(LinksSchema, required=True)
+
+
+class SagaListSchema(Schema):
+    sagas = fields.List(fields.Nested(SagaSchema), required=True)
+
+
+class SearchFiltersViewSchema(_Open):
+    organisms = fields.List(fields.String(), required=True)
+    series_types = fields.List(fields.String(), required=True)
+    min_samples = fields.Integer(required=True, allow_none=True)
+    max_samples = fields.Integer(required=True, allow_none=True)
+    submitted_after = fields.String(required=True, allow_none=True)
+    submitted_before = fields.String(required=True, allow_none=True)
+
+
+class SavedSearchSchema(_Open):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    query = fields.String(required=True)
+    similar_to = fields.List(fields.String(), required=True)
+    filters = fields.Nested(SearchFiltersViewSchema, required=True)
+    sort = fields.String(required=True)
+    page_size = fields.Integer(required=True)
+    created_at = fields.String(required=True)
+
+
+class SavedSearchListSchema(Schema):
+    saved_searches = fields.List(fields.Nested(SavedSearchSchema), required=True)
+
+
+class AlertSchema(_Open):
+    """A new series matching a saved search (also a message on the user's ``/api/v2/events``)."""
+
+    type = fields.String(required=True, metadata={"enum": ["alert"]})
+    id = fields.Integer(required=True)
+    saved_search_id = fields.String(required=True)
+    accession = fields.String(required=True)
+    title = fields.String(required=True)
+    created_at = fields.String(required=True)
+
+
+class AlertListSchema(Schema):
+    alerts = fields.List(fields.Nested(AlertSchema), required=True)
+    next_after = fields.Integer(required=True, metadata={"description": "pass as ?after= for newer alerts"})
 
 
 HEAD_SCHEMAS: dict[str, type[Schema]] = {
@@ -130,6 +222,16 @@ HEAD_SCHEMAS: dict[str, type[Schema]] = {
     "ErrorBody": ErrorBodySchema,
     "Error": ErrorSchema,
     "Event": EventSchema,
+    "SagaStep": SagaStepSchema,
+    "Saga": SagaSchema,
+    "Ingestion": IngestionSchema,
+    "IngestionAccepted": IngestionAcceptedSchema,
+    "SagaList": SagaListSchema,
+    "SearchFiltersView": SearchFiltersViewSchema,
+    "SavedSearch": SavedSearchSchema,
+    "SavedSearchList": SavedSearchListSchema,
+    "Alert": AlertSchema,
+    "AlertList": AlertListSchema,
 }
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from omics.search.query_parser import query_meaning
 from omics.search.request import SearchRequest, request_from_dict
 
-KEY_FORMAT = 2  # bump when the key's input or the cached document shape changes
+KEY_FORMAT = 3  # bump when the key's input or the cached document shape changes (3: full-match totals)
 
 
 def normalise_text(text: str) -> str:

@@ -155,28 +155,50 @@ class CacheSystem:
         """
         entry = self.store(request, corpus_version, search)
         if document is not None:
-            self.cache.put_into(
-                ("l3",),
-                CacheEntry(
-                    entry.key + DOCUMENT_SUFFIX,
-                    entry.query,
-                    corpus_version,
-                    document_text(document),
-                    entry.stored_at,
-                ),
-            )
+            self._keep_document(entry, document)
 
     def remember_completed(
         self, request: SearchRequest, search_id: str, owner: str | None, document: dict[str, Any]
     ) -> None:
-        """Store a just-completed search in every tier, then let waiting duplicates go."""
-        self.remember_search(
-            request,
-            document["corpus_version"],
-            {"search_id": search_id, "owner": owner, "response": None},
-            document,
-        )
+        """Store a just-completed search in the fast tiers (L1, L2), then let waiting duplicates go.
+
+        Called before the search's completion is announced, so a client that asks again hits the
+        cache; the durable L3 copy is :meth:`persist_completed`'s, after the announcement.
+        """
+        self.cache.put_into(("l1", "l2"), self._completed_entry(request, search_id, owner, document))
         self.flights.release(search_id)
+
+    def persist_completed(
+        self, request: SearchRequest, search_id: str, owner: str | None, document: dict[str, Any]
+    ) -> None:
+        """Write a completed search and its full result to L3: the durable copy, written after
+        the completion was announced, so its cost is not the search's."""
+        entry = self._completed_entry(request, search_id, owner, document)
+        self.cache.put_into(("l3",), entry)
+        self._keep_document(entry, document)
+
+    def _completed_entry(
+        self, request: SearchRequest, search_id: str, owner: str | None, document: dict[str, Any]
+    ) -> CacheEntry:
+        search = {"search_id": search_id, "owner": owner, "response": None}
+        return self._entry(request, document["corpus_version"], search)
+
+    def _keep_document(self, entry: CacheEntry, document: dict[str, Any]) -> None:
+        self.cache.put_into(
+            ("l3",),
+            CacheEntry(
+                entry.key + DOCUMENT_SUFFIX,
+                entry.query,
+                entry.corpus_version,
+                document_text(document),
+                entry.stored_at,
+            ),
+        )
+
+    def sweep_l3(self) -> int:
+        """Delete L3's expired rows (a periodic task's job: no cache write pays for it)."""
+        tier = self.cache.tier("l3")
+        return tier.sweep() if isinstance(tier, SqliteTier) else 0
 
     def full_document(self, key: str) -> dict[str, Any] | None:
         """The full result kept in L3 for ``key`` (None when L3 no longer has it)."""
@@ -185,15 +207,19 @@ class CacheSystem:
 
     def store(self, request: SearchRequest, corpus_version: int, document: dict[str, Any]) -> CacheEntry:
         """Keep a completed search's document in every tier, under the key users will hit."""
-        entry = CacheEntry(
+        entry = self._entry(request, corpus_version, document)
+        self.cache.put(entry)
+        return entry
+
+    @staticmethod
+    def _entry(request: SearchRequest, corpus_version: int, document: dict[str, Any]) -> CacheEntry:
+        return CacheEntry(
             cache_key(request, corpus_version),
             normalise_text(request.query),
             corpus_version,
             document_text(document),
             time.time(),
         )
-        self.cache.put(entry)
-        return entry
 
     def invalidate(self, selector: Selector) -> dict[str, int]:
         return self.invalidator.invalidate(selector)

@@ -210,11 +210,37 @@ CREATE TABLE IF NOT EXISTS cache_entries (
 );
 CREATE INDEX IF NOT EXISTS cache_entries_last_used ON cache_entries (last_used);
 CREATE INDEX IF NOT EXISTS cache_entries_query ON cache_entries (query);
+CREATE INDEX IF NOT EXISTS cache_entries_expires_at ON cache_entries (expires_at);
+CREATE TABLE IF NOT EXISTS cache_size (id INTEGER PRIMARY KEY CHECK (id = 0), entries INTEGER NOT NULL);
+INSERT OR IGNORE INTO cache_size VALUES (0, (SELECT COUNT(*) FROM cache_entries));
+CREATE TRIGGER IF NOT EXISTS cache_entries_counted_in AFTER INSERT ON cache_entries
+    BEGIN UPDATE cache_size SET entries = entries + 1 WHERE id = 0; END;
+CREATE TRIGGER IF NOT EXISTS cache_entries_counted_out AFTER DELETE ON cache_entries
+    BEGIN UPDATE cache_size SET entries = entries - 1 WHERE id = 0; END;
 """
+
+# One write: an upsert (a replaced key is an UPDATE, so the insert trigger counts new keys
+# only), then the row count from its one-row table. Nothing here reads the whole table.
+_UPSERT = (
+    "INSERT INTO cache_entries VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+    " query = excluded.query, corpus_version = excluded.corpus_version, payload = excluded.payload,"
+    " stored_at = excluded.stored_at, expires_at = excluded.expires_at, last_used = excluded.last_used"
+)
+_SIZE = "SELECT entries FROM cache_size WHERE id = 0"
+_EVICT_LEAST_USED = (
+    "DELETE FROM cache_entries WHERE key IN (SELECT key FROM cache_entries ORDER BY last_used LIMIT ?)"
+)
+_DELETE_EXPIRED = "DELETE FROM cache_entries WHERE expires_at <= ?"
+_RECOUNT = "UPDATE cache_size SET entries = (SELECT COUNT(*) FROM cache_entries) WHERE id = 0"
 
 
 class SqliteTier:
-    """L3: durable entries in a SQLite file (WAL, shared by the processes of one host)."""
+    """L3: durable entries in a SQLite file (WAL, shared by the processes of one host).
+
+    A write costs the same at any size: the row count is kept by triggers in a one-row table
+    (so the size bound needs no ``COUNT(*)``), and expired rows are deleted by :meth:`sweep`
+    (a periodic task, through the ``expires_at`` index), never by a write; reads skip them.
+    """
 
     name = "l3"
 
@@ -258,7 +284,7 @@ class SqliteTier:
         now = time.time()
         with self._connection() as connection:
             connection.execute(
-                "INSERT OR REPLACE INTO cache_entries VALUES (?, ?, ?, ?, ?, ?, ?)",
+                _UPSERT,
                 (
                     entry.key,
                     entry.query,
@@ -269,16 +295,23 @@ class SqliteTier:
                     now,
                 ),
             )
-            connection.execute("DELETE FROM cache_entries WHERE expires_at <= ?", (now,))
-            stored: int = connection.execute("SELECT COUNT(*) FROM cache_entries").fetchone()[0]
-            excess = stored - self._max_entries
-            if excess > 0:
-                connection.execute(
-                    "DELETE FROM cache_entries WHERE key IN"
-                    " (SELECT key FROM cache_entries ORDER BY last_used LIMIT ?)",
-                    (excess,),
-                )
-        return max(excess, 0)
+            return self._trim(connection)
+
+    def sweep(self) -> int:
+        """Delete expired rows (and any above the bound), re-true the row count; how many went."""
+        with self._connection() as connection:
+            expired = connection.execute(_DELETE_EXPIRED, (time.time(),)).rowcount
+            connection.execute(_RECOUNT)
+            return expired + self._trim(connection)
+
+    def _trim(self, connection: sqlite3.Connection) -> int:
+        """Evict the least recently used rows above the bound; how many."""
+        stored: int = connection.execute(_SIZE).fetchone()[0]
+        excess = stored - self._max_entries
+        if excess <= 0:
+            return 0
+        connection.execute(_EVICT_LEAST_USED, (excess,))
+        return excess
 
     def entries_after(self, position: str, count: int) -> list[tuple[str, CacheEntry | None]]:
         """Up to ``count`` ``(key, entry)`` pairs with keys after ``position`` ("" first), in key

@@ -10,6 +10,7 @@ reports unhealthy until it has subscribed again; after a resubscription sockets 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import threading
@@ -28,12 +29,17 @@ REDIS_LOST = "redis-lost"
 RESYNC = "resync"
 RECONNECT_DELAY = 0.5
 
+_relay_numbers = itertools.count(1)
+
 
 class Hub:
     """The per-process subscription and its registry of watching sockets."""
 
     def __init__(self, redis_url: str) -> None:
         self._redis_url = redis_url
+        # Named apart from every other hub's, so its log lines can be told apart (several apps
+        # in one process, as in the tests, each have a relay).
+        self.relay_name = f"omics-relay-{next(_relay_numbers)}"
         self._watchers: dict[str, set[queue.SimpleQueue[Any]]] = defaultdict(set)
         self._lock = threading.Lock()
         self._healthy = threading.Event()
@@ -43,7 +49,7 @@ class Hub:
     def start(self) -> None:
         with self._lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="omics-relay", daemon=True)
+                self._thread = threading.Thread(target=self._run, name=self.relay_name, daemon=True)
                 self._thread.start()
 
     def healthy(self, wait: float = 0.0) -> bool:

@@ -50,9 +50,9 @@ class SearchLifecycle:
         self.store.complete(search_id, document)
         if before_announcing is not None:
             before_announcing()
-        self.announce_completed(search_id, document["total"])
+        self.announce_completed(search_id, document["total"], document.get("total_partial", 0))
 
-    def announce_completed(self, search_id: str, total: int | None) -> None:
+    def announce_completed(self, search_id: str, total: int | None, total_partial: int = 0) -> None:
         """The terminal event of a completed search (a no-op when it was emitted already)."""
         self.events.emit(
             search_id,
@@ -62,6 +62,7 @@ class SearchLifecycle:
                 "stage": "completed",
                 "progress": 100,
                 "total": total,
+                "total_partial": total_partial,
             },
         )
 

@@ -37,6 +37,7 @@ def pack(document: dict[str, Any]) -> str | None:
             "terms": explained_by.get("terms", []),
             "phrases": explained_by.get("phrases", []),
             "also": explained_by.get("also", []),
+            **_missing_by_rank(document["results"], explained_by.get("missing", {})),
             "ranked": [_ranked(row) for row in document["results"]],
         }
     )
@@ -51,10 +52,12 @@ def compact_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(explained_by, dict):
         return list(document["results"])
     shared = {key: explained_by.get(key, []) for key in ("terms", "phrases", "also")}
+    missing = explained_by.get("missing", {})
     rows = []
     for row in document["results"]:
         accession, score = _ranked(row)
-        rows.append({"hit": {"accession": accession, "score": score, **shared}})
+        partial = {"missing": missing[accession]} if accession in missing else {}
+        rows.append({"hit": {"accession": accession, "score": score, **shared}, **partial})
     return rows
 
 
@@ -62,7 +65,33 @@ def unpack(text: str, offset: int, size: int) -> list[dict[str, Any]]:
     """Results ``offset..offset+size`` as compact hits (what ``result_view`` renders)."""
     packed = PACKED_RESULTS.upgrade(json.loads(zlib.decompress(base64.b64decode(text))))
     shared = {"terms": packed["terms"], "phrases": packed["phrases"], "also": packed["also"]}
-    return [
-        {"accession": accession, "score": score, **shared}
-        for accession, score in packed["ranked"][offset : offset + size]
-    ]
+    labels, by_rank = packed.get("missing_labels", []), packed.get("missing", [])
+    hits = []
+    for rank in range(offset, min(offset + size, len(packed["ranked"]))):
+        accession, score = packed["ranked"][rank]
+        chosen = by_rank[rank] if rank < len(by_rank) else 0
+        hits.append(
+            {
+                "accession": accession,
+                "score": score,
+                **shared,
+                "missing": labels[chosen - 1] if chosen else [],
+            }
+        )
+    return hits
+
+
+def _missing_by_rank(results: list[dict[str, Any]], missing: dict[str, list[str]]) -> dict[str, Any]:
+    """What each partial match misses, as small numbers in rank order into a table of the
+    distinct label lists (a few concepts repeat over hundreds of results; accessions are
+    already in ``ranked``); 0 for a full match."""
+    labels: list[list[str]] = []
+    numbers: dict[tuple[str, ...], int] = {}
+    by_rank = []
+    for row in results:
+        missed = tuple(missing.get(_ranked(row)[0], ()))
+        if missed and missed not in numbers:
+            labels.append(list(missed))
+            numbers[missed] = len(labels)
+        by_rank.append(numbers[missed] if missed else 0)
+    return {"missing_labels": labels, "missing": by_rank} if labels else {}

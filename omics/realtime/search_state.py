@@ -71,6 +71,14 @@ class SearchState:
     created: float
     format: int = SEARCH.current
     layout: str = "list"  # or "packed": results in one string (OMICS_COMPACT_RESULTS)
+    # Partial matches (some of the query's concepts covered); 0 for searches stored before
+    # they were counted apart, whose ``total`` counted every match.
+    total_partial: int = 0
+    # The worker-loss bookkeeping (see ``omics.realtime.stranded``): how many times a worker
+    # started this search, when the latest one did, and when the reaper re-sent it (once).
+    deliveries: int = 0
+    delivered_at: float = 0.0
+    resent_at: float = 0.0
 
     @property
     def terminal(self) -> bool:
@@ -130,11 +138,29 @@ class SearchStore:
             created=float(raw.get("created", 0)),
             format=SEARCH.version_of(raw),
             layout=as_text(raw.get("layout") or "list"),
+            total_partial=int(raw.get("total_partial", 0)),
+            deliveries=int(raw.get("deliveries", 0)),
+            delivered_at=float(raw.get("delivered_at", 0)),
+            resent_at=float(raw.get("resent_at", 0)),
         )
 
     def count_delivery(self, search_id: str) -> int:
-        """How many times a worker has started this search (the poison-message guard)."""
-        return int(self._client.hincrby(state_key(search_id), "deliveries", 1))
+        """How many times a worker has started this search (the poison-message guard); the
+        time of this start is kept too, for the reaper's deadline."""
+        with self._client.pipeline() as pipe:
+            pipe.hincrby(state_key(search_id), "deliveries", 1)
+            pipe.hset(state_key(search_id), "delivered_at", time.time())
+            deliveries, _ = pipe.execute()
+        return int(deliveries)
+
+    def mark_resent(self, search_id: str, at: float) -> bool:
+        """Record that the reaper re-sends the search at ``at``; False when it was re-sent before
+        (a search is re-sent once, and two reapers never both send it)."""
+        with self._client.pipeline() as pipe:
+            pipe.hsetnx(state_key(search_id), "resent_at", at)
+            pipe.expire(state_key(search_id), self._ttl)
+            first, _ = pipe.execute()
+        return bool(first)
 
     def advance(self, search_id: str, stage: str, progress: int) -> None:
         """Record a running stage; never lowers progress nor revives a finished search."""
@@ -173,6 +199,7 @@ class SearchStore:
                     "stage": "completed",
                     "progress": 100,
                     "total": document["total"],
+                    "total_partial": document.get("total_partial", 0),
                     "stored": len(document["results"]),
                     "facets": json.dumps(document["facets"]),
                     "parsed": json.dumps(document["parsed"]),
@@ -207,7 +234,7 @@ class SearchStore:
             RESULT.upgrade_from(state.format, json.loads(row))
             for row in self._client.lrange(key, offset, offset + size - 1)
         ]
-        return [materialise(row["hit"]) if "hit" in row else row for row in rows]
+        return [materialise(_compact_hit(row)) if "hit" in row else row for row in rows]
 
     def scan(self, cursor: int, count: int) -> tuple[int, list[str]]:
         """One ``SCAN`` step over the stored searches: ``(next cursor, search ids)``, 0 when done."""
@@ -244,6 +271,10 @@ class SearchStore:
         """Searches created before ``older_than`` that were never seen finishing."""
         return [as_text(member) for member in self._client.zrangebyscore(ACTIVE_INDEX, "-inf", older_than)]
 
+    def active(self) -> list[str]:
+        """Every search not yet seen finishing, oldest first."""
+        return self.stale(float("inf"))
+
     def forget_active(self, search_id: str) -> None:
         self._client.zrem(ACTIVE_INDEX, search_id)
 
@@ -257,3 +288,9 @@ class SearchStore:
             target.zrem(ACTIVE_INDEX, search_id)
         if pipe is None:
             target.execute()
+
+
+def _compact_hit(row: dict[str, Any]) -> dict[str, Any]:
+    """A compact row's hit, with what a partial match misses (kept beside the hit, see
+    :func:`omics.search.presentation.compact_row`)."""
+    return {**row["hit"], "missing": row["missing"]} if "missing" in row else dict(row["hit"])

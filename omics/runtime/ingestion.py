@@ -23,6 +23,7 @@ from omics.runtime.resources import shared_engine, shared_redis
 from omics.saga.runner import SagaRunner
 from omics.saga.store import SagaStore
 from omics.security.database import Database
+from omics.services import watch_breaker
 
 USER_CHANNEL_TTL = 7 * 86400  # a user's alerts stay replayable on the socket for a week
 
@@ -52,6 +53,7 @@ def _eutils(settings: Settings, redis_url: str) -> EutilsClient:
             ingest = settings.ingest
             pacer = RequestPacer(redis_url, ingest.requests_per_second, ingest.api_key or "anonymous")
             client = _clients[key] = EutilsClient(ingest, pacer)
+            watch_breaker("ncbi", client.breaker)  # its state shows in this instance's health
         return client
 
 
@@ -65,8 +67,12 @@ class Ingestion:
     events: EventLog
 
     def deliver(self, owner: str, alert: dict[str, Any]) -> None:
-        """Put one alert on its owner's live channel (once per alert id)."""
-        self.user_events.emit(owner, f"alert:{alert['id']}", alert)
+        """Put one alert on its owner's live channel, once per (saved search, series).
+
+        Keyed like the alerts table's unique rule, not by the alert's row id: SQLite hands a
+        deleted row's id out again, and a new alert must never be taken for one already sent.
+        """
+        self.user_events.emit(owner, f"alert:{alert['saved_search_id']}:{alert['accession']}", alert)
 
 
 def build_ingestion(

@@ -138,11 +138,14 @@ class SagaStore:
             row = session.get(SagaRow, saga_id)
             return self._view(session, row) if row is not None else None
 
-    def recent(self, kind: str | None = None, limit: int = 50) -> list[SagaView]:
+    def recent(self, kind: str | None = None, limit: int = 50, status: str | None = None) -> list[SagaView]:
+        """The newest sagas first (of one kind, in one status, when given)."""
         with self._transaction() as session:
             query = select(SagaRow).order_by(SagaRow.created_at.desc()).limit(limit)
             if kind is not None:
                 query = query.where(SagaRow.kind == kind)
+            if status is not None:
+                query = query.where(SagaRow.status == status)
             return [self._view(session, row) for row in session.scalars(query)]
 
     def active(self, kind: str) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import fcntl
 import gc
+import re
 import threading
 import time
 from collections.abc import Collection, Iterable, Iterator
@@ -25,10 +26,12 @@ import numpy as np
 
 from omics.config import Settings
 from omics.search.budget import Budget
+from omics.search.concepts import QueryConcept, covering, full_matches, missing, query_concepts
 from omics.search.corpus_store import CorpusStore
 from omics.search.facets import MetadataColumns
+from omics.search.feedback import with_feedback
 from omics.search.highlight import QueryTerms, highlights, other_names_found, reasons, words_of
-from omics.search.index import FIELDS, SegmentedIndex
+from omics.search.index import FIELDS, SegmentedIndex, stem_words
 from omics.search.outcome import Hit, ProgressCallback, SearchOutcome
 from omics.search.query_parser import ParsedQuery, parse_query
 from omics.search.ranking import (
@@ -36,22 +39,26 @@ from omics.search.ranking import (
     RERANK_POOL,
     StemCache,
     TermScores,
+    cached_stem_score,
     holding_phrase,
     proximity_bonus,
     query_stems,
     score_expansions,
     score_terms,
     score_weighted_stems,
+    stem_score,
     top_order,
 )
 from omics.search.request import SearchFilters, SearchRequest
 from omics.search.series import Series
 from omics.search.similarity import build_profile, resolve_examples
+from omics.search.spelling import Speller
 from omics.search.staging import Publication, PublicationPoint, StageCounts, StagingArea, StagingConflict
-from omics.search.vocabulary import Vocabulary, vocabulary
+from omics.search.vocabulary import Vocabulary, is_acronym, vocabulary
 
 MAX_HITS = 1000  # ranked hits kept per search; totals still count every match
 REFRESH_SECONDS = 1.0  # how often a search checks whether another process added records
+_TEXT_WORD = re.compile(r"\w\w+")  # bm25s's token pattern: the words a stem came from
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,8 @@ class SearchEngine:
         self.index_root = Path(settings.data_dir) / "index"
         self._lock = threading.Lock()
         self._checked = time.monotonic()
+        self._spelling: tuple[SegmentedIndex, Speller] | None = None
+        self._spelling_lock = threading.Lock()  # not the engine's: a build must not hold up adds
         self._load()
 
     @classmethod
@@ -271,6 +280,7 @@ class SearchEngine:
         self._refresh_if_stale()
         snap = self._snapshot
         parsed = parse_query(request.query)
+        spelling = self._correct_spelling(parsed, snap)
         filters = self._effective_filters(request.filters, parsed)
         report("parse", 10, {"parsed": parsed.to_dict()})
         budget.check("retrieve")
@@ -289,26 +299,36 @@ class SearchEngine:
         if within is not None:
             match &= self._accession_mask(within, snap)
         match[examples] = False  # "more like these" never answers with the examples themselves
-        total = int(match.sum())
-        report("retrieve", 40, {"matched": total})
+        concepts, covered = self._coverage(parsed, scored, snap, stem_cache)
+        full = match & full_matches(covered, snap.size)
+        full[pinned] = match[pinned]  # a series named by accession is what was asked for
+        total, total_partial = int(full.sum()), int(match.sum()) - int(full.sum())
+        report("retrieve", 40, {"matched": total, "partial": total_partial})
         budget.check("rank")
 
-        order = self._rank(request, scored, match, snap, terms)
+        if terms.words and not examples and request.sort == "relevance":
+            scored.scores = self._with_feedback(scored.scores, full if total else match, snap)
+        order = self._rank(request, scored, full, snap, terms)
+        if total_partial and len(order) < MAX_HITS:  # partial matches only after every full one
+            order += self._rank(request, scored, match & ~full, snap, terms)[: MAX_HITS - len(order)]
         pinned_hits = [d for d in pinned if match[d]]
         rest = [d for d in order if d not in pinned_hits]
         order = pinned_hits + rest[: MAX_HITS - len(pinned_hits)]
         also = [expansion["phrase"] for expansion in understood.get("expansions", [])]
         hits = self._hits(order, scored.scores, pinned_hits, terms, also)
+        for hit, doc in zip(hits, order, strict=True):
+            if not full[doc]:
+                hit.missing = missing(concepts, covered, doc)
         report("rank", 70, {"ranked": len(hits)})
         budget.check("facets")
 
-        facets = snap.columns.facets(match)
+        facets = snap.columns.facets(full)
         report("facets", 90, {"facets": sorted(facets)})
         budget.check("finish")
 
         for hit in hits[: request.page_size]:
             self._explain(hit)
-        parsed_view = parsed.to_dict() | understood
+        parsed_view = parsed.to_dict() | understood | spelling
         parsed_view["filters"] = {
             "organisms": list(filters.organisms),
             "series_types": list(filters.series_types),
@@ -317,8 +337,9 @@ class SearchEngine:
             "submitted_after": filters.submitted_after,
             "submitted_before": filters.submitted_before,
         }
-        outcome = SearchOutcome(parsed_view, total, hits, facets, snap.version)
-        report("finish", 100, {"total": total, "returned": len(hits)})
+        parsed_view["concepts"] = [concept.label for concept in concepts]
+        outcome = SearchOutcome(parsed_view, total, hits, facets, snap.version, total_partial)
+        report("finish", 100, {"total": total, "total_partial": total_partial, "returned": len(hits)})
         return outcome
 
     def explain(self, hit: Hit) -> Series:
@@ -375,14 +396,15 @@ class SearchEngine:
         text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()
         # A name made only of the query's own words ("cancer of breast" for "breast cancer") finds
         # nothing the words did not: it would only cost a phrase check over every such record.
-        expansions = [
-            e
-            for e in (self.vocabulary.expand(text) if text else [])
-            if not set(query_stems(e.phrase)) <= set(stems)
-        ]
+        expansions = []
+        for expansion in self.vocabulary.expand(text) if text else []:
+            if set(query_stems(expansion.phrase)) <= set(stems):  # still a name that covers the concept
+                scored.contained.setdefault(expansion.matched, []).append(expansion.phrase)
+            else:
+                expansions.append(expansion)
         if expansions:
             extra = score_expansions(
-                snap.index, expansions, snap.size, self.store.records.__getitem__, stem_cache
+                snap.index, expansions, snap.size, self.store.records.__getitem__, stem_cache, scored.credits
             )
             scored.scores += extra
             scored.also = extra > 0
@@ -402,6 +424,85 @@ class SearchEngine:
         ids = (self.store.doc_id(r.accession) for r in records)
         example_ids = [d for d in ids if d is not None and d < snap.size]
         return scored, understood, example_ids
+
+    def _correct_spelling(self, parsed: ParsedQuery, snap: _Snapshot) -> dict[str, Any]:
+        """Replace free-text words no series holds by the corpus word meant (omics.search.spelling).
+
+        Returns what the user is shown: each correction and the query as searched ("did you mean").
+        """
+        fixed: list[dict[str, str]] = []
+        words = parsed.free_text.split()
+        for position, word in enumerate(words):
+            core = word.strip(".,;:!?()[]'\"")
+            stems = query_stems(core)
+            if len(stems) != 1 or is_acronym(core) or snap.index.doc_freq(stems[0]):
+                continue
+            stem = self._speller(snap).correct(core.lower(), stems[0])
+            if stem is not None:
+                surface = self._surface_word(stem, snap)
+                words[position] = word.replace(core, surface)
+                fixed.append({"typed": core, "searched": surface})
+        if not fixed:
+            return {}
+        parsed.free_text = " ".join(words)
+        meant = parsed.text
+        for correction in fixed:
+            typed, searched = correction["typed"], correction["searched"]
+            meant = meant.replace(typed, searched)
+            note = f'Did you mean "{searched}"? No series mention "{typed}", so "{searched}" was searched.'
+            parsed.notes.append(note)
+        return {"spelling": fixed, "did_you_mean": meant}
+
+    def _speller(self, snap: _Snapshot) -> Speller:
+        """The spelling dictionary of this snapshot's index, built on first use (and after growth)."""
+        with self._spelling_lock:
+            if self._spelling is None or self._spelling[0] is not snap.index:
+                self._spelling = (snap.index, Speller(snap.index.stem_counts()))
+            return self._spelling[1]
+
+    def _surface_word(self, stem: str, snap: _Snapshot) -> str:
+        """How the series holding ``stem`` most strongly write it ("arthritis" for "arthriti")."""
+        record = self.store.records[int(np.argmax(stem_score(snap.index, stem, snap.size)))]
+        for field_name in FIELDS:
+            words: list[str] = _TEXT_WORD.findall(getattr(record, field_name) or "")
+            for word, its_stem in zip(words, stem_words(words), strict=True):
+                if its_stem == stem:
+                    return word.lower()
+        return stem
+
+    def _coverage(
+        self, parsed: ParsedQuery, scored: TermScores, snap: _Snapshot, stem_cache: StemCache
+    ) -> tuple[list[QueryConcept], list[np.ndarray]]:
+        """The query's concepts and, per concept, the documents covering it (omics.search.concepts)."""
+        text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()
+        if not text:
+            return [], []
+        concepts = query_concepts(text, self.vocabulary, query_stems)
+
+        def holding(name: str, candidates: np.ndarray) -> np.ndarray:
+            return holding_phrase(name, candidates, self.store.records.__getitem__, scored.scores)
+
+        def present(stem: str) -> np.ndarray:
+            held = scored.present.get(stem)
+            if held is None:  # a clinical form of a lay word ("carcinoma" for "cancer")
+                held = cached_stem_score(snap.index, stem, snap.size, stem_cache) > 0
+            return held
+
+        return concepts, covering(
+            concepts, present, scored.credits, query_stems, snap.size, holding, scored.contained
+        )
+
+    def _with_feedback(self, scores: np.ndarray, among: np.ndarray, snap: _Snapshot) -> np.ndarray:
+        """The query's scores mixed with what its best matches share (omics.search.feedback)."""
+        return with_feedback(
+            scores,
+            among,
+            self.store.records.__getitem__,
+            snap.index.doc_freq,
+            snap.size,
+            FIELD_WEIGHTS,
+            lambda stems: score_weighted_stems(snap.index, stems, snap.size),
+        )
 
     @staticmethod
     def _effective_filters(given: SearchFilters, parsed: ParsedQuery) -> SearchFilters:
@@ -524,6 +625,10 @@ class SearchEngine:
         named = other_names_found(record, hit.also)
         shown = QueryTerms(terms.words + tuple(w for name in named for w in words_of(name)), terms.phrases)
         hit.highlights = highlights(record, shown)
-        hit.reasons = reasons(record, terms) + [f'also known as "{name}"' for name in named]
+        hit.reasons = (
+            [f'does not mention "{label}"' for label in hit.missing]
+            + reasons(record, terms)
+            + [f'also known as "{name}"' for name in named]
+        )
         if not hit.reasons and not hit.terms:
             hit.reasons = ["matches the filters"]

@@ -19,6 +19,8 @@ from omics.search.series import Series
 
 SNIPPET_CHARS = 240
 _WORD = re.compile(r"\w\w+", re.UNICODE)
+_PHRASE_WORD = re.compile(r"\w+", re.UNICODE)
+_POSSESSIVE = re.compile(r"(?:['\u2019]s\b)")
 
 
 def _word_pattern(word: str, stem: str) -> str:
@@ -69,10 +71,18 @@ class PhraseTest:
     """
 
     def __init__(self, phrase: str, gap_words: int = 0) -> None:
-        words = _WORD.findall(phrase.lower())
-        self.empty = not words
+        # One-character words ("type 2 diabetes", "B-cell") are not indexed, but they tell the
+        # phrase apart ("type 1 diabetes"): here they must be there, as whole words.
+        # A possessive is the same name: "Alzheimer's disease" ~ "Alzheimer disease".
+        words = _PHRASE_WORD.findall(_POSSESSIVE.sub("", phrase.lower()))
+        self.empty = not any(len(w) > 1 for w in words)
         stems = stem_words(words)
-        parts = [re.escape(_shared_prefix(w, s)) + r"\w*" for w, s in zip(words, stems, strict=True)]
+        parts = [
+            (re.escape(_shared_prefix(w, s)) + r"\w*" if len(w) > 1 else re.escape(w) + r"(?!\w)")
+            + _POSSESSIVE.pattern
+            + "?"
+            for w, s in zip(words, stems, strict=True)
+        ]
         gap = rf"\W+(?:\w+\W+){{0,{gap_words}}}" if gap_words else r"\W+(?:(?:of|the|and|in|with|a|an)\W+)?"
         self.pattern = re.compile(gap.join(parts))
 

@@ -14,6 +14,7 @@ corpus state they were built from, so a restart memory-maps them instead of rebu
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -35,6 +36,7 @@ MANIFEST = "manifest.json"
 # Merge the delta into the main segment when it holds more than this share of main's documents.
 MERGE_RATIO = 0.1
 MERGE_MIN_DOCS = 2000
+DOC_FREQ_CACHE = 1 << 17  # stems whose document frequency an index remembers (a few MB)
 
 _STEMMER = Stemmer.Stemmer("english")
 _STEMMER_LOCK = threading.Lock()  # PyStemmer objects are not safe to share across threads
@@ -135,8 +137,32 @@ class SegmentedIndex:
         self.root = root
         self.segments = segments
         self.fingerprint = fingerprint
+        # Profiles (query by example, feedback) ask for the document frequency of hundreds of
+        # stems a search; the index never changes, so each answer is kept (bounded).
+        self.doc_freq = functools.lru_cache(maxsize=DOC_FREQ_CACHE)(self._doc_freq)
 
-    def doc_freq(self, stem: str) -> int:
+    def stem_counts(self) -> dict[str, int]:
+        """Every indexed stem with the documents holding it in its largest field (as :meth:`doc_freq`).
+
+        Read from the score matrices' column pointers in one pass per field: what spelling
+        correction (omics.search.spelling) uses as the corpus's dictionary.
+        """
+        counts: dict[str, int] = {}
+        for field_name in FIELDS:
+            field_counts: dict[str, int] = {}
+            for segment in self.segments:
+                model = segment.models.get(field_name)
+                if model is None:
+                    continue
+                per_token = np.diff(model.scores["indptr"]).tolist()
+                for stem, token in model.vocab_dict.items():
+                    if token < len(per_token):  # bm25s also maps a padding token past the matrix
+                        field_counts[stem] = field_counts.get(stem, 0) + per_token[token]
+            for stem, count in field_counts.items():
+                counts[stem] = max(counts.get(stem, 0), count)
+        return counts
+
+    def _doc_freq(self, stem: str) -> int:
         """Documents containing ``stem`` in their largest field count (a lower bound on any field).
 
         Read from the bm25s score matrix (one column slice per term), so it costs no scoring.

@@ -6,7 +6,7 @@ The engine returns a :class:`SearchOutcome` and reports each pipeline stage of
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
@@ -27,6 +27,14 @@ class Hit:
     # Other names of the query's concepts (ontology synonyms) that were searched too, so a
     # series found through "paralysis agitans" for "Parkinson's disease" can say so.
     also: list[str] = field(default_factory=list)
+    # A partial match: the query's concepts this series does not cover (omics.search.concepts).
+    missing: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_compact(cls, row: dict[str, Any]) -> Hit:
+        """A hit from its stored compact row, ignoring keys a later release added (additive first)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in row.items() if key in known})
 
 
 @dataclass
@@ -42,6 +50,9 @@ class SearchOutcome:
     hits: list[Hit]
     facets: dict[str, dict[str, int]]
     corpus_version: int
+    # ``total`` counts full matches (every concept of the query covered), ``total_partial`` the
+    # rest; ``hits`` holds the full matches first, then the partial ones.
+    total_partial: int = 0
 
 
 class ProgressCallback(Protocol):

@@ -70,6 +70,13 @@ def compact_hit(hit: Hit) -> dict[str, Any]:
     }
 
 
+def compact_row(hit: Hit) -> dict[str, Any]:
+    """A stored result row of a hit not yet shown: ``{"hit": ...}``, plus ``missing`` beside it
+    for a partial match. Beside, not inside: the previous release builds ``Hit(**row["hit"])``
+    and must still read the rows this one writes (rolling upgrades)."""
+    return {"hit": compact_hit(hit)} | ({"missing": list(hit.missing)} if hit.missing else {})
+
+
 def completed_document(
     engine: Explainer,
     request: SearchRequest,
@@ -86,12 +93,13 @@ def completed_document(
     """
     hits = outcome.hits[offset:] if limit is None else outcome.hits[offset : offset + limit]
     head = hits if limit is not None else hits[: request.page_size]
-    compact = [{"hit": compact_hit(hit)} for hit in hits[len(head) :]]
+    compact = [compact_row(hit) for hit in hits[len(head) :]]
     return {
         "query": request.query,
         "similar_to": list(request.similar_to),
         "parsed": outcome.parsed,
         "total": outcome.total,
+        "total_partial": outcome.total_partial,
         "results": [result_view(engine, hit) for hit in head] + compact,
         "facets": outcome.facets,
         "corpus_version": outcome.corpus_version,
@@ -101,6 +109,12 @@ def completed_document(
     }
 
 
-def _explained_by(hits: list[Hit]) -> dict[str, list[str]]:
+def _explained_by(hits: list[Hit]) -> dict[str, Any]:
     first = hits[0] if hits else Hit("", 0.0)
-    return {"terms": list(first.terms), "phrases": list(first.phrases), "also": list(first.also)}
+    return {
+        "terms": list(first.terms),
+        "phrases": list(first.phrases),
+        "also": list(first.also),
+        # What each partial match misses (full matches miss nothing and are not listed).
+        "missing": {hit.accession: list(hit.missing) for hit in hits if hit.missing},
+    }

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import SupportsIndex
 
 import numpy as np
@@ -46,6 +46,10 @@ class TermScores:
     scores: np.ndarray  # float32 weighted BM25 sum
     present: dict[str, np.ndarray]  # stem -> bool mask of documents containing it (any field)
     also: np.ndarray | None = None  # documents matched otherwise: another name of a query concept
+    credits: dict[str, np.ndarray] = field(default_factory=dict)  # query span -> its other names' credit
+    # query span -> other names made only of the query's own words ("anxiety" for "anxiety
+    # disorder"): nothing to score, but a record holding one covers the concept
+    contained: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def matched(self) -> np.ndarray:
@@ -126,16 +130,18 @@ def score_expansions(
     size: int,
     record: Callable[[SupportsIndex], Series],
     cache: StemCache | None = None,
+    credits: dict[str, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Credit for naming a query concept differently (omics.search.vocabulary): synonyms, acronyms, subtypes.
 
     A name counts where its words occur as a phrase (checked in the text of the records holding
     all of them); per query concept only the best-scoring name counts, so a record listing five
     synonyms of one disease is not five times as relevant. Other names corroborate the user's
-    words rather than outweigh them (:func:`corroborate`).
+    words rather than outweigh them (:func:`corroborate`). ``credits``, when given, receives what
+    the other names earned per query span (``Expansion.matched``): which records they cover.
     """
     cache = {} if cache is None else cache
-    best: dict[str, np.ndarray] = {}
+    best: dict[str, np.ndarray] = {} if credits is None else credits
     for expansion in expansions:
         stems = query_stems(expansion.phrase)
         if not stems or not all(index.doc_freq(s) for s in stems):

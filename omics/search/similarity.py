@@ -29,6 +29,11 @@ from omics.search.series import Series
 from omics.search.vocabulary import Vocabulary
 
 PROFILE_TERMS = 30  # pseudo-relevance-feedback practice keeps a few dozen terms; more adds noise
+# A stem's centroid weight is scaled by (share of the examples holding it) ** SHARED_EXPONENT:
+# a word every example uses says more about what they have in common than one record's
+# repeated jargon. Measured 0 / 0.125 / 0.25 / 0.375 / 0.5 / 1 / 2 on both development sets
+# (docs/EVALUATION.md); 0.25 was best on both, stronger values lose on the broad set.
+SHARED_EXPONENT = 0.25
 MAX_EXAMPLES = 200
 SHOWN_TERMS = 10
 _WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default token pattern, for display words
@@ -125,24 +130,31 @@ def build_profile(
     field_weights: Mapping[str, float],
     vocabulary: Vocabulary | None = None,
     size: int = PROFILE_TERMS,
+    shown: bool = True,
 ) -> ExampleProfile:
-    """The Rocchio centroid of ``examples`` cut to its ``size`` strongest stems.
+    """The Rocchio centroid of ``examples`` (favouring shared stems) cut to its ``size`` strongest stems.
 
     ``doc_freq(stem)`` is the number of indexed series containing the stem; IDF is the BM25 one,
-    so the profile weighs words the way the engine's scores do.
+    so the profile weighs words the way the engine's scores do. Without ``shown`` the profile
+    is only scored, never shown (pseudo-relevance feedback), so its display words are skipped.
     """
 
     def idf(stem: str) -> float:
         return lucene_idf(n_docs, doc_freq(stem))
 
     centroid: Counter[str] = Counter()
+    shared: Counter[str] = Counter()
     for series in examples:
-        centroid.update(_example_vector(series, field_weights, idf))
+        vector = _example_vector(series, field_weights, idf)
+        centroid.update(vector)
+        shared.update(vector.keys())
+    for stem in centroid:  # favour what the examples share over one record's own words
+        centroid[stem] *= (shared[stem] / len(examples)) ** SHARED_EXPONENT
     strongest = [(stem, v / len(examples)) for stem, v in centroid.most_common(size) if v > 0]
     terms = dict(strongest)
     return ExampleProfile(
         accessions=tuple(s.accession for s in examples),
         terms=terms,
-        words=_display_words(examples, list(terms)),
+        words=_display_words(examples, list(terms)) if shown else {},
         concepts=_shared_concepts(examples, vocabulary),
     )

@@ -362,13 +362,31 @@ class Vocabulary:
             span = words[i : i + length]
             key = " ".join(_key_words(w for w, _, _ in span))
             too_common = " " not in key and (len(key) < 3 or key in ENGLISH_STOPWORDS)  # "in the" -> "in"
-            ids = None if too_common else self._keys.get(key)
-            if ids:
-                return length, self._preferring_labels(key, ids), False
+            found = None if too_common else self._lookup(key, span[-1][0])
+            if found:
+                return length, self._preferring_labels(*found), False
             if length == 1 and is_acronym(span[0][0]):
                 ids = self._keys.get("A:" + span[0][0].lower())
                 if ids:
                     return 1, ids, True
+        return None
+
+    def _lookup(self, key: str, last_word: str) -> tuple[str, list[str]] | None:
+        """The concepts named ``key``, or by the name a researcher's shorthand stands for.
+
+        "bladder cancer" is MONDO's "bladder carcinoma" (cancer is the lay word for it), and
+        "Parkinsons" is typed for "Parkinson's disease" (an eponym's possessive without the
+        apostrophe): each is tried only when the key itself names nothing.
+        """
+        candidates = [key]
+        if key.endswith(" cancer"):
+            candidates.append(key[: -len("cancer")] + "carcinoma")
+        if " " not in key and last_word.lower().endswith("s") and not last_word.lower().endswith("ss"):
+            candidates.append(f"{key} disease")
+        for candidate in candidates:
+            ids = self._keys.get(candidate)
+            if ids:
+                return candidate, ids
         return None
 
     def _preferring_labels(self, key: str, ids: list[str]) -> list[str]:
@@ -386,7 +404,7 @@ class Vocabulary:
         specific concept ``SUBTYPE_WEIGHT``; all halved when the concept was only guessed from an
         acronym, and split between the candidates when an acronym is ambiguous.
         """
-        concepts = self.specific_concepts(text)
+        concepts = _without_restated_acronyms(text, self.specific_concepts(text))
         seen = {normalise(text)} | {normalise(c.matched) for c in concepts}
         candidates: dict[str, int] = {}
         for c in concepts:
@@ -446,6 +464,25 @@ class Vocabulary:
                 return []
             queue.extend(self._children.get(child, ()))
         return found
+
+
+_OPENS_BRACKET = re.compile(r"[(\[]\s*$")
+
+
+def _without_restated_acronyms(text: str, concepts: list[Concept]) -> list[Concept]:
+    """Drop acronym guesses that only restate the name before them in brackets.
+
+    In "Autism spectrum disorder (ASD)" the bracket says what "ASD" means here; its other
+    meanings (atrial septal defect) are not what the user asked for.
+    """
+    named = [c for c in concepts if not c.via_acronym]
+    return [
+        c
+        for c in concepts
+        if not c.via_acronym
+        or not _OPENS_BRACKET.search(text[: c.start])
+        or not any(not text[n.end : c.start].strip(" ([") for n in named)
+    ]
 
 
 def _without_longer_forms(ordered: list[tuple[str, Expansion]]) -> list[Expansion]:

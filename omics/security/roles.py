@@ -22,11 +22,12 @@ class Permission(StrEnum):
     DATASETS_READ = "datasets:read"
     KEYS_MANAGE = "keys:manage"  # create, list, revoke one's own API keys
     WORKSPACE = "workspace"  # one's own shortlists (and their exports)
-    CORPUS_CURATE = "corpus:curate"  # add or refresh series in the corpus
+    CORPUS_CURATE = "corpus:curate"  # add or refresh series in the corpus (start and follow ingestions)
     CACHE_ADMIN = "admin:cache"
     AUDIT_READ = "admin:audit"
     USERS_MANAGE = "admin:users"
     SERVICES_READ = "admin:services"
+    SAGAS_READ = "admin:sagas"  # every saga (ingestions and others), whoever started it
 
 
 _PUBLIC = frozenset({Permission.SEARCH, Permission.DATASETS_READ})

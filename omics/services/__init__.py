@@ -3,6 +3,7 @@
 Framework-free; Flask's adapter is ``omics.web.discovery``, Celery's ``tasks.discovery``.
 """
 
+from omics.services.breakers import breaker_states, watch_breaker
 from omics.services.envelope import Envelope, UnreadableMessage, open_envelope
 from omics.services.heartbeat import HealthProbe, Heartbeat, liveness_only
 from omics.services.instance import API_VERSIONS, ROLES, Instance
@@ -18,7 +19,9 @@ __all__ = [
     "Instance",
     "Registry",
     "UnreadableMessage",
+    "breaker_states",
     "liveness_only",
     "open_envelope",
     "queue_depths",
+    "watch_breaker",
 ]

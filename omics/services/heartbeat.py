@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from omics.services.breakers import breaker_states
 from omics.services.instance import Instance
 from omics.services.registry import Registry
 
@@ -46,6 +47,9 @@ class Heartbeat:
             health = {"live": "ok", **self._probe()}
         except Exception as exc:  # a probe's failure is reported as health, whatever it was
             health = {"live": "ok", "ready": f"{type(exc).__name__}: {exc}"}
+        breakers = breaker_states()
+        if breakers:
+            health["breakers"] = breakers
         with self._beating:
             if not self._stopped.is_set():
                 self.instance.health = health

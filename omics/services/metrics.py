@@ -1,8 +1,9 @@
 """Prometheus gauges of the services as a whole, read from Redis when scraped.
 
 Queue depths and the age of the oldest waiting command, live instances per role and their
-readiness, and the progress sockets each instance holds: figures of the deployment, so any
-web process answers the same, and none is counted once per forked worker.
+readiness, the progress sockets each instance holds and which of its circuit breakers are
+open: figures of the deployment, so any web process answers the same, and none is counted
+once per forked worker.
 """
 
 from __future__ import annotations
@@ -52,12 +53,19 @@ class ServiceCollector:
         sockets = GaugeMetricFamily(
             "omics_service_sockets", "Progress sockets an instance forwards to", labels=["instance"]
         )
+        breakers = GaugeMetricFamily(
+            "omics_breaker_open",
+            "1 while an instance's circuit breaker is open",
+            labels=["instance", "breaker"],
+        )
         counts: dict[tuple[str, str], int] = {}
         for instance in Registry(self.client, self.ttl).instances():
             key = instance.role, str(instance.health.get("ready", "unknown"))
             counts[key] = counts.get(key, 0) + 1
             if "sockets" in instance.health:
                 sockets.add_metric([instance.instance_id], float(instance.health["sockets"]))
+            for name, state in instance.health.get("breakers", {}).items():
+                breakers.add_metric([instance.instance_id, name], 1.0 if state == "open" else 0.0)
         for (role, ready), count in sorted(counts.items()):
             instances.add_metric([role, ready], count)
-        return [instances, sockets]
+        return [instances, sockets, breakers]

@@ -17,6 +17,12 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from omics.api import version_document
 from omics.api.schemas import HEAD_SCHEMAS
 from omics.security.oauth.clients import SCOPES
+from omics.web.ingest_schemas import (
+    AlertsQuerySchema,
+    IngestionRequestSchema,
+    SagaListQuerySchema,
+    SavedSearchRequestSchema,
+)
 from omics.web.schemas import EventsQuerySchema, OpenApiQuerySchema, PageQuerySchema, SearchRequestSchema
 from omics.web.versioning import bundle
 
@@ -255,6 +261,101 @@ def _admin_paths(spec: APISpec) -> None:
         spec.path(path, operations={method: operation})
 
 
+def _ingestion_paths(spec: APISpec) -> None:
+    """Ingestion (curators and admins), sagas (admins), saved searches, alerts and the user channel."""
+    socket = {"101": {"description": "switching to WebSocket; messages are JSON events (seq 1, 2, 3...)"}}
+    events_query = {"in": "query", "schema": EventsQuerySchema}
+    operations: dict[str, dict[str, Any]] = {
+        "/api/v2/ingestions": {
+            "post": {
+                "operationId": "create_ingestion",
+                "summary": "Bring GEO series in from NCBI (curator or admin): since/until, accessions or all",
+                "requestBody": _body("IngestionRequest"),
+                "responses": {
+                    "202": _json("started: saga id, status running, links", _ref("IngestionAccepted")),
+                    **_errors(*_AUTHENTICATED, 409, 413, 415, 422, 503),
+                },
+            }
+        },
+        "/api/v2/ingestions/{id}": {
+            "get": {
+                "operationId": "get_ingestion",
+                "summary": "An ingestion: status, steps, counts, error",
+                "parameters": [_path_param("id")],
+                "responses": {"200": _json("the saga", _ref("Ingestion")), **_errors(*_AUTHENTICATED, 503)},
+            }
+        },
+        "/api/v2/ingestions/{id}/events": {
+            "get": {
+                "operationId": "watch_ingestion",
+                "summary": "WebSocket of an ingestion's progress (last: completed, compensated or failed)",
+                "description": "410 `events_gone` once an ended ingestion's events have expired.",
+                "parameters": [_path_param("id"), events_query],
+                "responses": {**socket, **_errors(*_AUTHENTICATED, 410)},
+            }
+        },
+        "/api/v2/admin/sagas": {
+            "get": {
+                "operationId": "admin_sagas",
+                "summary": "Every saga, newest first (admin role)",
+                "parameters": [{"in": "query", "schema": SagaListQuerySchema}],
+                "responses": {"200": _json("the sagas", _ref("SagaList")), **_errors(*_AUTHENTICATED, 503)},
+            }
+        },
+        "/api/v2/saved-searches": {
+            "get": {
+                "operationId": "list_saved_searches",
+                "summary": "The caller's saved searches",
+                "responses": {"200": _json("the list", _ref("SavedSearchList")), **_errors(401, 403, 503)},
+            },
+            "post": {
+                "operationId": "create_saved_search",
+                "summary": "Save a search (a v2 search body plus name): alerts when ingestions bring matches",
+                "requestBody": _body("SavedSearchRequest"),
+                "responses": {
+                    "201": _json("saved", _ref("SavedSearch")),
+                    **_errors(*_AUTHENTICATED, 409, 413, 415, 422, 503),
+                },
+            },
+        },
+        "/api/v2/saved-searches/{id}": {
+            "get": {
+                "operationId": "get_saved_search",
+                "summary": "One of the caller's saved searches",
+                "parameters": [_path_param("id")],
+                "responses": {
+                    "200": _json("the saved search", _ref("SavedSearch")),
+                    **_errors(*_AUTHENTICATED),
+                },
+            },
+            "delete": {
+                "operationId": "delete_saved_search",
+                "summary": "Delete one of the caller's saved searches (and its alerts)",
+                "parameters": [_path_param("id")],
+                "responses": {"204": {"description": "deleted"}, **_errors(*_AUTHENTICATED)},
+            },
+        },
+        "/api/v2/alerts": {
+            "get": {
+                "operationId": "list_alerts",
+                "summary": "The caller's alerts, oldest first, after ?after=<alert id>",
+                "parameters": [{"in": "query", "schema": AlertsQuerySchema}],
+                "responses": {"200": _json("the alerts", _ref("AlertList")), **_errors(*_AUTHENTICATED, 503)},
+            }
+        },
+        "/api/v2/events": {
+            "get": {
+                "operationId": "watch_user_channel",
+                "summary": "WebSocket of the signed-in user's alerts (type alert), resumable with ?after=",
+                "parameters": [events_query],
+                "responses": {**socket, **_errors(*_AUTHENTICATED)},
+            }
+        },
+    }
+    for path, methods in operations.items():
+        spec.path(path, operations=methods)
+
+
 @cache
 def head_document() -> dict[str, Any]:
     """Every operation of every version, with the HEAD components."""
@@ -264,10 +365,13 @@ def head_document() -> dict[str, Any]:
     for name, schema in HEAD_SCHEMAS.items():
         spec.components.schema(name, schema=schema)
     spec.components.schema("SearchRequest", schema=SearchRequestSchema)
+    spec.components.schema("IngestionRequest", schema=IngestionRequestSchema)
+    spec.components.schema("SavedSearchRequest", schema=SavedSearchRequestSchema)
     _security_schemes(spec)
     _search_paths(spec)
     _account_paths(spec)
     _admin_paths(spec)
+    _ingestion_paths(spec)
     for version in bundle().versions:
         for change in version.changes:
             for path, operations in change.paths.items():

@@ -63,7 +63,7 @@ def cursor_key() -> bytes:
 
 
 def _materialise(hit: dict[str, Any]) -> dict[str, Any]:
-    return result_view(current_state().services.engine, Hit(**hit))
+    return result_view(current_state().services.engine, Hit.from_compact(hit))
 
 
 def present(state: SearchState, cursor: str | None, page_size: int | None) -> dict[str, Any]:
@@ -84,6 +84,7 @@ def present(state: SearchState, cursor: str | None, page_size: int | None) -> di
         "query": state.request.query,
         "similar_to": list(state.request.similar_to),
         "total": state.total if completed else None,
+        "total_partial": state.total_partial if completed else None,
         "results": results,
         "facets": state.facets,
         "parsed": state.parsed,

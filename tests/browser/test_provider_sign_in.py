@@ -26,13 +26,6 @@ pytestmark = pytest.mark.system
 
 
 @pytest.fixture(scope="module")
-def provider() -> Iterator[OidcProvider]:
-    stand_in = OidcProvider()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture(scope="module")
 def provider_site(
     tmp_path_factory: pytest.TempPathFactory, settings: Settings, celery_app: Any, provider: OidcProvider
 ) -> Iterator[LiveServer]:

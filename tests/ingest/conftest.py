@@ -6,7 +6,14 @@ ingestion changes a corpus no other test reads, without paying for a fresh index
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -52,3 +59,68 @@ def ingest_settings(tmp_path_factory, settings: Settings, engine, ncbi, redis_ur
             base_url=ncbi.base_url, email="tests@example.org", batch_size=2, max_step_attempts=1
         ),
     )
+
+
+def role_env(settings: Settings, ncbi: FakeNcbi, **overrides: str) -> dict[str, str]:
+    """The environment of an app role on ``settings``' data directory, Redis and fake NCBI."""
+    ingest = settings.ingest
+    return {
+        **os.environ,
+        "OMICS_DATA_DIR": str(settings.data_dir),
+        "REDIS_URL": str(settings.redis_url),
+        "OMICS_NCBI_BASE_URL": ncbi.base_url,
+        "OMICS_NCBI_EMAIL": ingest.email,
+        "OMICS_INGEST_BATCH_SIZE": str(ingest.batch_size),
+        "OMICS_SAGA_TIMEOUT": str(ingest.saga_timeout),
+        "OMICS_SAGA_MAX_ATTEMPTS": str(ingest.max_step_attempts),
+        "OMICS_LOG_FORMAT": "text",
+        **overrides,
+    }
+
+
+def start_role(arguments: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``python app.py <arguments>`` in its own process group (a kill takes its children too)."""
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "app.py", *arguments.split()],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop_role(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+
+def wait_until_ready(process: subprocess.Popen[bytes], log: Path, timeout: float = 180) -> None:
+    """Until the worker logs that it consumes (Celery's "<node> ready." line)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, log.read_text()[-3000:]
+        if " ready." in log.read_text():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the worker never became ready: {log.read_text()[-3000:]}")
+
+
+@contextmanager
+def ingest_worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A real worker process on the ingest queue (threads pool), ready when entered.
+
+    A process, not ``celery.contrib.testing``'s in-process worker: stopping one of those sets
+    Celery's process-wide ``should_terminate`` and so also ends the session's search worker.
+    """
+    worker = start_role("worker --queues ingest --pool threads", env, log)
+    try:
+        wait_until_ready(worker, log)
+        yield worker
+    finally:
+        stop_role(worker)

@@ -114,18 +114,32 @@ def test_an_engine_failure_ends_the_search_with_a_failed_event(
     assert body["status"] == "failed" and body["error"]["code"] == "engine_error"
 
 
-def test_the_reaper_fails_searches_that_can_no_longer_finish(
+def test_the_reaper_resends_a_lost_search_once_and_fails_it_the_second_time(
     live_server: Any, celery_app: Any, app: Any, redis_client: Any
 ) -> None:
+    """Issue 10, item 16: before, a search whose message was lost was failed as "stale" after
+    minutes; now it is run (re-sent once), and only a search lost again is failed."""
     from omics.realtime.search_state import ACTIVE_INDEX
     from omics.search.request import SearchRequest
 
     store = state_of(app).services.store
-    lost = store.create(SearchRequest(query="a search whose message was lost"), None)
-    redis_client.zadd(ACTIVE_INDEX, {lost: time.time() - 3600})  # created an hour ago, never run
-    assert celery_app.send_task("omics.maintenance.reap_stale_searches").get(timeout=30) >= 1
-    body = requests.get(f"{live_server.url}/api/v2/searches/{lost}", timeout=10).json()
-    assert body["status"] == "failed" and body["error"]["code"] == "stale"
+    lost = store.create(SearchRequest(query="a search whose message was lost", page_size=17), None)
+    redis_client.zadd(ACTIVE_INDEX, {lost: time.time() - 3600})
+    redis_client.hset(f"omics:search:{{{lost}}}", "created", time.time() - 3600)  # never queued
+    lost_again = store.create(SearchRequest(query="a search lost after its resend", page_size=18), None)
+    redis_client.hset(
+        f"omics:search:{{{lost_again}}}",
+        mapping={"created": time.time() - 3600, "resent_at": time.time() - 1800},
+    )
+    assert celery_app.send_task("omics.maintenance.reap_stale_searches").get(timeout=30) >= 2
+
+    body = wait_for(live_server.url, lost, timeout=30)
+    assert body["status"] == "completed"
     events, close_code = read_events(connect(live_server.ws_url, f"/api/v2/searches/{lost}/events"))
+    assert_contiguous(events)
+    assert events[-1]["type"] == "completed" and close_code == 1000
+    body = requests.get(f"{live_server.url}/api/v2/searches/{lost_again}", timeout=10).json()
+    assert body["status"] == "failed" and body["error"]["code"] == "stale"
+    events, close_code = read_events(connect(live_server.ws_url, f"/api/v2/searches/{lost_again}/events"))
     assert [event["type"] for event in events] == ["failed"] and close_code == 1000
-    assert redis_client.zscore(ACTIVE_INDEX, lost) is None
+    assert redis_client.zscore(ACTIVE_INDEX, lost_again) is None

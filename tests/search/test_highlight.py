@@ -95,3 +95,11 @@ def test_other_names_found_lists_the_synonyms_the_record_uses() -> None:
     assert other_names_found(LUNG, names, limit=5) == ["lung tumour", "lung cancers", "cohorts"]
     assert other_names_found(LUNG, ["biopsies"]) == []  # the design does not count
     assert words_of("Non-small cell lung carcinomas") == ("non", "small", "cell", "lung", "carcinomas")
+
+
+def test_a_phrase_keeps_its_one_character_words() -> None:
+    """The index drops "2", but a quoted "type 2 diabetes" must not answer "type 1 diabetes"."""
+    holds = PhraseTest("type 2 diabetes")
+    assert holds("Circadian oscillations in Type 2 Diabetes") and holds("type-2 diabetes")
+    assert not holds("siblings of type 1 diabetes patients") and not holds("type 21 diabetes")
+    assert PhraseTest("B-cell lymphoma")("diffuse large B cell lymphoma")

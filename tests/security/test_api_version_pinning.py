@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
+from omics.api import BUNDLE
 from omics.security.database import Database
 from omics.security.models import ApiKey
 from tests.security.conftest import bearer, login
@@ -18,10 +19,11 @@ def _key(client: FlaskClient) -> dict:
 
 
 def test_new_key_is_pinned_to_the_newest_version(client: FlaskClient) -> None:
+    newest = BUNDLE.dated()[-1].name
     created = _key(client)
-    assert created["api_version"] == "2026-11-30"
+    assert created["api_version"] == newest
     pinned = client.get("/api/v2/datasets/GSE53", headers={"X-API-Key": created["key"]})
-    assert pinned.headers["OmicsOracle-Version"] == "2026-11-30"
+    assert pinned.headers["OmicsOracle-Version"] == newest
     assert pinned.get_json()["organisms"] == [{"name": "Homo sapiens", "taxon_id": 9606}]
     named = client.get(
         "/api/v2/datasets/GSE53", headers={"X-API-Key": created["key"], "OmicsOracle-Version": "2026-11-29"}

@@ -22,13 +22,6 @@ from tests.security.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider,
 
 
 @pytest.fixture(scope="module")
-def provider() -> Iterator[OidcProvider]:
-    stand_in = OidcProvider()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture(scope="module")
 def oidc_app(
     tmp_path_factory: pytest.TempPathFactory, redis_url: str, celery_app: Any, provider: OidcProvider
 ) -> Iterator[Flask]:

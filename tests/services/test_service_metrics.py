@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from typing import Any
 
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from omics.services import Instance, Registry
+from omics.services.metrics import ServiceCollector
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -20,16 +23,18 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 def test_queue_depth_and_oldest_waiting_command_are_gauges(client: Any, redis_client: Any) -> None:
-    queue = "maintenance"
-    waiting = {"headers": {"omics_sent_at": time.time() - 30}}
-    redis_client.lpush(queue, json.dumps(waiting))
+    queue = f"omics-test-idle-{uuid.uuid4().hex[:8]}"  # a queue no test worker consumes
+    redis_client.lpush(queue, json.dumps({"headers": {"omics_sent_at": time.time() - 30}}))
     try:
-        figures = samples(client.get("/metrics").get_data(as_text=True))
+        registry = CollectorRegistry()
+        registry.register(ServiceCollector(redis_client, 30, [queue]))
+        figures = samples(generate_latest(registry).decode())
     finally:
-        redis_client.lrem(queue, 1, json.dumps(waiting))
-    assert figures[("omics_queue_depth", (("queue", queue),))] >= 1
+        redis_client.delete(queue)
+    assert figures[("omics_queue_depth", (("queue", queue),))] == 1
     assert figures[("omics_queue_oldest_seconds", (("queue", queue),))] >= 29
-    assert ("omics_queue_depth", (("queue", "search"),)) in figures
+    served = samples(client.get("/metrics").get_data(as_text=True))
+    assert {("omics_queue_depth", (("queue", name),)) for name in ("search", "maintenance")} <= set(served)
 
 
 def test_live_instances_are_counted_per_role_with_their_sockets(client: Any, redis_client: Any) -> None:

@@ -1,0 +1,196 @@
+"""What a query asks for, concept by concept, and which records cover all of it.
+
+"breast cancer cell line" is three things a researcher wants together; a record that only
+says "breast" is not an answer, however the ranking scores it. So a query is split into
+concepts: each ontology concept the vocabulary recognises ("breast cancer", "type 2
+diabetes") and each remaining content word ("rate" in "heart rate"). A record covers a
+concept when it holds all of the concept's own words, or another name of the same concept
+that the engine searched (a synonym, acronym or subtype from
+:mod:`omics.search.vocabulary`), or the name the user gave in brackets ("Autism spectrum
+disorder (ASD)", "Lupus (Systemic Lupus Erythematosus)": the bracket renames what precedes
+it, it is not one more thing to find). A *full* match covers every concept; the others are
+*partial* matches, ranked after every full one and counted apart, and their reasons say which
+concept they miss.
+
+Words that describe the kind of study rather than its topic ("levels", "data", "study") rank
+like any word but are not required: "LDL cholesterol levels" is about LDL cholesterol.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from omics.search.vocabulary import Vocabulary, is_acronym
+
+# Words a researcher adds to say what kind of record they want, not what it is about.
+NOT_REQUIRED = frozenset(
+    {"level", "levels", "data", "dataset", "datasets", "study", "studies", "analysis", "profiling"}
+)
+Stems = Callable[[str], list[str]]
+"""Tokenises a name the way the index does (:func:`omics.search.ranking.query_stems`)."""
+
+LAY_WORDS: dict[str, tuple[str, ...]] = {"cancer": ("carcinoma",), "tumor": ("tumour",), "tumour": ("tumor",)}
+_BRACKET = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
+_SHORT_WORD = re.compile(r"(?<![A-Za-z0-9'\u2019])[A-Za-z0-9](?![A-Za-z0-9])")  # not a possessive's s
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)?")
+
+
+@dataclass(frozen=True)
+class QueryConcept:
+    """One thing the query asks for: its words as typed, and every way a record may name it.
+
+    ``names`` are word groups (the query's own, then bracketed alternatives): a record holding
+    every word of one group covers the concept. ``matched`` are the query spans whose ontology
+    expansions also cover it (:attr:`omics.search.vocabulary.Expansion.matched`).
+    """
+
+    label: str
+    names: tuple[str, ...]
+    matched: tuple[str, ...]
+
+
+@dataclass
+class _Unit:
+    label: str
+    start: int
+    end: int
+    names: list[str]
+    matched: list[str]
+
+
+def query_concepts(text: str, vocabulary: Vocabulary, stems: Stems) -> list[QueryConcept]:
+    """The concepts of ``text`` (the query's free text and phrases), in the order typed.
+
+    ``stems`` tokenises a name the way the index does; a word without stems (a stop word) is
+    no concept.
+    """
+    outside = _BRACKET.sub(lambda m: " " * len(m.group(0)), text)
+    units = _units(outside, vocabulary, stems)
+    for bracket in _BRACKET.finditer(text):
+        inner = (bracket.group(1) or bracket.group(2) or "").strip()
+        if not stems(inner):
+            continue
+        before = [u for u in units if u.end <= bracket.start()]
+        if not before:
+            alone = text[: bracket.start()] + " " + inner  # a leading bracket: its words are the query's
+            units.extend(_units(alone, vocabulary, stems, offset=bracket.start()))
+            continue
+        host = _host(units, before, inner)
+        host.names.append(inner)
+        host.matched.extend(c.matched for c in vocabulary.specific_concepts(inner))
+    return [
+        QueryConcept(
+            u.label,
+            tuple(dict.fromkeys([*u.names, *(v for name in u.names for v in _lay_variants(name))])),
+            tuple(dict.fromkeys(u.matched)),
+        )
+        for u in units
+        if u.label.lower() not in NOT_REQUIRED
+    ]
+
+
+def _lay_variants(name: str) -> list[str]:
+    """The name with its lay words in their clinical form ("esophageal cancer" -> "esophageal carcinoma").
+
+    Researchers type "cancer"; submitters write "carcinoma" ("esophageal squamous cell carcinoma"),
+    and the ontology's synonyms, matched as phrases, miss the words in between.
+    """
+    variants: list[str] = []
+    for lay, clinical in LAY_WORDS.items():
+        pattern = re.compile(rf"\b{lay}\b", re.I)
+        if pattern.search(name):
+            variants.extend(pattern.sub(word, name) for word in clinical)
+    return variants
+
+
+def _units(text: str, vocabulary: Vocabulary, stems: Stems, offset: int = 0) -> list[_Unit]:
+    """Vocabulary concepts by their span, and every other content word as its own unit."""
+    units: list[_Unit] = []
+    taken: list[tuple[int, int]] = []
+    for concept in vocabulary.specific_concepts(text):
+        if concept.start < offset or (concept.start, concept.end) in taken:
+            continue
+        taken.append((concept.start, concept.end))
+        units.append(_Unit(concept.matched, concept.start, concept.end, [concept.matched], [concept.matched]))
+    for word in _WORD.finditer(text):
+        if word.start() < offset or any(s <= word.start() < e for s, e in taken) or not stems(word.group()):
+            continue
+        units.append(_Unit(word.group(), word.start(), word.end(), [word.group()], []))
+    return sorted(units, key=lambda u: u.start)
+
+
+def _host(units: list[_Unit], before: list[_Unit], inner: str) -> _Unit:
+    """What a bracket renames: the words its acronym spells ("heart rate (HR)"), else what ends last.
+
+    Word units an acronym spells are merged into one concept, so "HR" may stand for both words.
+    """
+    last = before[-1]
+    letters = inner.strip()
+    if is_acronym(letters) and len(letters) > 1 and len(before) >= len(letters):
+        spelled = before[-len(letters) :]
+        if "".join(u.label[0] for u in spelled).upper() == letters.upper() and all(
+            not u.matched for u in spelled
+        ):
+            label = " ".join(u.label for u in spelled)
+            merged = _Unit(label, spelled[0].start, last.end, [label], [])
+            units[units.index(spelled[0])] = merged
+            for unit in spelled[1:]:
+                units.remove(unit)
+            return merged
+    return last
+
+
+def covering(
+    concepts: Sequence[QueryConcept],
+    present: Callable[[str], np.ndarray],
+    credits: Mapping[str, np.ndarray],
+    stems: Stems,
+    size: int,
+    holding: Callable[[str, np.ndarray], np.ndarray] | None = None,
+    contained: Mapping[str, Sequence[str]] | None = None,
+) -> list[np.ndarray]:
+    """Per concept, the documents that cover it.
+
+    ``present(stem)`` is the documents holding the stem (in any field); ``credits``
+    maps an expansion's ``matched`` span to what its other names earned per document.
+    ``holding(name, candidates)`` narrows candidates to those holding ``name`` as a phrase: a
+    name with a one-character word ("type 2 diabetes", "B-cell") needs it, because the index
+    does not see that word and "type 1 diabetes" holds the others. ``contained`` maps a span to
+    other names of it made only of the query's own words ("anxiety" for "anxiety disorder").
+    """
+    masks: list[np.ndarray] = []
+    for concept in concepts:
+        mask = np.zeros(size, dtype=bool)
+        shorter = [name for span in concept.matched for name in (contained or {}).get(span, ())]
+        for name in (*concept.names, *shorter):
+            words = stems(name)
+            if words:
+                held = np.ones(size, dtype=bool)
+                for stem in words:
+                    held &= present(stem)
+                if holding is not None and _SHORT_WORD.search(name):
+                    held = holding(name, held)
+                mask |= held
+        for span in concept.matched:
+            credit = credits.get(span)
+            if credit is not None:
+                mask |= credit > 0
+        masks.append(mask)
+    return masks
+
+
+def full_matches(masks: Sequence[np.ndarray], size: int) -> np.ndarray:
+    """Documents covering every concept (all of them when the query names none)."""
+    full = np.ones(size, dtype=bool)
+    for mask in masks:
+        full &= mask
+    return full
+
+
+def missing(concepts: Sequence[QueryConcept], masks: Sequence[np.ndarray], doc: int) -> list[str]:
+    """The concepts document ``doc`` does not cover, by the query's words for them."""
+    return [c.label for c, mask in zip(concepts, masks, strict=True) if not mask[doc]]
