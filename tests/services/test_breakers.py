@@ -40,3 +40,4 @@ def test_an_open_breaker_shows_in_the_instance_health_and_on_metrics(client: Any
         assert figures[("omics_breaker_open", series)] == 1
     finally:
         heartbeat.stop()
+        breaker.close()  # the process's "ncbi" breaker, as other tests' heartbeats will report it

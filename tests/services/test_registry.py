@@ -69,7 +69,7 @@ def test_a_readiness_change_is_kept_in_the_history(registry: Registry, heartbeat
     readiness["ready"] = "ok"
     heartbeat.beat()
     (record,) = [i for i in registry.instances("worker") if i.instance_id == heartbeat.instance.instance_id]
-    assert record.health == {"live": "ok", "ready": "ok"} and record.pid == os.getpid()
+    assert (record.health["live"], record.health["ready"]) == ("ok", "ok") and record.pid == os.getpid()
     mine = [e["event"] for e in registry.history() if e["instance_id"] == heartbeat.instance.instance_id]
     assert mine[:2] == ["ready: ok", "registered"]
 
