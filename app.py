@@ -32,6 +32,7 @@ import blueprints
 import celeryconfig
 from omics.cache.system import shared_cache
 from omics.config import LoadSettings, Settings
+from omics.files import PRIVATE_UMASK
 from omics.realtime.hub import Hub
 from omics.runtime.ingest_cli import add_commands as add_ingest_commands
 from omics.runtime.migrate_cli import add_commands as add_migrate_commands
@@ -98,7 +99,7 @@ def create_app(
             role=role,
         ),
     )
-    errors.init_app(app)
+    errors.init_app(app, services.redis.ping)
     telemetry.init_app(app, role)  # the correlation id first: every later hook may log
     headers.init_app(app, settings.security.trusted_proxies)
     metrics.init_app(app)
@@ -174,8 +175,6 @@ def serve_forever(app: Flask, host: str, port: int) -> None:
 
 
 def run_all(settings: Settings, args: argparse.Namespace) -> None:
-    # SIGTERM exits through atexit, so the embedded Redis server is shut down with the process.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     celery = create_celery(settings)
     start_worker_thread(celery, settings.service.worker_concurrency)
     start_beat_thread(celery)
@@ -389,6 +388,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    os.umask(PRIVATE_UMASK)  # every file a role writes in the data directory is its owner's alone
+    # SIGTERM exits through atexit, so an embedded Redis this process owns is stopped with it
+    # (roles that handle SIGTERM themselves, Celery and gunicorn, replace this and exit likewise).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     configure_logging()
     args = build_parser().parse_args(argv)
     if args.func is not run_web:  # gunicorn's forked workers configure their own (create_app)

@@ -124,3 +124,5 @@ def _clock(text: str) -> tuple[int, int]:
 broker_connection_retry_on_startup = True
 worker_hijack_root_logger = False
 worker_send_task_events = False
+# Back on the broker within about a second of Redis returning (Celery's default waits up to 30 s).
+worker_consumer = "tasks.reconnect:PromptlyReconnectingConsumer"

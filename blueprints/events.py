@@ -7,8 +7,9 @@ replay the stream from ``after``, then forward live events, dropping any seq alr
 and filling any gap from the stream. The socket closes normally after the terminal event (at
 once when the client resumes at or past it), with 1012 (service restart) when Redis is lost
 so the client reconnects elsewhere, with 1008 when the credential it was opened with expires
-or is revoked (logout, key revocation: asked again every ping interval), and with 1013 (try
-again later) when the address or the process holds too many sockets already. Each message is
+or is revoked (logout, key revocation: asked again every ping interval), with 1013 (try
+again later) when the address or the process holds too many sockets already, and with 4410
+``search_gone`` when Redis lost the search meanwhile (a handshake for it gets HTTP 410). Each message is
 converted to the API version of the request that opened the socket.
 Who may watch is decided before the upgrade, in ``before_request`` (a decorator under
 ``@sock.route`` would run only after the handshake).
@@ -54,6 +55,7 @@ NORMAL_CLOSURE = 1000
 SERVICE_RESTART = 1012
 POLICY_VIOLATION = 1008  # the credential that opened the socket has expired or was revoked
 TRY_AGAIN_LATER = 1013  # over the process's or the address's socket quota
+SEARCH_GONE = 4410  # the search was lost with Redis's data (HTTP's 410): submit it again
 POLL_SECONDS = 1.0
 # Idle polls after which the stream is re-read: a backstop for a pub/sub message lost in transit.
 IDLE_POLLS_BEFORE_CATCH_UP = 5
@@ -116,6 +118,8 @@ class _Topic:
     replay: Callable[[int], list[tuple[int, str]]]
     over: Callable[[], bool]
     ending: str
+    # Whether the stream was lost with Redis's data (a search): the socket closes 4410 search_gone.
+    gone: Callable[[], bool] = lambda: False
 
 
 def _search_topic(search_id: str) -> _Topic:
@@ -123,8 +127,11 @@ def _search_topic(search_id: str) -> _Topic:
         state = current_state().services.store.get(search_id)
         return state is not None and state.status in TERMINAL_STATUSES
 
+    def gone() -> bool:
+        return current_state().services.store.get(search_id) is None
+
     return _Topic(
-        search_id, partial(current_state().services.events.replay, search_id), over, "search finished"
+        search_id, partial(current_state().services.events.replay, search_id), over, "search finished", gone
     )
 
 
@@ -263,6 +270,9 @@ def _follow(ws: Any, topic: _Topic) -> None:
             except queue.Empty:
                 idle += 1
                 if idle % IDLE_POLLS_BEFORE_CATCH_UP == 0:
+                    if topic.gone():
+                        ws.close(SEARCH_GONE, "search_gone: the search is no longer stored; submit it again")
+                        return
                     forward.catch_up()
                     forward.finished = forward.finished or forward.client_has_the_end()
                 continue

@@ -9,12 +9,13 @@ there (readable by the owner only), so a laptop run is safe and a cluster sets i
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
+
+from omics.files import private_secret
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CORPUS = REPOSITORY_ROOT / "data" / "geo_series.jsonl.gz"
@@ -35,15 +36,8 @@ def _int_fields_from_env(cls: type[T], prefix: str) -> T:
 
 
 def persistent_secret(data_dir: Path, name: str) -> str:
-    """Return a random secret stored in the data directory, creating it on first use."""
-    path = data_dir / f".{name}"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    path.write_text(value)
-    path.chmod(0o600)
-    return value
+    """Return a random secret stored in the data directory (0600 from creation), made on first use."""
+    return private_secret(data_dir / f".{name}")
 
 
 @dataclass

@@ -11,7 +11,6 @@ ask for them again.
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from celery import shared_task
@@ -41,7 +40,7 @@ def warm_cache(self: Any, only_if_changed: bool = False, top: int | None = None)
         if cache.cache.peek(cache_key(request, version)):
             cached += 1
             continue
-        search_id = uuid.uuid4().hex
+        search_id = services.store.ids.new()
         if cache.claim_flight(request, version, None, search_id)[1]:
             services.lifecycle.start(request, None, search_id)
             app.tasks[run_search.name](search_id)  # in this worker: warming is the job

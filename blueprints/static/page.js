@@ -112,7 +112,7 @@ function clearResults() {
   $("notes").hidden = true;
 }
 
-async function run(state) {
+async function run(state, resubmitted = false) {
   fillForm(state);
   offerSave(state);
   clearResults();
@@ -123,7 +123,7 @@ async function run(state) {
     $("progress").hidden = true;
     return;
   }
-  const search = {id: null, links: null, cursors: [null], done: false, state};
+  const search = {id: null, links: null, cursors: [null], done: false, state, resubmitted};
   current = search;
   $("submit").disabled = true;
   setProgress(0, "Sending your search");
@@ -136,6 +136,17 @@ async function run(state) {
   } catch (error) {
     fail(search, error.message);
   }
+}
+
+// A search the service lost with its data (410 search_gone, or its socket closed with 4410) is
+// submitted again, once: the reader sees the search finish, not an error.
+const SEARCH_GONE_CLOSE = 4410;
+
+function resubmitIfGone(search, error) {
+  if (error.code !== "search_gone" || search.resubmitted || search !== current) return false;
+  search.done = true;
+  run(search.state, true);
+  return true;
 }
 
 function fail(search, message) {
@@ -160,7 +171,11 @@ function follow(search) {
     if (event.type === "progress") setProgress(event.progress, stageWords(event.stage, event.progress));
     if (event.type === "completed" || event.type === "failed") finish(search);
   };
-  socket.onclose = () => { if (!search.done) poll(search); };
+  socket.onclose = (event) => {
+    if (search.done) return;
+    if (event.code === SEARCH_GONE_CLOSE && resubmitIfGone(search, {code: "search_gone"})) return;
+    poll(search);
+  };
   socket.onerror = () => socket.close();
 }
 
@@ -171,6 +186,7 @@ async function poll(search) {
       if (body.status === "completed" || body.status === "failed") return showCompleted(search, body);
       setProgress(body.progress, stageWords(body.stage, body.progress));
     } catch (error) {
+      if (resubmitIfGone(search, error)) return;
       return fail(search, error.message);
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
@@ -183,6 +199,7 @@ async function finish(search) {
     const {body} = await api(search.links.self);
     showCompleted(search, body);
   } catch (error) {
+    if (resubmitIfGone(search, error)) return;
     fail(search, error.message);
   }
 }
@@ -201,6 +218,7 @@ async function showCompleted(search, first) {
       if (search !== current) return;
     }
   } catch (error) {
+    if (resubmitIfGone(search, error)) return;
     return fail(search, error.message);
   }
   search.done = true;

@@ -75,7 +75,8 @@ class Invalidator:
         self.ready.set()
 
     def _lost(self, error: Exception) -> None:
-        log.warning("cache invalidation listener lost Redis (%s); retrying", error)
+        if self.ready.is_set():  # once per outage, not at every retry
+            log.warning("cache invalidation listener lost Redis (%s); retrying", error)
         self.ready.clear()
 
     def _apply(self, data: str) -> None:

@@ -30,6 +30,7 @@ from flask_caching.backends.rediscache import RedisCache
 
 from omics.cache.entry import CacheEntry, Selector
 from omics.connections.redis import as_bytes
+from omics.files import create_private_file
 
 
 class TierUnavailable(Exception):
@@ -248,7 +249,7 @@ class SqliteTier:
         self._ttl = ttl
         self._max_entries = max_entries
         self._local = threading.local()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(path)  # 0600 before SQLite opens it (its -wal and -shm follow)
         with self._connection() as connection:
             connection.executescript(_SCHEMA)
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +30,7 @@ from omics.connections.redis import as_text
 from omics.formats import RESULT, SEARCH, Progress
 from omics.realtime import packed_results
 from omics.realtime.keys import ACTIVE_INDEX, TERMINAL_STATUSES, packed_key, results_key, state_key
+from omics.realtime.search_ids import SearchIds
 from omics.search.request import SearchRequest, request_from_dict, request_to_dict
 
 
@@ -88,14 +88,19 @@ class SearchState:
 class SearchStore:
     """Creates, advances and pages searches; every write refreshes the search's expiry."""
 
-    def __init__(self, client: redis.Redis, ttl_seconds: int, compact: bool = False) -> None:
+    def __init__(
+        self, client: redis.Redis, ttl_seconds: int, compact: bool = False, ids: SearchIds | None = None
+    ) -> None:
         self._client = client
         self._ttl = ttl_seconds
+        # The deployment's ids (SearchServices passes them); a store made alone (tools, tests)
+        # signs with a key of its own process, never a shared constant.
+        self.ids = ids or SearchIds.ephemeral()
         self._compact = compact  # write packed results (the previous release reads only lists)
 
     def create(self, request: SearchRequest, owner: str | None, search_id: str | None = None) -> str:
         """Store a queued search; ``search_id`` is given when a single-flight lock already names it."""
-        search_id = search_id or uuid.uuid4().hex
+        search_id = search_id or self.ids.new()
         now = time.time()
         with self._client.pipeline() as pipe:
             pipe.hset(

@@ -25,6 +25,7 @@ from omics.connections.redis import connect, resolve_redis_url
 from omics.formats import API_KEY, SAGA, SAVED_SEARCH, SHORTLIST, Checkpoint, MigrationStep, run_migration
 from omics.formats.rows import RowsStep
 from omics.realtime.search_state import SearchesStep, SearchStore
+from omics.runtime.search_services import search_ids
 from omics.saga.models import SagaRow
 from omics.saga.store import SagaStore
 from omics.security.database import Database, database_url
@@ -48,7 +49,7 @@ def migration_steps(
     cache = settings.cache
     engine = database.engine
     return [
-        SearchesStep(SearchStore(text_client, settings.service.search_ttl), batch),
+        SearchesStep(SearchStore(text_client, settings.service.search_ttl, ids=search_ids(settings)), batch),
         CacheTierStep(
             RedisTier.over(byte_client, DEFAULT_NAMESPACE, cache.l2_ttl), "cache L2 (redis)", batch
         ),

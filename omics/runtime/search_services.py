@@ -10,11 +10,17 @@ import redis
 from omics.config import Settings
 from omics.realtime.event_log import EventLog
 from omics.realtime.lifecycle import SearchLifecycle
+from omics.realtime.search_ids import SearchIds
 from omics.realtime.search_state import SearchStore
 from omics.runtime.resources import shared_engine, shared_redis
 
 if TYPE_CHECKING:
     from omics.search.engine import SearchEngine
+
+
+def search_ids(settings: Settings) -> SearchIds:
+    """The deployment's search ids: every role signs and checks them with the one secret key."""
+    return SearchIds.from_secret(settings.secret_key)
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,9 @@ class SearchServices:
     def build(cls, settings: Settings, redis_url: str) -> Self:
         client = shared_redis(redis_url)
         ttl = settings.service.search_ttl
-        store = SearchStore(client, ttl, compact=bool(settings.load.compact_results))
+        store = SearchStore(
+            client, ttl, compact=bool(settings.load.compact_results), ids=search_ids(settings)
+        )
         events = EventLog(client, ttl)
         return cls(
             settings=settings,

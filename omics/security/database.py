@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from omics.config import Settings, persistent_secret
+from omics.files import create_private_file
 from omics.formats import add_missing_columns
 from omics.security.audit_seal import ANCHOR_FILENAME, AuditSeal
 from omics.security.models import GENESIS_HASH, AuditHead, AuditKeying, Base
@@ -30,8 +31,9 @@ def database_url(settings: Settings) -> str:
     """``DATABASE_URL`` when set, else the SQLite file in the data directory."""
     if settings.security.database_url:
         return settings.security.database_url
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{settings.data_dir / SQLITE_FILENAME}"
+    # Created 0600 before SQLite opens it (SQLite gives its -wal and -shm files the same mode).
+    path = create_private_file(settings.data_dir / SQLITE_FILENAME)
+    return f"sqlite:///{path}"
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -7,9 +7,13 @@ and reported on the next row written, so a flood of requests cannot become a flo
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+from cachetools import TTLCache
 from flask import request
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from omics.security import audit
 from omics.web.identity import Identity, current_identity
@@ -17,6 +21,9 @@ from omics.web.state import current_state
 
 AUDIT_WINDOW_SECONDS = 60
 _FOLDED_KEPT_SECONDS = 7 * 86400
+# The windows opened while Redis is unreachable (bounded: a flood of markers evicts the oldest).
+_local_windows: TTLCache[str, bool] = TTLCache(maxsize=10_000, ttl=AUDIT_WINDOW_SECONDS)
+_local_lock = threading.Lock()
 
 
 def client_ip() -> str | None:
@@ -56,10 +63,25 @@ def audit_once_per_window(
     target: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Audit the first event called ``marker`` in each window; count the rest as ``repeated``."""
+    """Audit the first event called ``marker`` in each window; count the rest as ``repeated``.
+
+    The windows live in Redis (shared by every process). While Redis is down (rate limits are
+    then counted in memory, see ``omics.web.rate_limits``) they live in this process, and the
+    repeats are not counted.
+    """
     redis = current_state().services.redis
     first, folded = f"omics:audit:first:{marker}", f"omics:audit:folded:{marker}"
-    if redis.set(first, 1, nx=True, ex=AUDIT_WINDOW_SECONDS):
+    try:
+        opens_window = redis.set(first, 1, nx=True, ex=AUDIT_WINDOW_SECONDS)
+    except (RedisConnectionError, RedisTimeoutError):
+        with _local_lock:  # cachetools' caches are not thread-safe
+            opens_window = marker not in _local_windows
+            if opens_window:
+                _local_windows[marker] = True
+        if opens_window:
+            audit_request(action, outcome, target=target, details=details)
+        return
+    if opens_window:
         repeated = redis.getdel(folded)
         extra = {"repeated": int(repeated)} if repeated else {}
         audit_request(action, outcome, target=target, details={**(details or {}), **extra})

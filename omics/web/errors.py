@@ -2,22 +2,29 @@
 
 Handlers cover raised :class:`ApiError`, every werkzeug HTTP error (404, 405, 413, ...),
 marshmallow validation errors (422 with the field messages), a lost Redis or broker (503 with
-``Retry-After``: a failover or an outage, worth retrying) and, last, any unexpected exception
+``Retry-After``: a failover or an outage, worth retrying; logged once per outage by
+``omics.web.outage``) and, last, any unexpected exception
 (500, logged, with no stack trace or internals in the body).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import redis
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, g, jsonify
 from kombu.exceptions import OperationalError
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from omics.web.outage import OutageWatch
+
 log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 2  # a failover or a restart of Redis takes seconds
+_OUTAGE_KEY = "omics_outage"
 
 _CODES = {
     400: "bad_request",
@@ -96,13 +103,28 @@ def _unexpected(exc: Exception) -> Response:
 
 
 def _backend_unavailable(exc: Exception) -> Response:
-    log.warning("backend unavailable: %s: %s", type(exc).__name__, exc)
+    """503 with ``Retry-After``; the outage is logged once (its start and end), not per request."""
+    watch = current_app.extensions.get(_OUTAGE_KEY)
+    if isinstance(watch, OutageWatch):
+        watch.refused(exc)
     response = error_response(503, "a backing service is unavailable; retry shortly")
-    response.headers["Retry-After"] = "2"
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    g.omics_unavailable = True
     return response
 
 
-def init_app(app: Flask) -> None:
+def _keep_retry_after(response: Response) -> Response:
+    """A 503's own ``Retry-After``, not the rate-limit window's reset that flask-limiter's hook
+    writes over it (registered first, so this hook runs after the limiter's)."""
+    if g.get("omics_unavailable"):
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def init_app(app: Flask, redis_probe: Callable[[], object]) -> None:
+    """Bind the JSON error handlers; ``redis_probe`` (a ping) tells when an outage has ended."""
+    app.extensions[_OUTAGE_KEY] = OutageWatch(redis_probe)
+    app.after_request(_keep_retry_after)
     app.register_error_handler(ApiError, ApiError.response)
     app.register_error_handler(
         ValidationError,

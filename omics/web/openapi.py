@@ -54,6 +54,10 @@ def _body(schema: Any) -> dict[str, Any]:
 
 
 _AUTHENTICATED = (400, 401, 403, 404, 429)
+_GONE = (
+    "A search this service issued that Redis no longer holds (lost with Redis's data, or expired) "
+    "answers 410 with error code `search_gone`: submit the same search again. An id never issued: 404."
+)
 _OBJECT = {"type": "object"}
 
 
@@ -79,8 +83,12 @@ def _search_paths(spec: APISpec) -> None:
             "get": {
                 "operationId": "get_search",
                 "summary": "A search's status, progress and one page of results",
+                "description": _GONE,
                 "parameters": [_path_param("id"), {"in": "query", "schema": PageQuerySchema}],
-                "responses": {"200": _json("the search", _ref("Search")), **_errors(*_AUTHENTICATED, 503)},
+                "responses": {
+                    "200": _json("the search", _ref("Search")),
+                    **_errors(*_AUTHENTICATED, 410, 503),
+                },
             }
         },
     )
@@ -90,11 +98,13 @@ def _search_paths(spec: APISpec) -> None:
             "get": {
                 "operationId": "watch_search",
                 "summary": "WebSocket of progress events (seq 1, 2, 3...; last is completed or failed)",
-                "description": "Each message is an `Event` (components), converted to the caller's version.",
+                "description": "Each message is an `Event` (components), converted to the caller's version. "
+                + _GONE
+                + " A socket open when that happens is closed with code 4410, reason `search_gone: ...`.",
                 "parameters": [_path_param("id"), {"in": "query", "schema": EventsQuerySchema}],
                 "responses": {
                     "101": {"description": "switching to WebSocket; messages are Event objects"},
-                    **_errors(*_AUTHENTICATED),
+                    **_errors(*_AUTHENTICATED, 410, 503),
                 },
             }
         },

@@ -9,6 +9,12 @@ neither more keys nor another surface buys more calls. Anonymous callers get the
 the shared Redis, so every web process enforces one budget. Over the limit a caller gets the
 contract's 429 JSON with ``Retry-After``; the first breach of each caller per minute is
 audited (not every blocked request, or a flood would turn into a flood of audit writes).
+
+When Redis is down the limits neither fail open (unlimited) nor closed (every limited view
+503): flask-limiter counts in this process's memory meanwhile, with the same limits, so a
+flood is still refused with 429 while calls under the limit reach their view. With N
+web processes a caller may get up to N times the budget during an outage; the limiter checks
+Redis again with a backoff (up to about 30 s) and counts there once it answers.
 """
 
 from __future__ import annotations
@@ -72,6 +78,7 @@ def create_limiter(redis_url: str) -> Limiter:
         # it applies to; default limits would keep one bucket per view.
         application_limits=[_limit_for_caller],
         application_limits_exempt_when=_not_limited,
+        in_memory_fallback_enabled=True,  # Redis down: the same limits, counted per process
     )
 
 

@@ -1,8 +1,12 @@
 """Can this process serve searches? Redis answers, the event hub holds its subscription, the
 search index is loaded, and at least one Celery worker answers a ping.
 
-The worker ping costs up to a second, so :func:`cached_readiness` keeps the verdict for a few
-seconds per app.
+A verdict must follow Redis closely both ways: a load balancer takes an instance out when
+Redis goes and puts it back when Redis returns (within about a second). So the verdict is kept
+briefly (:data:`READY_CACHE_SECONDS`, less when failing), the worker ping stops at the first
+reply instead of waiting out its timeout, and it goes over a fresh broker connection: a pooled
+one may be a stale socket to the Redis that went away, which fails (or waits out retries) on
+the first probes after Redis is back.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from typing import Any
 from omics.runtime import engine_status
 from omics.web.state import current_state
 
-READY_CACHE_SECONDS = 3.0
+READY_CACHE_SECONDS = 1.0
+FAILING_CACHE_SECONDS = 0.25
 WORKER_PING_TIMEOUT = 1.0
+RELAY_WAIT_SECONDS = 0.5  # the relay resubscribes every RECONNECT_DELAY (0.5 s) while Redis is away
 
 _ready_lock = threading.Lock()
 _ready_cache: dict[int, tuple[float, dict[str, Any]]] = {}
@@ -34,7 +40,7 @@ def _probe_redis() -> str | None:
 
 
 def _probe_relay() -> str | None:
-    return None if current_state().hub.healthy(wait=1.0) else "no event subscription"
+    return None if current_state().hub.healthy(wait=RELAY_WAIT_SECONDS) else "no event subscription"
 
 
 def _probe_index() -> str | None:
@@ -43,7 +49,9 @@ def _probe_index() -> str | None:
 
 
 def _probe_workers() -> str | None:
-    replies = current_state().celery.control.ping(timeout=WORKER_PING_TIMEOUT)
+    celery = current_state().celery
+    with celery.connection_for_write() as connection:
+        replies = celery.control.ping(timeout=WORKER_PING_TIMEOUT, limit=1, connection=connection)
     return None if replies else "no Celery worker answered"
 
 
@@ -72,11 +80,16 @@ def readiness() -> dict[str, Any]:
 
 
 def cached_readiness() -> dict[str, Any]:
-    """:func:`readiness`, run at most every :data:`READY_CACHE_SECONDS` per app."""
+    """:func:`readiness`, run at most every :data:`READY_CACHE_SECONDS` per app
+    (:data:`FAILING_CACHE_SECONDS` after a failing verdict, so a recovery shows at once)."""
     key = id(current_state())
     with _ready_lock:
         cached = _ready_cache.get(key)
-        if cached is None or time.monotonic() - cached[0] > READY_CACHE_SECONDS:
+        if cached is None or time.monotonic() - cached[0] > _kept_for(cached[1]):
             cached = (time.monotonic(), readiness())
             _ready_cache[key] = cached
     return cached[1]
+
+
+def _kept_for(verdict: dict[str, Any]) -> float:
+    return READY_CACHE_SECONDS if verdict["status"] == "ok" else FAILING_CACHE_SECONDS

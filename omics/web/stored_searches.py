@@ -19,6 +19,8 @@ from omics.web.errors import ApiError
 from omics.web.identity import Identity, owns
 from omics.web.state import current_state
 
+SEARCH_GONE = "search_gone"
+
 
 def search_links(search_id: str) -> dict[str, str]:
     """The search's own link, and where its events are served: this origin unless a separate
@@ -29,8 +31,15 @@ def search_links(search_id: str) -> dict[str, str]:
 
 
 def owned_search(search_id: str, identity: Identity) -> SearchState:
-    """The stored search, or 404 when it does not exist or belongs to someone else."""
-    state = current_state().services.store.get(search_id)
+    """The stored search; 404 when it does not exist or belongs to someone else, 410
+    ``search_gone`` when it was issued here but Redis no longer has it (lost with Redis's data,
+    or expired): the client should submit the same search again."""
+    store = current_state().services.store
+    state = store.get(search_id)
+    if state is None and store.ids.issued(search_id):
+        raise ApiError(
+            410, "this search is no longer stored; submit it again", SEARCH_GONE, {"id": search_id}
+        )
     if state is None or not owns(identity, state.owner):
         raise ApiError(404, "no such search")
     return state

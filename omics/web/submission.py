@@ -19,7 +19,6 @@ flight either.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from typing import Any
 
 from flask import Response, g
@@ -111,7 +110,7 @@ def submit(request: SearchRequest, identity: Identity) -> tuple[int, dict[str, A
         if disguised is not None:
             return 202, disguised
     check_examples(request)
-    search_id = uuid.uuid4().hex
+    search_id = services.store.ids.new()
     while True:
         followed, started = system.claim_flight(request, version, principal, search_id)
         if started:

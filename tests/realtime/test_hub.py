@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 
-from omics.connections import redis as redis_connections
-from omics.connections.redis import connect, start_embedded_redis, stop_embedded_redis
+from omics.connections import connect, start_embedded_redis, stop_embedded_redis
 from omics.realtime.event_log import EventLog
 from omics.realtime.hub import REDIS_LOST, RESYNC, Hub
 from omics.realtime.keys import EVENTS_CHANNEL
@@ -135,7 +134,7 @@ def test_unwatch_stops_delivery_to_that_inbox_only(
 
 
 def test_losing_redis_tells_every_watcher_and_resubscribing_asks_them_to_resync(
-    make_hub: Callable[[str], Hub], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_hub: Callable[[str], Hub], tmp_path: Path
 ) -> None:
     url = start_embedded_redis(tmp_path)  # a private server: this test shuts it down
     try:
@@ -149,12 +148,11 @@ def test_losing_redis_tells_every_watcher_and_resubscribing_asks_them_to_resync(
         assert not hub.healthy()
 
         # The same server comes back on the same address (as a restarted Redis would).
-        port = int(url.rsplit(":", 1)[1].split("/")[0])
-        monkeypatch.setattr(redis_connections, "_free_loopback_port", lambda: port)
         assert start_embedded_redis(tmp_path) == url
         for inbox in (first, second):
             signals = until(inbox, RESYNC)
-            assert set(signals[:-1]) == {REDIS_LOST}  # told it was lost (again) while retrying ...
+            # perhaps told it was lost again while retrying (a restart can be quicker than a retry) ...
+            assert set(signals[:-1]) <= {REDIS_LOST}
         assert hub.healthy(wait=WAIT)  # ... then subscribed again
 
         EventLog(connect(url), 60).emit("search-a", "parse", progress("parse"))

