@@ -16,7 +16,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from omics.cache.tiers import SqliteTier
-from omics.config import Settings, persistent_secret
+from omics.config import SecuritySettings, Settings, persistent_secret
 from omics.connections import connect, start_embedded_redis, stop_embedded_redis
 from omics.security.database import Database
 
@@ -74,7 +74,8 @@ def test_the_data_directory_is_private_and_every_file_in_it_is_the_owners_alone(
     tmp_path: Path, permissive_umask: None
 ) -> None:
     data_dir = tmp_path / "data"
-    settings = Settings(data_dir=data_dir, redis_url=None, secret_key="")
+    # The database in the data directory (SQLite), whatever DATABASE_URL the run has.
+    settings = Settings(data_dir=data_dir, redis_url=None, secret_key="", security=SecuritySettings())
     persistent_secret(data_dir, "secret_key")
     database = Database.from_settings(settings)  # omics.sqlite3 (+ -wal, -shm), .audit_key
     database.create_schema()
