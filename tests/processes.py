@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import socket
 import subprocess
@@ -10,6 +11,15 @@ import time
 from pathlib import Path
 
 import requests
+
+
+def data_dir_with_built_artefacts(source: Path, target: Path) -> Path:
+    """A data directory of its own with ``source``'s built index and vocabulary (no rebuild):
+    processes started on it share no database or cache file with the test session."""
+    shutil.copytree(source / "index", target / "index")
+    for cached in source.glob("vocabulary-*"):
+        shutil.copy(cached, target / cached.name)
+    return target
 
 
 def free_port() -> int:

@@ -7,7 +7,6 @@ ingestion changes a corpus no other test reads, without paying for a fresh index
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import pytest
 from omics.config import IngestSettings, Settings
 from tests.fake_ncbi import FakeNcbi, series_document
 from tests.live_server import LiveServer
+from tests.processes import data_dir_with_built_artefacts
 
 NEW_SERIES = [
     series_document(
@@ -48,10 +48,7 @@ def ncbi():
 
 @pytest.fixture(scope="module")
 def ingest_settings(tmp_path_factory, settings: Settings, engine, ncbi, redis_url: str) -> Settings:
-    target: Path = tmp_path_factory.mktemp("ingest-data")
-    shutil.copytree(settings.data_dir / "index", target / "index")
-    for cached in settings.data_dir.glob("vocabulary-*"):
-        shutil.copy(cached, target / cached.name)
+    target = data_dir_with_built_artefacts(settings.data_dir, tmp_path_factory.mktemp("ingest-data"))
     return replace(
         settings,
         data_dir=target,

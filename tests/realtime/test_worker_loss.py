@@ -95,7 +95,7 @@ class Deployment:
 def deployment(settings: Settings, engine: Any, tmp_path: Path) -> Iterator[Deployment]:
     """Its own embedded Redis and the session's data directory (index built: ``engine``)."""
     from app import create_app
-    from omics.connections.redis import start_embedded_redis, stop_embedded_redis
+    from omics.connections import start_embedded_redis, stop_embedded_redis
     from omics.runtime import shared_redis
     from tasks.celery_app import create_celery
 
@@ -109,6 +109,7 @@ def deployment(settings: Settings, engine: Any, tmp_path: Path) -> Iterator[Depl
         **os.environ,
         "REDIS_URL": redis_url,
         "OMICS_DATA_DIR": str(settings.data_dir),
+        "OMICS_SECRET_KEY": settings.secret_key,  # search ids are signed: one key for every role
         "OMICS_SEARCH_TIME_LIMIT": str(TIME_LIMIT),
         "OMICS_WORKER_LOST_MARGIN": str(MARGIN),
         "OMICS_WORKER_CONCURRENCY": "2",
