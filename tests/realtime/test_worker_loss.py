@@ -28,6 +28,7 @@ import pytest
 import celeryconfig
 from omics.config import REPOSITORY_ROOT, Settings
 from tests.live_server import LiveServer
+from tests.processes import data_dir_with_built_artefacts
 from tests.service_clients import assert_contiguous, connect, read_events, submit, wait_for
 
 pytestmark = [pytest.mark.system, pytest.mark.timeout(400)]
@@ -93,22 +94,26 @@ class Deployment:
 
 @pytest.fixture
 def deployment(settings: Settings, engine: Any, tmp_path: Path) -> Iterator[Deployment]:
-    """Its own embedded Redis and the session's data directory (index built: ``engine``)."""
+    """Its own embedded Redis and a copy of the session's data directory (index built: ``engine``)."""
     from app import create_app
     from omics.connections import start_embedded_redis, stop_embedded_redis
     from omics.runtime import shared_redis
     from tasks.celery_app import create_celery
 
     redis_url = start_embedded_redis(tmp_path)
+    # Its own copy of the built data directory: the workers it kills never share the session's
+    # database or cache files.
+    data_dir = data_dir_with_built_artefacts(settings.data_dir, tmp_path / "data")
     short = replace(
         settings,
+        data_dir=data_dir,
         redis_url=redis_url,
         service=replace(settings.service, search_time_limit=TIME_LIMIT, worker_lost_margin=MARGIN),
     )
     env = {
         **os.environ,
         "REDIS_URL": redis_url,
-        "OMICS_DATA_DIR": str(settings.data_dir),
+        "OMICS_DATA_DIR": str(data_dir),
         "OMICS_SECRET_KEY": settings.secret_key,  # search ids are signed: one key for every role
         "OMICS_SEARCH_TIME_LIMIT": str(TIME_LIMIT),
         "OMICS_WORKER_LOST_MARGIN": str(MARGIN),
