@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -17,19 +16,7 @@ from flask.testing import FlaskClient
 
 from omics.config import SecuritySettings, Settings
 from tests.redis_server import RedisServer
-
-HANDSHAKE = {
-    "Upgrade": "websocket",
-    "Connection": "Upgrade",
-    "Sec-WebSocket-Version": "13",
-    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-}
-
-
-@pytest.fixture
-def server() -> Iterator[RedisServer]:
-    with RedisServer() as running:
-        yield running
+from tests.web.conftest import HANDSHAKE
 
 
 def _app_on(server: RedisServer, settings: Settings, engine: Any, **security: Any) -> Flask:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import struct
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -21,19 +20,7 @@ from omics.config import Settings
 from tests.live_server import LiveServer
 from tests.redis_server import RedisServer
 from tests.service_clients import CLOSE_OPCODE, connect, submit
-
-HANDSHAKE = {
-    "Upgrade": "websocket",
-    "Connection": "Upgrade",
-    "Sec-WebSocket-Version": "13",
-    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
-}
-
-
-@pytest.fixture
-def server() -> Iterator[RedisServer]:
-    with RedisServer() as running:
-        yield running
+from tests.web.conftest import HANDSHAKE
 
 
 @pytest.fixture
