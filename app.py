@@ -158,12 +158,13 @@ def start_worker_thread(celery: Celery, concurrency: int) -> Any:
     return worker
 
 
-def start_beat_thread(celery: Celery) -> None:
+def start_beat_thread(celery: Celery) -> Any:
     """Run the one Celery beat of an all-in-one process in a daemon thread."""
     from celery.beat import Service
 
     service = Service(app=celery, schedule_filename=celery.conf.beat_schedule_filename)
     threading.Thread(target=service.start, name="celery-beat", daemon=True).start()
+    return service
 
 
 def serve_forever(app: Flask, host: str, port: int) -> None:
@@ -176,10 +177,20 @@ def serve_forever(app: Flask, host: str, port: int) -> None:
 
 def run_all(settings: Settings, args: argparse.Namespace) -> None:
     celery = create_celery(settings)
-    start_worker_thread(celery, settings.service.worker_concurrency)
-    start_beat_thread(celery)
+    worker = start_worker_thread(celery, settings.service.worker_concurrency)
+    beat = start_beat_thread(celery)
     host, port = args.host or settings.host, args.port or settings.port
-    serve_forever(serve_as(create_app(settings, celery), "all", host, port), host, port)
+    app = serve_as(create_app(settings, celery), "all", host, port)
+    try:
+        serve_forever(app, host, port)
+    finally:
+        # Before atexit stops an embedded Redis: otherwise the worker and the listeners report
+        # a lost Redis as an error on every normal Ctrl-C.
+        beat.stop()
+        worker.stop(in_sighandler=False)
+        web_state = state.state_of(app)
+        web_state.hub.stop()
+        web_state.cache.invalidator.stop()
 
 
 class _GunicornApp:

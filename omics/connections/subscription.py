@@ -38,6 +38,8 @@ class ResilientSubscription:
             try:
                 self._listen(resubscribed)
             except (redis.RedisError, OSError) as error:
+                if self.stopped.is_set():  # the process is shutting down: Redis may go first
+                    return
                 self.on_lost(error)
                 resubscribed = True
                 self.stopped.wait(self.retry_delay)

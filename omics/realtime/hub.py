@@ -52,6 +52,10 @@ class Hub:
                 self._thread = threading.Thread(target=self._run, name=self.relay_name, daemon=True)
                 self._thread.start()
 
+    def stop(self) -> None:
+        """End the subscription (within a second): the process is shutting down."""
+        self._stopped.set()
+
     def healthy(self, wait: float = 0.0) -> bool:
         """Whether the subscription is live (starting it, and waiting up to ``wait`` seconds)."""
         self.start()
