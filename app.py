@@ -267,6 +267,11 @@ def worker_argv(pool: str, concurrency: int, instance: Any) -> list[str]:
         ",".join(instance.queues),
         "--loglevel",
         "INFO",
+        # Nothing here revokes tasks or shares state between workers (the service registry
+        # tracks them), and mingle waits a second for neighbours at every start and every
+        # broker reconnect, keeping a recovered instance out of rotation that long.
+        "--without-mingle",
+        "--without-gossip",
     ]
 
 
