@@ -30,7 +30,14 @@ from omics.search.concepts import QueryConcept, covering, full_matches, missing,
 from omics.search.corpus_store import CorpusStore
 from omics.search.facets import MetadataColumns
 from omics.search.feedback import with_feedback
-from omics.search.highlight import QueryTerms, highlights, other_names_found, reasons, words_of
+from omics.search.highlight import (
+    QueryTerms,
+    highlights,
+    other_names_found,
+    reasons,
+    sample_reasons,
+    words_of,
+)
 from omics.search.index import FIELDS, SegmentedIndex, stem_words
 from omics.search.outcome import Hit, ProgressCallback, SearchOutcome
 from omics.search.query_parser import ParsedQuery, parse_query
@@ -638,6 +645,7 @@ class SearchEngine:
         hit.reasons = (
             [f'does not mention "{label}"' for label in hit.missing]
             + reasons(record, terms)
+            + sample_reasons(record, terms, hit.also)
             + [f'also known as "{name}"' for name in named]
         )
         if not hit.reasons and not hit.terms:

@@ -2,7 +2,8 @@
 
 Scoring is bm25s (sparse precomputed BM25 matrices, PyStemmer stemming); nothing here loops
 over documents in Python. Each indexed field (title, summary, overall design) has its own
-bm25s model, so ranking can weight fields and tell *where* a term matched.
+bm25s model, so ranking can weight fields and tell *where* a term matched. An index persisted
+with other fields (before sample text was indexed) is rebuilt once, not read.
 
 Growth: documents live in segments. The main segment covers the corpus as first indexed;
 records added later go to a small delta segment that is rebuilt from just those records on
@@ -30,7 +31,9 @@ import bm25s
 import numpy as np
 import Stemmer
 
-FIELDS: tuple[str, ...] = ("title", "summary", "overall_design")
+# ``sample_text`` is every sample's title and characteristics (Series.sample_text): a cohort's
+# samples may name a condition its summary never does.
+FIELDS: tuple[str, ...] = ("title", "summary", "overall_design", "sample_text")
 FORMAT = 1
 MANIFEST = "manifest.json"
 # Merge the delta into the main segment when it holds more than this share of main's documents.
@@ -194,7 +197,9 @@ class SegmentedIndex:
             manifest = json.loads((root / MANIFEST).read_text())
         except (OSError, ValueError):
             return None
-        return str(manifest["fingerprint"]) if manifest.get("format") == FORMAT else None
+        if manifest.get("format") != FORMAT or manifest.get("fields") != list(FIELDS):
+            return None
+        return str(manifest["fingerprint"])
 
     @classmethod
     def load(cls, root: Path, fingerprint: str) -> SegmentedIndex | None:
