@@ -41,8 +41,22 @@ MERGE_RATIO = 0.1
 MERGE_MIN_DOCS = 2000
 DOC_FREQ_CACHE = 1 << 17  # stems whose document frequency an index remembers (a few MB)
 
-_STEMMER = Stemmer.Stemmer("english")
+_SNOWBALL = Stemmer.Stemmer("english")
 _STEMMER_LOCK = threading.Lock()  # PyStemmer objects are not safe to share across threads
+# How words become stems; an index persisted with other stems is rebuilt, not read.
+STEMMING = "snowball-english, -itis as -iti"
+
+
+def _stem_all(words: list[str]) -> list[str]:
+    """Snowball stems, except that an inflammation keeps its name ("-itis" -> "-iti").
+
+    Snowball cuts "-itis" back to the organ: "hepatitis" and "hepatic" both become "hepat",
+    "pancreatitis" and "pancreatic" "pancreat", "meningitis" and "meninges" "mening", so a
+    search for the disease ranked every study of the organ with it. "-iti" is what Snowball
+    itself leaves of "arthritis" or "nephritis", so those keep their stems.
+    """
+    stems: list[str] = _SNOWBALL.stemWords(words)  # PyStemmer has no type hints
+    return [word[:-1] if word.endswith("itis") else stem for word, stem in zip(words, stems, strict=True)]
 
 
 def tokenize(texts: Sequence[str], return_ids: bool = False) -> Any:
@@ -52,15 +66,14 @@ def tokenize(texts: Sequence[str], return_ids: bool = False) -> Any:
     """
     with _STEMMER_LOCK:
         return bm25s.tokenize(
-            list(texts), stopwords="en", stemmer=_STEMMER, return_ids=return_ids, show_progress=False
+            list(texts), stopwords="en", stemmer=_stem_all, return_ids=return_ids, show_progress=False
         )
 
 
 def stem_words(words: Sequence[str]) -> list[str]:
     """Stem already-split words (used to match query words against snippets)."""
     with _STEMMER_LOCK:
-        stems: list[str] = _STEMMER.stemWords([w.lower() for w in words])  # PyStemmer has no type hints
-        return stems
+        return _stem_all([w.lower() for w in words])
 
 
 @dataclass
@@ -197,7 +210,11 @@ class SegmentedIndex:
             manifest = json.loads((root / MANIFEST).read_text())
         except (OSError, ValueError):
             return None
-        if manifest.get("format") != FORMAT or manifest.get("fields") != list(FIELDS):
+        if (
+            manifest.get("format") != FORMAT
+            or manifest.get("fields") != list(FIELDS)
+            or manifest.get("stemming") != STEMMING
+        ):
             return None
         return str(manifest["fingerprint"])
 
@@ -269,6 +286,7 @@ class SegmentedIndex:
             "format": FORMAT,
             "fingerprint": self.fingerprint,
             "fields": list(FIELDS),
+            "stemming": STEMMING,
             "segments": [{"name": s.name, "start": s.start, "count": s.count} for s in self.segments],
         }
         write_atomically(self.root / MANIFEST, json.dumps(manifest))
