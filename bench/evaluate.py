@@ -235,6 +235,12 @@ text) and for reading sample text in phrase checks.
   -> 0.365 and osteoporosis 0.408 -> 0.342), broad example mean 0.346 -> 0.344. Not kept.
 - One document-level IDF for every field (BM25F's; each field's own IDF kept): text AP 0.606
   -> 0.596, QBE 0.857 -> 0.861, broad MAP 0.4682 -> 0.4605 (10 losses). Not kept.
+- Fields combined as a disjunction (Lucene's dis_max: the best field's score plus a tie share
+  of the others', instead of their sum, so a record naming the condition once, in a short
+  title, is not outscored by one repeating it in every field), tie 0.3 / 0.6: text AP 0.606 ->
+  0.596 / 0.606 (neuroblastoma 0.457 -> 0.431 / 0.451), QBE 0.857 -> 0.852 / 0.856, broad MAP
+  0.4682 -> 0.4569 / 0.4620 with 13 losses each; the broad example task rose (mean 0.346 ->
+  0.381 / 0.355), the text tasks fell. Not kept.
 - Why autism (ASD) and multiple sclerosis still lose: the engine's top ten for both are series
   about the condition (autism in the title of GSE59216, GSE214323, GSE221923; multiple
   sclerosis in the title of GSE19224, GSE117935, GSE16461) that the set leaves unjudged, and
