@@ -26,7 +26,14 @@ import numpy as np
 
 from omics.config import Settings
 from omics.search.budget import Budget
-from omics.search.concepts import QueryConcept, covering, full_matches, missing, query_concepts
+from omics.search.concepts import (
+    QueryConcept,
+    covering,
+    full_matches,
+    has_unindexed_word,
+    missing,
+    query_concepts,
+)
 from omics.search.corpus_store import CorpusStore
 from omics.search.facets import MetadataColumns
 from omics.search.feedback import with_feedback
@@ -413,11 +420,16 @@ class SearchEngine:
         text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()
         # A name made only of the query's own words ("cancer of breast" for "breast cancer") finds
         # nothing the words did not: it would only cost a phrase check over every such record.
+        # Nor does a longer name holding all of them ("depressive disorder" for "depression"):
+        # every record holding it holds the words, so scoring it again counts them twice.
         expansions = []
         for expansion in self.vocabulary.expand(text) if text else []:
-            if set(query_stems(expansion.phrase)) <= set(stems):  # still a name that covers the concept
+            named = set(query_stems(expansion.phrase))
+            if named <= set(stems):  # still a name that covers the concept
                 scored.contained.setdefault(expansion.matched, []).append(expansion.phrase)
-            else:
+            elif not (
+                set(query_stems(expansion.matched)) <= named and not has_unindexed_word(expansion.matched)
+            ):
                 expansions.append(expansion)
         if expansions:
             extra = score_expansions(

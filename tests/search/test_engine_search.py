@@ -195,3 +195,13 @@ def test_an_inflammation_is_not_its_organ(run, engine: SearchEngine, disease: st
         assert record is not None
         assert named.search(f"{record.title} {record.summary} {record.overall_design}"), hit.accession
     assert run(organ, page_size=5).total > outcome.total  # the organ's studies exist, and are not matches
+
+
+def test_a_longer_form_of_the_users_own_name_is_not_searched_again(run) -> None:
+    """ "depressive disorder" holds the word "depression" stands for: every record naming it
+    was found by the word, and scoring it again would count the word twice for them."""
+    phrases = [e["phrase"] for e in run("depression").parsed.get("expansions", [])]
+    assert phrases and not [p for p in phrases if "depress" in p.lower()]
+    # A name with a word the index does not see is another name, not a longer form.
+    diabetes = [e["phrase"] for e in run("type 2 diabetes").parsed.get("expansions", [])]
+    assert "type II diabetes" in diabetes
