@@ -68,7 +68,7 @@ from omics.search.series import Series
 from omics.search.similarity import build_profile, resolve_examples
 from omics.search.spelling import Speller
 from omics.search.staging import Publication, PublicationPoint, StageCounts, StagingArea, StagingConflict
-from omics.search.vocabulary import Vocabulary, is_acronym, vocabulary
+from omics.search.vocabulary import Expansion, Vocabulary, is_acronym, vocabulary
 
 MAX_HITS = 1000  # ranked hits kept per search; totals still count every match
 REFRESH_SECONDS = 1.0  # how often a search checks whether another process added records
@@ -88,6 +88,18 @@ class _Snapshot:
 
 def _texts(records: list[Series]) -> dict[str, list[str]]:
     return {name: [getattr(r, name) for r in records] for name in FIELDS}
+
+
+def _longer_form(expansion: Expansion) -> bool:
+    """Is the other name the user's own words and more ("depressive disorder" for "depression")?
+
+    Every record holding it holds the words, which found it already: scoring it again would
+    count the words twice for records that phrase the name the long way. A name of the query
+    with a word the index does not see ("type 2 diabetes") is not held by its stems alone, so
+    "type II diabetes" stays another name.
+    """
+    own = set(query_stems(expansion.matched))
+    return own <= set(query_stems(expansion.phrase)) and not has_unindexed_word(expansion.matched)
 
 
 def _no_progress(stage: str, progress: int, detail: dict[str, Any]) -> None:
@@ -420,16 +432,11 @@ class SearchEngine:
         text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()
         # A name made only of the query's own words ("cancer of breast" for "breast cancer") finds
         # nothing the words did not: it would only cost a phrase check over every such record.
-        # Nor does a longer name holding all of them ("depressive disorder" for "depression"):
-        # every record holding it holds the words, so scoring it again counts them twice.
         expansions = []
         for expansion in self.vocabulary.expand(text) if text else []:
-            named = set(query_stems(expansion.phrase))
-            if named <= set(stems):  # still a name that covers the concept
+            if set(query_stems(expansion.phrase)) <= set(stems):  # still a name that covers the concept
                 scored.contained.setdefault(expansion.matched, []).append(expansion.phrase)
-            elif not (
-                set(query_stems(expansion.matched)) <= named and not has_unindexed_word(expansion.matched)
-            ):
+            elif not _longer_form(expansion):
                 expansions.append(expansion)
         if expansions:
             extra = score_expansions(
