@@ -172,7 +172,7 @@ def covering(
                 held = np.ones(size, dtype=bool)
                 for stem in words:
                     held &= present(stem)
-                if holding is not None and _SHORT_WORD.search(name):
+                if holding is not None and has_unindexed_word(name):
                     held = holding(name, held)
                 mask |= held
         for span in concept.matched:
@@ -181,6 +181,12 @@ def covering(
                 mask |= credit > 0
         masks.append(mask)
     return masks
+
+
+def has_unindexed_word(name: str) -> bool:
+    """Does ``name`` hold a one-character word ("type 2 diabetes", "B-cell")? The index does not
+    see it, so holding the name's stems is not holding the name."""
+    return _SHORT_WORD.search(name) is not None
 
 
 def full_matches(masks: Sequence[np.ndarray], size: int) -> np.ndarray:

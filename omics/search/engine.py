@@ -26,11 +26,25 @@ import numpy as np
 
 from omics.config import Settings
 from omics.search.budget import Budget
-from omics.search.concepts import QueryConcept, covering, full_matches, missing, query_concepts
+from omics.search.concepts import (
+    QueryConcept,
+    covering,
+    full_matches,
+    has_unindexed_word,
+    missing,
+    query_concepts,
+)
 from omics.search.corpus_store import CorpusStore
 from omics.search.facets import MetadataColumns
 from omics.search.feedback import with_feedback
-from omics.search.highlight import QueryTerms, highlights, other_names_found, reasons, words_of
+from omics.search.highlight import (
+    QueryTerms,
+    highlights,
+    other_names_found,
+    reasons,
+    sample_reasons,
+    words_of,
+)
 from omics.search.index import FIELDS, SegmentedIndex, stem_words
 from omics.search.outcome import Hit, ProgressCallback, SearchOutcome
 from omics.search.query_parser import ParsedQuery, parse_query
@@ -54,7 +68,7 @@ from omics.search.series import Series
 from omics.search.similarity import build_profile, resolve_examples
 from omics.search.spelling import Speller
 from omics.search.staging import Publication, PublicationPoint, StageCounts, StagingArea, StagingConflict
-from omics.search.vocabulary import Vocabulary, is_acronym, vocabulary
+from omics.search.vocabulary import Expansion, Vocabulary, is_acronym, vocabulary
 
 MAX_HITS = 1000  # ranked hits kept per search; totals still count every match
 REFRESH_SECONDS = 1.0  # how often a search checks whether another process added records
@@ -74,6 +88,18 @@ class _Snapshot:
 
 def _texts(records: list[Series]) -> dict[str, list[str]]:
     return {name: [getattr(r, name) for r in records] for name in FIELDS}
+
+
+def _longer_form(expansion: Expansion) -> bool:
+    """Is the other name the user's own words and more ("depressive disorder" for "depression")?
+
+    Every record holding it holds the words, which found it already: scoring it again would
+    count the words twice for records that phrase the name the long way. A name of the query
+    with a word the index does not see ("type 2 diabetes") is not held by its stems alone, so
+    "type II diabetes" stays another name.
+    """
+    own = set(query_stems(expansion.matched))
+    return own <= set(query_stems(expansion.phrase)) and not has_unindexed_word(expansion.matched)
 
 
 def _no_progress(stage: str, progress: int, detail: dict[str, Any]) -> None:
@@ -410,7 +436,7 @@ class SearchEngine:
         for expansion in self.vocabulary.expand(text) if text else []:
             if set(query_stems(expansion.phrase)) <= set(stems):  # still a name that covers the concept
                 scored.contained.setdefault(expansion.matched, []).append(expansion.phrase)
-            else:
+            elif not _longer_form(expansion):
                 expansions.append(expansion)
         if expansions:
             extra = score_expansions(
@@ -638,6 +664,7 @@ class SearchEngine:
         hit.reasons = (
             [f'does not mention "{label}"' for label in hit.missing]
             + reasons(record, terms)
+            + sample_reasons(record, terms, hit.also)
             + [f'also known as "{name}"' for name in named]
         )
         if not hit.reasons and not hit.terms:

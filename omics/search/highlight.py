@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -160,6 +160,37 @@ def reasons(record: Series, terms: QueryTerms, limit: int = 4) -> list[str]:
         if hits:
             found.append(f"{label} mentions {', '.join(hits)}")
     return found[:limit]
+
+
+def sample_reasons(record: Series, terms: QueryTerms, names: Sequence[str] = (), limit: int = 3) -> list[str]:
+    """How many of the record's samples name what was searched: "3 of 48 samples mention glioblastoma".
+
+    A cohort can be an answer because of its samples alone, and the count tells a researcher
+    how much of it is: three tumours of a subtype among 48, or the whole cohort. The query is
+    counted as a whole (its phrase) when samples hold it so, else word by word; then each other
+    name searched for it (``names``: synonyms, acronyms) that samples hold.
+    """
+    texts = [sample.text for sample in record.samples]
+    if not texts:
+        return []
+    whole = list(terms.phrases) or ([" ".join(terms.words)] if len(terms.words) > 1 else [])
+    tests: list[tuple[str, Callable[[str], bool]]] = [(phrase, _phrase_test(phrase)) for phrase in whole]
+    if not any(holds(text) for _, holds in tests for text in texts):
+        tests = [(word, _word_test(word)) for word in terms.words]
+    tests += [(f'"{name}"', _phrase_test(name)) for name in names]
+    found = []
+    for label, holds in tests:
+        count = sum(1 for text in texts if holds(text))
+        if count:
+            found.append(f"{count} of {len(texts)} samples mention {label}")
+    return found[:limit]
+
+
+@lru_cache(maxsize=4096)
+def _word_test(word: str) -> Callable[[str], bool]:
+    """Does a text hold the word (by stem, as :func:`reasons` matches it)?"""
+    pattern = re.compile(rf"(?<!\w){_word_pattern(word, stem_words([word])[0])}", re.IGNORECASE)
+    return lambda text: pattern.search(text) is not None
 
 
 @lru_cache(maxsize=4096)

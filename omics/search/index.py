@@ -2,7 +2,8 @@
 
 Scoring is bm25s (sparse precomputed BM25 matrices, PyStemmer stemming); nothing here loops
 over documents in Python. Each indexed field (title, summary, overall design) has its own
-bm25s model, so ranking can weight fields and tell *where* a term matched.
+bm25s model, so ranking can weight fields and tell *where* a term matched. An index persisted
+with other fields (before sample text was indexed) is rebuilt once, not read.
 
 Growth: documents live in segments. The main segment covers the corpus as first indexed;
 records added later go to a small delta segment that is rebuilt from just those records on
@@ -30,7 +31,9 @@ import bm25s
 import numpy as np
 import Stemmer
 
-FIELDS: tuple[str, ...] = ("title", "summary", "overall_design")
+# ``sample_text`` is every sample's title and characteristics (Series.sample_text): a cohort's
+# samples may name a condition its summary never does.
+FIELDS: tuple[str, ...] = ("title", "summary", "overall_design", "sample_text")
 FORMAT = 1
 MANIFEST = "manifest.json"
 # Merge the delta into the main segment when it holds more than this share of main's documents.
@@ -38,8 +41,22 @@ MERGE_RATIO = 0.1
 MERGE_MIN_DOCS = 2000
 DOC_FREQ_CACHE = 1 << 17  # stems whose document frequency an index remembers (a few MB)
 
-_STEMMER = Stemmer.Stemmer("english")
+_SNOWBALL = Stemmer.Stemmer("english")
 _STEMMER_LOCK = threading.Lock()  # PyStemmer objects are not safe to share across threads
+# How words become stems; an index persisted with other stems is rebuilt, not read.
+STEMMING = "snowball-english, -itis as -iti"
+
+
+def _stem_all(words: list[str]) -> list[str]:
+    """Snowball stems, except that an inflammation keeps its name ("-itis" -> "-iti").
+
+    Snowball cuts "-itis" back to the organ: "hepatitis" and "hepatic" both become "hepat",
+    "pancreatitis" and "pancreatic" "pancreat", "meningitis" and "meninges" "mening", so a
+    search for the disease ranked every study of the organ with it. "-iti" is what Snowball
+    itself leaves of "arthritis" or "nephritis", so those keep their stems.
+    """
+    stems: list[str] = _SNOWBALL.stemWords(words)  # PyStemmer has no type hints
+    return [word[:-1] if word.endswith("itis") else stem for word, stem in zip(words, stems, strict=True)]
 
 
 def tokenize(texts: Sequence[str], return_ids: bool = False) -> Any:
@@ -49,15 +66,14 @@ def tokenize(texts: Sequence[str], return_ids: bool = False) -> Any:
     """
     with _STEMMER_LOCK:
         return bm25s.tokenize(
-            list(texts), stopwords="en", stemmer=_STEMMER, return_ids=return_ids, show_progress=False
+            list(texts), stopwords="en", stemmer=_stem_all, return_ids=return_ids, show_progress=False
         )
 
 
 def stem_words(words: Sequence[str]) -> list[str]:
     """Stem already-split words (used to match query words against snippets)."""
     with _STEMMER_LOCK:
-        stems: list[str] = _STEMMER.stemWords([w.lower() for w in words])  # PyStemmer has no type hints
-        return stems
+        return _stem_all([w.lower() for w in words])
 
 
 @dataclass
@@ -194,7 +210,13 @@ class SegmentedIndex:
             manifest = json.loads((root / MANIFEST).read_text())
         except (OSError, ValueError):
             return None
-        return str(manifest["fingerprint"]) if manifest.get("format") == FORMAT else None
+        if (
+            manifest.get("format") != FORMAT
+            or manifest.get("fields") != list(FIELDS)
+            or manifest.get("stemming") != STEMMING
+        ):
+            return None
+        return str(manifest["fingerprint"])
 
     @classmethod
     def load(cls, root: Path, fingerprint: str) -> SegmentedIndex | None:
@@ -264,6 +286,7 @@ class SegmentedIndex:
             "format": FORMAT,
             "fingerprint": self.fingerprint,
             "fields": list(FIELDS),
+            "stemming": STEMMING,
             "segments": [{"name": s.name, "start": s.start, "count": s.count} for s in self.segments],
         }
         write_atomically(self.root / MANIFEST, json.dumps(manifest))

@@ -27,7 +27,9 @@ from omics.search.vocabulary import Expansion
 # multiplier on top avoids double counting. Designs often name the cohort's condition, so
 # they weigh only a little below summaries. (Chosen on the development judgments from a small
 # grid, see docs/EVALUATION.md; fielded sums beat one BM25F-style combined field there.)
-FIELD_WEIGHTS: dict[str, float] = {"title": 1.25, "summary": 1.0, "overall_design": 0.9}
+# Sample titles and characteristics weigh least: a cohort some of whose samples have the
+# condition is an answer, but a study about the condition comes first.
+FIELD_WEIGHTS: dict[str, float] = {"title": 1.25, "summary": 1.0, "overall_design": 0.9, "sample_text": 0.4}
 COVERAGE_EXPONENT = 1.0
 PHRASE_BONUS = {"title": 0.15, "summary": 0.075}
 PROXIMITY_BONUS = 0.05

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 # Values a handful of which repeat across 250k records (organisms, types, platforms): interned.
 _SHARED_FIELDS = ("organisms", "series_types", "platforms", "platform_titles", "supplementary_files")
@@ -30,6 +30,46 @@ def iso_date(value: object) -> str | None:
         except ValueError:
             continue
     return None
+
+
+class Sample(NamedTuple):
+    """One sample (GSM) of a series: what its submitter called it and said about it.
+
+    ``characteristics`` are SOFT's ``!Sample_characteristics_ch*`` lines as written
+    ("disease state: glioblastoma"); esummary gives titles only, so ingested samples have none.
+    """
+
+    accession: str
+    title: str
+    characteristics: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """What the sample says about itself, for search: its title and characteristics' values.
+
+        Only the values count ("glioblastoma", not "disease state"): every sample of every
+        series with characteristics has a "tissue" or a "disease state", so the keys would
+        make most series match "disease". Underscores, which submitters use as spaces in
+        titles ("GBM_tumor_rep1"), become spaces: the index reads ``_`` as part of a word.
+        """
+        values = (c.partition(":")[2].strip() or c for c in self.characteristics)
+        return ". ".join(part for part in (self.title, *values) if part).replace("_", " ")
+
+    def to_dict(self) -> dict[str, Any]:
+        """As stored and shown: ``characteristics`` only when there are some, so records without
+        them keep the shape every earlier release wrote and reads."""
+        out: dict[str, Any] = {"accession": self.accession, "title": self.title}
+        if self.characteristics:
+            out["characteristics"] = list(self.characteristics)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Sample:
+        return cls(
+            str(data["accession"]),
+            str(data.get("title") or ""),
+            tuple(str(c) for c in data.get("characteristics") or ()),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +91,7 @@ class Series:
     bioproject: str | None = None
     submission_date: str | None = None  # YYYY-MM-DD
     pubmed_ids: tuple[str, ...] = ()
-    samples: tuple[tuple[str, str], ...] = ()  # (GSM accession, title); shown as objects
+    samples: tuple[Sample, ...] = ()  # shown and stored as objects (Sample.to_dict)
     platform_titles: tuple[str, ...] = ()
     supplementary_files: tuple[str, ...] = ()  # file types GEO holds for the series: CEL, TXT, H5...
     ftp_link: str | None = None
@@ -60,6 +100,13 @@ class Series:
     def __post_init__(self) -> None:
         if not self.accession or not self.accession.strip():
             raise ValueError("a series needs an accession")
+        if any(not isinstance(sample, Sample) for sample in self.samples):  # (accession, title) pairs
+            object.__setattr__(self, "samples", tuple(Sample(*sample) for sample in self.samples))
+
+    @property
+    def sample_text(self) -> str:
+        """Every sample's text (:attr:`Sample.text`), one line each: the index's ``sample_text`` field."""
+        return "\n".join(sample.text for sample in self.samples)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Series:
@@ -77,7 +124,7 @@ class Series:
             elif key in _LIST_FIELDS:
                 values[key] = tuple(str(v) for v in (value or ()))
             elif key == "samples":
-                values[key] = tuple((str(s["accession"]), str(s.get("title") or "")) for s in value or ())
+                values[key] = tuple(Sample.from_dict(s) for s in value or ())
             elif key == "submission_date":
                 values[key] = iso_date(value)
             elif key == "sample_count":
@@ -100,7 +147,7 @@ class Series:
             if f.name in _LIST_FIELDS:
                 value = list(value)
             elif f.name == "samples":
-                value = [{"accession": accession, "title": title} for accession, title in value]
+                value = [sample.to_dict() for sample in value]
             if value in (None, "", []) and f.name not in ("title", "summary"):
                 continue
             out[f.name] = value

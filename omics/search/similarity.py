@@ -89,6 +89,8 @@ def _example_vector(
     texts = [getattr(series, name) or "" for name in FIELDS]
     for name, stems in zip(FIELDS, tokenize(texts), strict=True):
         weight = field_weights.get(name, 1.0)
+        if name == "sample_text":  # 48 samples titled "GBM tumour n" say "GBM" once, not 48 times
+            stems = list(dict.fromkeys(stems))
         for stem in stems:
             counts[stem] += weight
     vector = {stem: tf * idf(stem) for stem, tf in counts.items()}

@@ -33,7 +33,17 @@ NEW_SERIES = [
         n_samples=1,
         suppfile="CSV, H5",
     ),
-    series_document(990102, "Narwhal blubber adipocyte atlas", "2024/03/15", n_samples=4),
+    series_document(
+        990102,
+        "Narwhal blubber adipocyte atlas",
+        "2024/03/15",
+        n_samples=4,
+        # Only the sample titles name the condition: the series is found through them.
+        samples=[
+            {"accession": f"GSM990102{n}", "title": f"blubber, {kind} {n}"}
+            for n, kind in enumerate(("lipodystrophy", "lipodystrophy", "control", "control"), 1)
+        ],
+    ),
     series_document(990103, "Okapi liver single-cell atlas", "2024/04/01", n_samples=8),
     series_document(990050, "Old narwhal study outside the window", "2023/01/01"),
 ]

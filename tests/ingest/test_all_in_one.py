@@ -97,6 +97,11 @@ def test_a_posted_ingestion_is_found_by_a_v2_search_in_the_running_server(
         dataset = requests.get(f"{url}/api/v2/datasets/GSE990101", timeout=10).json()
         assert dataset["pubmed_ids"] == ["39000001"]
         assert dataset["samples"] == [{"accession": "GSM9901011", "title": "tusk pulp 1"}]
+        # A series only its sample titles tie to the condition is found, and says how.
+        search = requests.post(f"{url}/api/v2/searches", json={"query": "lipodystrophy"}, timeout=10)
+        by_samples = wait_for(url, search.json()["id"], timeout=60)["results"]
+        assert [result["accession"] for result in by_samples] == ["GSE990102"]
+        assert "2 of 4 samples mention lipodystrophy" in by_samples[0]["reasons"]
     finally:
         server.send_signal(signal.SIGTERM)
         try:

@@ -220,6 +220,11 @@ def test_an_ingestion_publishes_searchable_series_and_alerts_survive_a_reconnect
     record = requests.get(f"{stack.url}/api/v2/datasets/GSE990101", timeout=10).json()
     assert record["pubmed_ids"] == ["39000001"] and record["submission_date"] == "2024-03-02"
     assert record["samples"] == [{"accession": "GSM9901011", "title": "tusk pulp 1"}]
+    # Found through its sample titles alone (v1 shows no reasons; the server's engine says why).
+    assert v1_hits(stack, "lipodystrophy") == ["GSE990102"]
+    [hit] = engine.search(SearchRequest(query="lipodystrophy")).hits
+    engine.explain(hit)
+    assert "2 of 4 samples mention lipodystrophy" in hit.reasons
 
     listed = requests.get(f"{stack.url}/api/v2/alerts", headers=alice, timeout=10).json()["alerts"]
     live = [next_message(channel) for _ in listed]  # live, on the owner's socket, one per alert

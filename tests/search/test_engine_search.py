@@ -181,3 +181,27 @@ def test_highlights_are_html_safe(engine: SearchEngine, run) -> None:
     for hit in run("cells <script>").hits[:20]:
         shown = result_view(engine, hit)["highlights"]
         assert "<script>" not in shown["title"] + shown["summary"]
+
+
+@pytest.mark.parametrize(("disease", "organ"), [("hepatitis", "hepatic"), ("pancreatitis", "pancreatic")])
+def test_an_inflammation_is_not_its_organ(run, engine: SearchEngine, disease: str, organ: str) -> None:
+    """Snowball stems "hepatitis" and "hepatic" alike; a search for the disease must not
+    count every study of the organ (colon cancer's hepatic metastases) as a match."""
+    outcome = run(disease, page_size=1000)
+    assert outcome.total > 0
+    named = re.compile(disease[:-1], re.I)  # "steatohepatitis" is one (a subtype)
+    for hit in outcome.hits[: outcome.total]:
+        record = engine.get(hit.accession)
+        assert record is not None
+        assert named.search(f"{record.title} {record.summary} {record.overall_design}"), hit.accession
+    assert run(organ, page_size=5).total > outcome.total  # the organ's studies exist, and are not matches
+
+
+def test_a_longer_form_of_the_users_own_name_is_not_searched_again(run) -> None:
+    """ "depressive disorder" holds the word "depression" stands for: every record naming it
+    was found by the word, and scoring it again would count the word twice for them."""
+    phrases = [e["phrase"] for e in run("depression").parsed.get("expansions", [])]
+    assert phrases and not [p for p in phrases if "depress" in p.lower()]
+    # A name with a word the index does not see is another name, not a longer form.
+    diabetes = [e["phrase"] for e in run("type 2 diabetes").parsed.get("expansions", [])]
+    assert "type II diabetes" in diabetes

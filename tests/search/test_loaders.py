@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from omics.search.loaders import parse_esummary, parse_soft, read_jsonl, write_jsonl
-from omics.search.series import Series
+from omics.search.series import Sample, Series
 from tests.search.conftest import FIXTURES, SOFT
 
 
@@ -38,6 +38,51 @@ def test_soft_family_file_matches_the_corpus_record(corpus: list[Series]) -> Non
     assert parsed.platforms == ("GPL13112",)
     assert parsed.sample_count == 2
     assert parsed.submission_date == "2017-10-23"
+
+
+def test_soft_samples_come_from_sample_blocks_only() -> None:
+    """GSE105845's family file names two sample ids but holds no sample block (nor any
+    characteristics): its count says 2, and no sample text is invented from the ids."""
+    [parsed] = parse_soft(SOFT / "GSE105845_family.soft")
+    assert parsed.sample_count == 2
+    assert parsed.samples == () and parsed.sample_text == ""
+
+
+def test_soft_reads_sample_characteristics_of_every_channel() -> None:
+    [series] = parse_soft(SOFT / "soft_ex_family.txt")
+    first = series.samples[0]
+    assert first.accession == "Control Embyronic Stem Cell Replicate 1"
+    assert first.characteristics == (
+        "Cell line: ES-D3 (CRL-1934)",
+        "Passages: 4",
+        "Cell type: embryonic stem cells derived from blastocysts",
+        "Strain: 129Sv",
+        "Strain: C57BL/6",
+        "Age: E17.5 d",
+        "Tissue: whole embryo",
+    )
+    # Searched by their values: the keys ("Tissue") name no topic.
+    assert "embryonic stem cells derived from blastocysts" in first.text
+    assert "whole embryo" in first.text and "Tissue" not in first.text
+    assert series.samples[2].title == "Triple-Fusion Transfected Embryonic Stem Cells Replicate 1"
+    shown = series.to_dict()["samples"][0]
+    assert shown["characteristics"][-1] == "Tissue: whole embryo"
+    assert Series.from_dict(json.loads(json.dumps(series.to_dict()))) == series
+
+
+def test_a_sample_without_characteristics_is_stored_as_before() -> None:
+    """The previous release reads ``{"accession", "title"}`` objects; records without
+    characteristics keep exactly that shape, and ones with them only gain a key it ignores."""
+    plain = Series("GSE1", "t", samples=(("GSM1", "tumour 1"),))
+    assert plain.samples == (Sample("GSM1", "tumour 1"),)
+    assert plain.to_dict()["samples"] == [{"accession": "GSM1", "title": "tumour 1"}]
+    assert Series("GSE2", "t", samples=(("GSM2", "GBM_tumour_2"),)).sample_text == "GBM tumour 2"
+    rich = Series("GSE1", "t", samples=(Sample("GSM1", "tumour 1", ("disease state: glioblastoma",)),))
+    stored = rich.to_dict()["samples"][0]
+    assert {"accession": stored["accession"], "title": stored["title"]} == {
+        "accession": "GSM1",
+        "title": "tumour 1",
+    }
 
 
 def test_soft_reads_organisms_from_samples_and_skips_data_tables() -> None:
@@ -73,7 +118,7 @@ def test_esummary_records_carry_dates_papers_samples_and_files() -> None:
     me_study = parse_esummary(FIXTURES / "esummary_gds.json")[0]
     assert me_study.submission_date == "2026-04-22"
     assert me_study.pubmed_ids == ("42010606",)
-    assert me_study.samples[0] == ("GSM9652321", "Case 131")
+    assert me_study.samples[0] == Sample("GSM9652321", "Case 131")  # esummary has no characteristics
     assert me_study.supplementary_files == ("CSV", "IDAT")
     assert me_study.bioproject == "PRJNA1450064"
     assert me_study.ftp_link == "ftp://ftp.ncbi.nlm.nih.gov/geo/series/GSE327nnn/GSE327255/"

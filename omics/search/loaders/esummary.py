@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from omics.search.series import Series, iso_date
+from omics.search.series import Sample, Series, iso_date
 
 
 def _split(value: Any) -> tuple[str, ...]:
@@ -26,10 +26,11 @@ def _platform(value: str) -> str:
     return value if value.upper().startswith("GPL") else f"GPL{value}"
 
 
-def _samples(value: Any) -> tuple[tuple[str, str], ...]:
+def _samples(value: Any) -> tuple[Sample, ...]:
+    """esummary lists each sample's accession and title (no characteristics)."""
     samples = value if isinstance(value, list) else []
     return tuple(
-        (str(s["accession"]), str(s.get("title") or ""))
+        Sample(str(s["accession"]), str(s.get("title") or ""))
         for s in samples
         if isinstance(s, dict) and s.get("accession")
     )

@@ -6,8 +6,10 @@ the current one (repeated attributes accumulate), ``#`` lines describe columns a
 tables are skipped. GEOparse reads the same format but pulls in pandas and its download
 machinery; this module needs neither (see docs/ARCHITECTURE.md).
 
-A series' organisms come from its samples (``!Sample_organism_ch*``) and, failing those,
-from its platforms (``!Platform_organism``), in order of first appearance.
+Each sample keeps its title and characteristics (``!Sample_characteristics_ch*``), which the
+index reads as the series' sample text. A series' organisms come from its samples
+(``!Sample_organism_ch*``) and, failing those, from its platforms (``!Platform_organism``), in
+order of first appearance.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from omics.search.series import Series, iso_date
+from omics.search.series import Sample, Series, iso_date
 
 
 @dataclass
@@ -65,6 +67,19 @@ def _unique(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in values if v))
 
 
+def _sample(entity: SoftEntity) -> Sample:
+    """A sample with its characteristics (``!Sample_characteristics_ch1 = disease state: ...``),
+    every channel's, in file order: what a cohort's samples are, which its summary may never say."""
+    characteristics = [
+        value
+        for key, values in entity.attributes.items()
+        if key.startswith("Sample_characteristics_ch")
+        for value in values
+        if value
+    ]
+    return Sample(entity.name, entity.first("Sample_title"), tuple(characteristics))
+
+
 def _series_from(entity: SoftEntity, samples: list[SoftEntity], platforms: list[SoftEntity]) -> Series:
     organisms = _unique(
         value
@@ -92,7 +107,7 @@ def _series_from(entity: SoftEntity, samples: list[SoftEntity], platforms: list[
         is_superseries=any(v.startswith("SuperSeries of") for v in entity.values("Series_relation")),
         submission_date=iso_date(entity.first("Series_submission_date")),
         pubmed_ids=tuple(entity.values("Series_pubmed_id")),
-        samples=tuple((s.name, s.first("Sample_title")) for s in samples),
+        samples=tuple(_sample(s) for s in samples),
         extra=extra,
     )
 
