@@ -3,9 +3,10 @@
 Two requests share a key only if the engine answers them identically, so the key is built
 from the parsed query (:func:`omics.search.query_parser.query_meaning`), never from folded
 raw text: folding case or Unicode before parsing once let ``liver not mouse`` be served
-another user's ``liver NOT mouse``. Example accessions and filter values are de-duplicated
-and sorted. The corpus version is part of the key, so adding records makes every older entry
-unreachable at once, without scanning or deleting anything.
+another user's ``liver NOT mouse``. The engine's revision is part of the digest: an upgraded
+engine that ranks differently never serves what the older one cached. Example accessions and
+filter values are de-duplicated and sorted. The corpus version is part of the key, so adding
+records makes every older entry unreachable at once, without scanning or deleting anything.
 
 The canonical request (query text NFKC-normalised, case-folded, spacing collapsed) is what
 popularity tracking counts and warming replays. It merges spellings, so it is never a key:
@@ -19,6 +20,7 @@ import json
 import unicodedata
 from typing import Any
 
+from omics.search.outcome import ENGINE_REVISION
 from omics.search.query_parser import query_meaning
 from omics.search.request import SearchRequest, request_from_dict
 
@@ -77,5 +79,5 @@ def cache_key(request: SearchRequest, corpus_version: int) -> str:
     """
     rest = {**canonical_request(request), "query": query_meaning(request.query)}
     text = json.dumps(rest, sort_keys=True, separators=(",", ":"))
-    digest = hashlib.sha256(f"{KEY_FORMAT}|{text}".encode()).hexdigest()[:40]
+    digest = hashlib.sha256(f"{KEY_FORMAT}|{ENGINE_REVISION}|{text}".encode()).hexdigest()[:40]
     return f"v{corpus_version}:{digest}"

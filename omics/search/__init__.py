@@ -9,7 +9,7 @@ cheap for processes that never search (beat, Flower, the command line).
 from typing import TYPE_CHECKING, Any
 
 from omics.search.cursors import InvalidCursor, decode_cursor, encode_cursor
-from omics.search.outcome import STAGES, Hit, ProgressCallback, SearchOutcome
+from omics.search.outcome import ENGINE_REVISION, STAGES, Hit, ProgressCallback, SearchOutcome
 from omics.search.presentation import completed_document, result_view
 from omics.search.request import SearchFilters, SearchRequest, request_from_dict, request_to_dict
 from omics.search.series import Series
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from omics.search.engine import SearchEngine
 
 __all__ = [
+    "ENGINE_REVISION",
     "STAGES",
     "Hit",
     "InvalidCursor",

@@ -11,6 +11,12 @@ from typing import Any, Protocol
 
 STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
 
+# Bump when the engine answers the same request over the same corpus differently (matching,
+# ranking, counts, reasons): cache keys include it, so answers an older engine computed and
+# cached (in Redis or the data directory's L3) are not served after an upgrade.
+# 2: sample text as evidence, inflammations keep their names ("-itis").
+ENGINE_REVISION = 2
+
 
 @dataclass
 class Hit:

@@ -49,6 +49,18 @@ def test_a_repeated_search_answers_200_with_the_first_runs_document(live_server:
     assert other_page_size.status_code == 202  # another request, another key
 
 
+def test_an_upgraded_engine_never_serves_what_an_older_engine_cached(
+    live_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = _unique("hepatitis liver biopsy")
+    first = _post(live_server.url, body)
+    assert first.status_code == 202 and wait_for(live_server.url, first.json()["id"])["status"] == "completed"
+    assert _post(live_server.url, body).status_code == 200
+
+    monkeypatch.setattr("omics.cache.keys.ENGINE_REVISION", 10**6)  # the engine now ranks differently
+    assert _post(live_server.url, body).status_code == 202  # searched again, not the older answer
+
+
 def test_identical_concurrent_searches_share_one_task_and_stream(live_server: Any, redis_url: str) -> None:
     body = _unique("alzheimer disease hippocampus")
     barrier = threading.Barrier(12)
