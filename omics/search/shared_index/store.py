@@ -32,6 +32,9 @@ class SharedIndex:
         self.root = root
         self.index = tantivy.Index(schema(), path=str(root / "tantivy"), reuse=True)
         self.index.register_tokenizer(ANALYSER, analyser())
+        # Searches see new commits only at reload(), which reads the manifest after them: a
+        # staged generation is never visible without the manifest that hides it.
+        self.index.config_reader(reload_policy="manual")
         self.manifest = Manifest.read(root) or Manifest()
 
     # -- opening -----------------------------------------------------------------------
@@ -102,7 +105,9 @@ class SharedIndex:
         with writing(self.root):
             manifest = Manifest.read(self.root) or Manifest()
             if superseded:
-                self._delete(lambda writer: [writer.delete_documents_by_term("doc", d) for d in superseded])
+                self._delete(
+                    lambda writer: writer.delete_documents_by_query(self._term_set("doc", superseded))
+                )
             manifest.pending = [g for g in manifest.pending if g != generation]
             manifest.published[str(generation)] = superseded
             manifest.fingerprint = fingerprint
@@ -112,7 +117,9 @@ class SharedIndex:
     def drop(self, generation: int) -> None:
         """Delete a generation's documents and forget it (a staged ingestion compensated)."""
         with writing(self.root):
-            self._delete(lambda writer: writer.delete_documents_by_term("generation", generation))
+            self._delete(
+                lambda writer: writer.delete_documents_by_query(self._term_set("generation", [generation]))
+            )
             manifest = Manifest.read(self.root) or Manifest()
             manifest.pending = [g for g in manifest.pending if g != generation]
             manifest.write(self.root)
@@ -142,6 +149,11 @@ class SharedIndex:
             point.next_generation = max(point.next_generation, current.next_generation)
             point.write(self.root)
         self.reload()
+
+    def _term_set(self, field_name: str, values: list[int]) -> tantivy.Query:
+        """Documents with one of ``values`` in an unsigned field (deleting by a bare term would
+        take a Python int for a signed one and match nothing)."""
+        return tantivy.Query.term_set_query(self.index.schema, field_name, values)
 
     def _delete(self, delete: Callable[[tantivy.IndexWriter], object]) -> None:
         writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=1)
