@@ -172,7 +172,8 @@ def test_a_publish_in_one_process_is_seen_by_another(fresh_shared, tmp_path) -> 
         from omics.search.engine import SearchEngine
         from omics.search.request import SearchRequest
         engine_module.REFRESH_SECONDS = 0.0
-        engine = SearchEngine.open(Settings(data_dir=Path({str(worker.settings.data_dir)!r}), index_backend="tantivy"))
+        settings = Settings(data_dir=Path({str(worker.settings.data_dir)!r}), index_backend="tantivy")
+        engine = SearchEngine.open(settings)
         for _ in range(2):
             print(engine.search(SearchRequest(query="zyxoquil")).total, flush=True)
             sys.stdin.readline()
