@@ -20,6 +20,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from omics.config import Settings
 from omics.search.budget import Budget
 from omics.search.concepts import QueryConcept, query_concepts
@@ -206,7 +208,10 @@ class SharedIndexEngine(SearchEngine):
             left_out=examples,
             filters=filters,
         )
-        found = retrieve(self.shared, ask, SHARED_FIELD_WEIGHTS, stems, MAX_HITS, RERANK_POOL, request.sort)
+        accession_of = self._accession_of
+        found = retrieve(
+            self.shared, ask, SHARED_FIELD_WEIGHTS, stems, accession_of, MAX_HITS, RERANK_POOL, request.sort
+        )
         report("retrieve", 40, {"matched": found.total, "partial": found.total_partial})
         budget.check("rank")
 
@@ -269,10 +274,12 @@ class SharedIndexEngine(SearchEngine):
         self, found: Retrieved, pinned: list[str], terms: QueryTerms, also: list[str]
     ) -> list[Hit]:
         records = self.store.records
-        ranked = [(records[d].accession, round(s, 4)) for d, s in zip(found.docs, found.scores, strict=True)]
-        top = max((score for _a, score in ranked), default=0.0)
-        first = [(a, top + 1.0) for a, _s in ranked if a in pinned]
-        rest = [(a, s) for a, s in ranked if a not in pinned]
+        scores = np.round(np.asarray(found.scores, dtype=np.float64), 4).tolist()
+        ranked = [(records[d].accession, s) for d, s in zip(found.docs, scores, strict=True)]
+        top = max(scores, default=0.0)
+        named = set(pinned)
+        first = [(a, top + 1.0) for a, _s in ranked if a in named]
+        rest = [(a, s) for a, s in ranked if a not in named]
         words, phrases = list(terms.words), list(terms.phrases)
         return [Hit(a, s, terms=words, phrases=phrases, also=also) for a, s in first + rest]
 
@@ -284,8 +291,12 @@ class SharedIndexEngine(SearchEngine):
         if not partial:
             return
         by_accession = {hit.accession: hit for hit in hits}
-        for concept, docs in zip(concepts, uncovered(self.shared, ask, partial), strict=True):
+        accessions = [self._accession_of(d) for d in partial]
+        for concept, docs in zip(concepts, uncovered(self.shared, ask, partial, accessions), strict=True):
             for doc in docs:
-                hit = by_accession.get(self.store.records[doc].accession)
+                hit = by_accession.get(self._accession_of(doc))
                 if hit is not None:
                     hit.missing.append(concept.label)
+
+    def _accession_of(self, doc: int) -> str:
+        return self.store.records[doc].accession

@@ -1,11 +1,11 @@
 """The engine's phrase and proximity bonus (omics.search.ranking.proximity_bonus) on a bounded pool.
 
 The bm25s engine reads the text of its best candidates to see whether the query words occur
-together. Here the index answers that: for the pool's document ids, phrase queries (exact,
-allowing a stop word between words as the engine's test does, and near, within
-``PROXIMITY_GAP`` words) on title and summary tell which candidates hold the words together,
-and the title's stem count (a fast field) tells whether the query *is* the title. No stored
-text is read; each test is one index query over at most ``RERANK_POOL`` documents.
+together. Here the index answers that, in one query over the pool's documents: phrase queries
+on title and summary, exact (allowing a stop word between words, as the engine's test does)
+and near (within ``PROXIMITY_GAP`` words), each scoring a distinct power of two, so each hit's
+score says which of the four it holds. The title's stem count (a fast field) tells whether
+the query *is* the title. No stored text is read.
 """
 
 from __future__ import annotations
@@ -20,32 +20,28 @@ from omics.search.ranking import PHRASE_BONUS, PROXIMITY_BONUS, PROXIMITY_GAP, T
 from omics.search.shared_index.queries import phrase_in
 
 
-def _holding(
-    searcher: tantivy.Searcher,
-    schema: tantivy.Schema,
-    among: list[int],
-    field_name: str,
-    stems: list[str],
-    slop: int,
-) -> set[int]:
-    """The documents of ``among`` whose ``field_name`` holds the stems in order within ``slop``."""
-    words = list(enumerate(stems))
+def flags(
+    searcher: tantivy.Searcher, schema: tantivy.Schema, among: Sequence[str], tests: Sequence[Query]
+) -> dict[int, int]:
+    """Per document of ``among`` (accessions) matching any test, the bit mask of the tests it passes."""
+    clauses = [
+        (Occur.Should, Query.const_score_query(test, float(1 << bit))) for bit, test in enumerate(tests)
+    ]
     query = Query.boolean_query(
-        [
-            (Occur.Must, Query.term_set_query(schema, "doc", among)),
-            (Occur.Must, phrase_in(schema, field_name, words, slop)),
-            (Occur.Must, Query.term_query(schema, "kind", "series")),
-        ]
+        [(Occur.Must, Query.term_set_query(schema, "accession", list(among))), *clauses]
     )
-    hits = searcher.search(query, len(among), count=False).hits
-    values = searcher.fast_field_values("doc", [address for _score, address in hits])
-    return {int(v) for v in values if v is not None}
+    hits = [
+        (score, address) for score, address in searcher.search(query, len(among), count=False).hits if score
+    ]
+    docs = searcher.fast_field_values("doc", [address for _score, address in hits])
+    return {int(d or 0): round(score) for (score, _address), d in zip(hits, docs, strict=True)}
 
 
 def proximity_bonus(
     searcher: tantivy.Searcher,
     schema: tantivy.Schema,
     pool: list[int],
+    accessions: Sequence[str],
     title_stems: Sequence[int],
     stems: list[str],
 ) -> np.ndarray:
@@ -53,15 +49,21 @@ def proximity_bonus(
     bonus = np.ones(len(pool), dtype=np.float32)
     if len(stems) < 2 or not pool:
         return bonus
-    gaps = len(stems) - 1
-    for field_name, weight in PHRASE_BONUS.items():
-        near = _holding(searcher, schema, pool, field_name, stems, PROXIMITY_GAP * gaps)
-        exact = _holding(searcher, schema, sorted(near), field_name, stems, gaps) if near else set()
-        for i, doc in enumerate(pool):
-            if doc in exact:
+    words, gaps = list(enumerate(stems)), len(stems) - 1
+    tests = [
+        phrase_in(schema, field_name, words, slop)
+        for field_name in PHRASE_BONUS
+        for slop in (gaps, PROXIMITY_GAP * gaps)
+    ]
+    passed = flags(searcher, schema, accessions, tests)
+    for i, doc in enumerate(pool):
+        mask = passed.get(doc, 0)
+        for position, (field_name, weight) in enumerate(PHRASE_BONUS.items()):
+            exact, near = mask >> (2 * position) & 1, mask >> (2 * position + 1) & 1
+            if exact:
                 bonus[i] += weight
                 if field_name == "title" and len(stems) >= 3 and title_stems[i] == len(stems):
                     bonus[i] += TITLE_MATCH_BONUS  # the query *is* this title: a pasted known item
-            elif doc in near:
+            elif near:
                 bonus[i] += PROXIMITY_BONUS
     return bonus

@@ -9,7 +9,7 @@ their facets from fast fields. The engine's proximity re-rank then runs on the f
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +26,7 @@ from omics.search.shared_index.queries import (
     ranked,
     restrictions,
 )
-from omics.search.shared_index.rerank import proximity_bonus
+from omics.search.shared_index.rerank import flags, proximity_bonus
 from omics.search.shared_index.store import SharedIndex
 
 SORT_FIELDS = {"sample_count": "sample_count", "newest": "submitted"}
@@ -55,11 +55,16 @@ def retrieve(
     ask: SharedQuery,
     field_weights: Mapping[str, float],
     proximity_stems: list[str],
+    accession_of: Callable[[int], str],
     limit: int,
     pool: int,
     sort: str = "relevance",
 ) -> Retrieved:
-    """Answer ``ask``: at most ``limit`` ranked candidates, the first ``pool`` of each tier re-ranked."""
+    """Answer ``ask``: at most ``limit`` ranked candidates, the first ``pool`` of each tier re-ranked.
+
+    ``accession_of(doc)`` names a document (the pool is addressed by accession: a set of text
+    terms is found in the term dictionary, a set of integers only by a scan).
+    """
     searcher, schema = shared.searcher(), shared.index.schema
     must = [(Occur.Must, matching(schema, ask, ranked(schema, ask, field_weights)))]
     must += restrictions(schema, ask, shared.hidden)
@@ -79,9 +84,9 @@ def retrieve(
     order: list[int] = []
     for tier in (np.flatnonzero(full), np.flatnonzero(~full)):
         head = tier[:pool]
-        bonus = proximity_bonus(
-            searcher, schema, [docs[i] for i in head], [titles[i] for i in head], proximity_stems
-        )
+        members = [docs[i] for i in head]
+        names = [accession_of(d) for d in members]
+        bonus = proximity_bonus(searcher, schema, members, names, [titles[i] for i in head], proximity_stems)
         scores[head] = scores[head] * bonus
         order += sorted(head.tolist(), key=lambda i: (-scores[i], docs[i])) + tier[pool:].tolist()
     return Retrieved(
@@ -123,16 +128,15 @@ def _sorted(
     return Retrieved(docs, scores, full, total, partial, facets)
 
 
-def uncovered(shared: SharedIndex, ask: SharedQuery, docs: list[int]) -> list[list[int]]:
-    """Per concept of ``ask``, which of ``docs`` do not cover it (what a partial match misses)."""
+def uncovered(
+    shared: SharedIndex, ask: SharedQuery, docs: list[int], accessions: list[str]
+) -> list[list[int]]:
+    """Per concept of ``ask``, which of ``docs`` (with their ``accessions``) do not cover it.
+
+    One query over those documents: each concept scores its own power of two.
+    """
     if not docs:
         return [[] for _ in ask.concepts]
     searcher, schema = shared.searcher(), shared.index.schema
-    among = Query.term_set_query(schema, "doc", docs)
-    out = []
-    for concept in concept_queries(schema, ask):
-        query = Query.boolean_query([(Occur.Must, among), (Occur.Must, concept)])
-        hits = searcher.search(query, len(docs), count=False).hits
-        held = {int(v) for v in searcher.fast_field_values("doc", [a for _s, a in hits]) if v is not None}
-        out.append([d for d in docs if d not in held])
-    return out
+    passed = flags(searcher, schema, accessions, concept_queries(schema, ask))
+    return [[d for d in docs if not passed.get(d, 0) >> bit & 1] for bit in range(len(ask.concepts))]
