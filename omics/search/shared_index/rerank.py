@@ -27,9 +27,8 @@ def flags(
     clauses = [
         (Occur.Should, Query.const_score_query(test, float(1 << bit))) for bit, test in enumerate(tests)
     ]
-    query = Query.boolean_query(
-        [(Occur.Must, Query.term_set_query(schema, "accession", list(among))), *clauses]
-    )
+    members = Query.const_score_query(Query.term_set_query(schema, "accession", list(among)), 0.0)
+    query = Query.boolean_query([(Occur.Must, members), *clauses])
     hits = [
         (score, address) for score, address in searcher.search(query, len(among), count=False).hits if score
     ]
@@ -49,11 +48,14 @@ def proximity_bonus(
     bonus = np.ones(len(pool), dtype=np.float32)
     if len(stems) < 2 or not pool:
         return bonus
-    words, gaps = list(enumerate(stems)), len(stems) - 1
+    # Matched without scoring (constant scores), tantivy's slop bounds each gap between
+    # consecutive words (scored, it bounds their sum): one word between, as the engine's exact
+    # test allows a stop word; PROXIMITY_GAP words, as its near test.
+    words = list(enumerate(stems))
     tests = [
         phrase_in(schema, field_name, words, slop)
         for field_name in PHRASE_BONUS
-        for slop in (gaps, PROXIMITY_GAP * gaps)
+        for slop in (1, PROXIMITY_GAP)
     ]
     passed = flags(searcher, schema, accessions, tests)
     for i, doc in enumerate(pool):
