@@ -207,6 +207,7 @@ class SharedIndexEngine(SearchEngine):
             within=list(within) if within is not None else None,
             left_out=examples,
             filters=filters,
+            browse=not [a for a in parsed.accessions if not a.startswith("GPL")] and not parsed.similar_to,
         )
         accession_of = self._accession_of
         found = retrieve(

@@ -72,6 +72,7 @@ QUERIES = [
     ("mouse liver RNA-seq", SearchFilters()),
     ("", SearchFilters(organisms=("homo sapiens",), min_samples=100, submitted_after="2015-01-01")),
     ("GSE2034", SearchFilters()),
+    ("GSM12345", SearchFilters()),  # a sample is not looked up: nothing, not everything
 ]
 
 
@@ -105,6 +106,16 @@ def test_words_together_earn_the_engines_phrase_and_proximity_bonus(fresh_shared
     bonus = proximity_bonus(searcher, schema, pool, list(titles), title_stems, stems)
     assert bonus.tolist() == pytest.approx([1.15, 1.05, 1.0, 2.15])
     assert full(engine, "zyxoquil kidney fibrosis")[:2] == ["GSE992014", "GSE992011"]
+
+
+@pytest.mark.parametrize("sort", ["newest", "sample_count"])
+def test_sorted_searches_list_what_the_bm25s_engine_lists(shared, engine, sort) -> None:
+    request = SearchRequest(query="liver fibrosis", sort=sort)  # fewer matches than MAX_HITS
+    ours, theirs = shared.search(request), engine.search(request)
+    assert {h.accession for h in ours.hits} == {h.accession for h in theirs.hits}
+    key = {"newest": "submission_date", "sample_count": "sample_count"}[sort]
+    full = [getattr(shared.get(h.accession), key) or 0 for h in ours.hits[: ours.total]]
+    assert full == sorted(full, reverse=True)  # ties by score, which the backends compute apart
 
 
 def test_phrases_exclusions_and_filters_hold_for_every_hit(shared) -> None:

@@ -41,6 +41,7 @@ class SharedQuery:
     platforms: Sequence[str] = ()
     within: Sequence[str] | None = None
     left_out: Sequence[str] = ()  # accessions never answered (query-by-example's examples)
+    browse: bool = True  # with no words and no pinned series: every series (False: none)
     filters: SearchFilters = field(default_factory=SearchFilters)
 
 
@@ -168,12 +169,12 @@ def _filters(schema: tantivy.Schema, ask: SharedQuery) -> list[Query]:
 
 def matching(schema: tantivy.Schema, ask: SharedQuery, scoring: Query | None) -> Query:
     """What a record must match to be an answer: a ranked word or other name, or a pinned accession;
-    with neither (filters alone), every series."""
+    with neither, every series (filters alone) or none (the query named only series not found)."""
     either = []
     if scoring is not None:
         either.append(scoring)
     if ask.pinned:
         either.append(_nothing(Query.term_set_query(schema, "accession", list(ask.pinned))))
     if not either:
-        return _nothing(Query.term_query(schema, "kind", KIND_SERIES))
+        return _nothing(Query.term_query(schema, "kind", KIND_SERIES)) if ask.browse else Query.empty_query()
     return _all(schema, Occur.Should, either)

@@ -71,15 +71,18 @@ def retrieve(
     cover = covering(schema, ask)
     full_query = Query.boolean_query(must + ([(Occur.Must, cover)] if cover is not None else []))
     total, facets = facet_counts(searcher, full_query)
-    if sort in SORT_FIELDS:
-        return _sorted(shared, must, full_query, cover, total, facets, limit, SORT_FIELDS[sort])
     lifted = [(Occur.Should, Query.const_score_query(cover, FULL_MATCH_LIFT))] if cover is not None else []
     result = searcher.search(Query.boolean_query(must + lifted), limit, count=True)
+    if sort in SORT_FIELDS and hit_count(result) > limit:
+        return _sorted(shared, must, full_query, cover, total, facets, limit, SORT_FIELDS[sort])
     addresses = [address for _score, address in result.hits]
     docs = [int(d) for d in searcher.fast_field_values("doc", addresses)]  # type: ignore[arg-type]
     raw = np.array([score for score, _address in result.hits], dtype=np.float64)
     full = raw >= FULL_MATCH_LIFT / 2 if cover is not None else np.ones(len(raw), dtype=bool)
     scores = np.where(full & (cover is not None), raw - FULL_MATCH_LIFT, raw)
+    if sort in SORT_FIELDS:  # every match is here: the engine's order
+        values = np.array(searcher.fast_field_values(SORT_FIELDS[sort], addresses), dtype=np.int64)
+        return _by_value(docs, scores, full, values, total, hit_count(result) - total, facets)
     titles = [int(t or 0) for t in searcher.fast_field_values("title_stems", addresses)]
     order: list[int] = []
     for tier in (np.flatnonzero(full), np.flatnonzero(~full)):
@@ -99,6 +102,26 @@ def retrieve(
     )
 
 
+def _by_value(
+    docs: list[int],
+    scores: np.ndarray,
+    full: np.ndarray,
+    values: np.ndarray,
+    total: int,
+    partial: int,
+    facets: dict[str, dict[str, int]],
+) -> Retrieved:
+    """Every match by a fast field's value (largest first), then score, then id; full matches first."""
+    ids = np.asarray(docs)
+    order = [
+        i
+        for tier in (np.flatnonzero(full), np.flatnonzero(~full))
+        for i in tier[np.lexsort((ids[tier], -scores[tier], -values[tier]))].tolist()
+    ]
+    ranked = [float(scores[i]) for i in order]
+    return Retrieved([docs[i] for i in order], ranked, [bool(full[i]) for i in order], total, partial, facets)
+
+
 def _sorted(
     shared: SharedIndex,
     must: Sequence[tuple[Occur, Query]],
@@ -109,7 +132,8 @@ def _sorted(
     limit: int,
     sort_field: str,
 ) -> Retrieved:
-    """Full matches by a fast field (largest first), then partial ones the same way."""
+    """More matches than ``limit``: full matches by a fast field (largest first), then partial
+    ones the same way; ties in index order (the engine breaks them by score)."""
     searcher = shared.searcher()
     tiers = [(full_query, True)]
     if cover is not None:
