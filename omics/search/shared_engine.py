@@ -209,9 +209,15 @@ class SharedIndexEngine(SearchEngine):
             filters=filters,
             browse=not [a for a in parsed.accessions if not a.startswith("GPL")] and not parsed.similar_to,
         )
-        accession_of = self._accession_of
         found = retrieve(
-            self.shared, ask, SHARED_FIELD_WEIGHTS, stems, accession_of, MAX_HITS, RERANK_POOL, request.sort
+            self.shared,
+            ask,
+            SHARED_FIELD_WEIGHTS,
+            stems,
+            self._accession_of,
+            MAX_HITS,
+            RERANK_POOL,
+            request.sort,
         )
         report("retrieve", 40, {"matched": found.total, "partial": found.total_partial})
         budget.check("rank")
