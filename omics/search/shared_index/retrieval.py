@@ -26,7 +26,7 @@ from omics.search.shared_index.queries import (
     ranked,
     restrictions,
 )
-from omics.search.shared_index.rerank import flags, proximity_bonus
+from omics.search.shared_index.rerank import flags, proximity_bonus, rarest
 from omics.search.shared_index.store import SharedIndex
 
 SORT_FIELDS = {"sample_count": "sample_count", "newest": "submitted"}
@@ -162,5 +162,6 @@ def uncovered(
     if not docs:
         return [[] for _ in ask.concepts]
     searcher, schema = shared.searcher(), shared.index.schema
-    passed = flags(searcher, schema, accessions, concept_queries(schema, ask))
+    walked = [max((rarest(searcher, words) for words, _phrase in names), default=0) for names in ask.concepts]
+    passed = flags(searcher, schema, accessions, list(zip(concept_queries(schema, ask), walked, strict=True)))
     return [[d for d in docs if not passed.get(d, 0) >> bit & 1] for bit in range(len(ask.concepts))]
