@@ -14,6 +14,7 @@ distributions stay those of GEO. For each size the script, in a fresh child proc
 
     python bench/scale.py                      # 80k, 250k and 1M
     python bench/scale.py --sizes 80000 --queries 200
+    python bench/scale.py --sizes 250000 --samples-per-series 10   # series list 10 samples each
 
 Figures go to docs/PERFORMANCE.md ("Search engine").
 """
@@ -75,8 +76,12 @@ QUERIES = (
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
-def synthetic(corpus: list[Series], size: int, seed: int = 1) -> list[Series]:
-    """``size`` records recombined from real ones (the real ones come first, unchanged)."""
+def synthetic(corpus: list[Series], size: int, seed: int = 1, samples_per_series: int = 0) -> list[Series]:
+    """``size`` records recombined from real ones (the real ones come first, unchanged).
+
+    With ``samples_per_series``, every synthetic record also lists that many samples (GSMs)
+    whose titles are drawn like the series text (:func:`sample_titles`).
+    """
     rng = random.Random(seed)
     out = list(corpus[:size])
     for n in range(size - len(out)):
@@ -92,9 +97,34 @@ def synthetic(corpus: list[Series], size: int, seed: int = 1) -> list[Series]:
                 series_types=d.series_types,
                 platforms=d.platforms,
                 sample_count=d.sample_count,
+                submission_date=d.submission_date,
+                samples=sample_titles(corpus, rng, 9_000_000 + n, samples_per_series),
             )
         )
     return out
+
+
+def sample_titles(
+    corpus: list[Series], rng: random.Random, series: int, count: int
+) -> tuple[tuple[str, str], ...]:
+    """``count`` (GSM, title) pairs: a run of words from one real title (the condition or tissue
+    a sample names), one from another's design (its treatment or group), and a replicate number,
+    so sample text shares GEO's vocabulary without repeating its series' text verbatim."""
+    samples = []
+    for k in range(count):
+        condition = _word_run(rng.choice(corpus).title, rng, 2, 5)
+        group = _word_run(rng.choice(corpus).overall_design, rng, 1, 3)
+        samples.append((f"GSM{series * 10 + k}", f"{condition}, {group}, replicate {k % 3 + 1}"))
+    return tuple(samples)
+
+
+def _word_run(text: str, rng: random.Random, shortest: int, longest: int) -> str:
+    words = text.split()
+    if not words:
+        return "sample"
+    length = rng.randint(shortest, longest)
+    start = rng.randrange(max(1, len(words) - length + 1))
+    return " ".join(words[start : start + length]).strip(".,;:()")
 
 
 def rss_mb() -> float:
@@ -179,6 +209,9 @@ def main() -> None:
     )
     parser.add_argument("--sizes", default="80000,250000,1000000")
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument(
+        "--samples-per-series", type=int, default=0, help="samples (GSMs) listed by each synthetic series"
+    )
     parser.add_argument("--step", choices=("build", "serve", "core"), help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
@@ -195,7 +228,7 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as tmp:
             corpus = Path(tmp) / "corpus.jsonl.gz"
-            write_jsonl(corpus, synthetic(real, size))
+            write_jsonl(corpus, synthetic(real, size, samples_per_series=args.samples_per_series))
             data_dir = Path(tmp) / "data"
             built = run_child("build", corpus, data_dir, args.queries)
             served = run_child("serve", corpus, data_dir, args.queries)

@@ -318,6 +318,9 @@ class Settings:
     oauth: OAuthSettings = field(default_factory=OAuthSettings.from_env)
     ingest: IngestSettings = field(default_factory=IngestSettings.from_env)
     api: ApiSettings = field(default_factory=ApiSettings.from_env)
+    # The search core's index layer: "bm25s" (per-process, the default) or "tantivy" (one
+    # memory-mapped index per data directory shared by every process; omics.search.shared_index).
+    index_backend: str = field(default_factory=lambda: os.environ.get("OMICS_INDEX_BACKEND", "bm25s"))
 
     @classmethod
     def from_env(cls) -> Settings:

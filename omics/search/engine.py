@@ -11,13 +11,11 @@ process notices another process's ``add`` (same data directory) and reloads.
 from __future__ import annotations
 
 import copy
-import fcntl
 import gc
 import re
 import threading
 import time
 from collections.abc import Collection, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -46,6 +44,7 @@ from omics.search.highlight import (
     words_of,
 )
 from omics.search.index import FIELDS, SegmentedIndex, stem_words
+from omics.search.locking import exclusive as _exclusive  # serialise index builds across processes
 from omics.search.outcome import Hit, ProgressCallback, SearchOutcome
 from omics.search.query_parser import ParsedQuery, parse_query
 from omics.search.ranking import (
@@ -63,7 +62,7 @@ from omics.search.ranking import (
     stem_score,
     top_order,
 )
-from omics.search.request import SearchFilters, SearchRequest
+from omics.search.request import SearchFilters, SearchRequest, filters_to_dict
 from omics.search.series import Series
 from omics.search.similarity import build_profile, resolve_examples
 from omics.search.spelling import Speller
@@ -106,18 +105,6 @@ def _no_progress(stage: str, progress: int, detail: dict[str, Any]) -> None:
     """Default progress callback for callers that do not report progress."""
 
 
-@contextmanager
-def _exclusive(root: Path) -> Iterator[None]:
-    """Serialise index builds across processes sharing one data directory."""
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
 def open_store_and_index(corpus_path: Path, data_dir: Path) -> tuple[CorpusStore, SegmentedIndex]:
     """Read the corpus store and load its persisted index, building it (once, under a lock) if stale."""
     store = CorpusStore(corpus_path, data_dir)
@@ -144,6 +131,13 @@ class SearchEngine:
 
     @classmethod
     def open(cls, settings: Settings, vocabulary: Vocabulary | None = None) -> SearchEngine:
+        """The engine on the index layer ``settings.index_backend`` names (bm25s or tantivy)."""
+        if settings.index_backend == "tantivy":
+            from omics.search.shared_engine import SharedIndexEngine  # it builds on this module
+
+            return SharedIndexEngine(settings, vocabulary)
+        if settings.index_backend != "bm25s":
+            raise ValueError(f"OMICS_INDEX_BACKEND must be bm25s or tantivy, not {settings.index_backend!r}")
         return cls(settings, vocabulary)
 
     # -- state -------------------------------------------------------------------------
@@ -163,7 +157,7 @@ class SearchEngine:
         if not force and now - self._checked < REFRESH_SECONDS:
             return
         self._checked = now
-        if self.store.disk_version() != self._snapshot.version:
+        if self.store.disk_version() != self.version:
             with self._lock:
                 self._reload_if_changed()
 
@@ -365,14 +359,7 @@ class SearchEngine:
         for hit in hits[: request.page_size]:
             self._explain(hit)
         parsed_view = parsed.to_dict() | understood | spelling
-        parsed_view["filters"] = {
-            "organisms": list(filters.organisms),
-            "series_types": list(filters.series_types),
-            "min_samples": filters.min_samples,
-            "max_samples": filters.max_samples,
-            "submitted_after": filters.submitted_after,
-            "submitted_before": filters.submitted_before,
-        }
+        parsed_view["filters"] = filters_to_dict(filters)
         parsed_view["concepts"] = [concept.label for concept in concepts]
         outcome = SearchOutcome(parsed_view, total, hits, facets, snap.version, total_partial)
         report("finish", 100, {"total": total, "total_partial": total_partial, "returned": len(hits)})

@@ -40,12 +40,17 @@ def request_to_dict(request: SearchRequest) -> dict[str, Any]:
     """The request as JSON-ready data (tuples as lists), the inverse of :func:`request_from_dict`."""
     data = asdict(request)
     data["similar_to"] = list(request.similar_to)
-    data["filters"] = {
-        **data["filters"],
-        "organisms": list(request.filters.organisms),
-        "series_types": list(request.filters.series_types),
-    }
+    data["filters"] = filters_to_dict(request.filters)
     return data
+
+
+def filters_to_dict(filters: SearchFilters) -> dict[str, Any]:
+    """The filters as JSON-ready data (tuples as lists): stored requests and the parsed view show them so."""
+    return {
+        **asdict(filters),
+        "organisms": list(filters.organisms),
+        "series_types": list(filters.series_types),
+    }
 
 
 def request_from_dict(data: dict[str, Any]) -> SearchRequest:

@@ -1,0 +1,309 @@
+"""The search engine on the shared index layer (``OMICS_INDEX_BACKEND=tantivy``).
+
+Same interface and the same rules as :class:`~omics.search.engine.SearchEngine`: the query is
+parsed and understood (concepts, other names, examples, filters) by the engine's own code; the
+shared index (omics.search.shared_index) retrieves the candidates, counts and facets the whole
+match set, and applies the proximity re-rank to a bounded pool; the first page is explained
+from the corpus store's records as before. The ingestion seam (stage, index, publish, restore)
+writes hidden generations into the shared index instead of bm25s segments.
+
+Not on this backend yet (the bm25s engine has them): spelling correction of words no series
+holds, and pseudo-relevance feedback.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from collections.abc import Collection, Iterable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from omics.config import Settings
+from omics.search.budget import Budget
+from omics.search.concepts import QueryConcept, query_concepts
+from omics.search.corpus_store import CorpusStore
+from omics.search.engine import MAX_HITS, SearchEngine
+from omics.search.highlight import QueryTerms
+from omics.search.index import write_atomically
+from omics.search.outcome import Hit, ProgressCallback, SearchOutcome
+from omics.search.query_parser import ParsedQuery, parse_query
+from omics.search.ranking import FIELD_WEIGHTS, RERANK_POOL, query_stems
+from omics.search.request import SearchRequest, filters_to_dict
+from omics.search.series import Series
+from omics.search.shared_index import Retrieved, SharedIndex, SharedQuery, retrieve, uncovered
+from omics.search.similarity import build_profile, resolve_examples
+from omics.search.staging import Publication, PublicationPoint, StagingArea, StagingConflict
+from omics.search.vocabulary import Expansion, Vocabulary
+
+# The bm25s engine ranks title, summary and design; sample text counts at half a summary.
+SHARED_FIELD_WEIGHTS: dict[str, float] = {**FIELD_WEIGHTS, "sample_text": 0.5}
+SHARED_DIR = "shared-index"
+
+
+class SharedStagingArea(StagingArea):
+    """An ingestion's files plus its hidden generation in the shared index."""
+
+    def __init__(self, data_dir: Path, ingestion_id: str, shared: SharedIndex) -> None:
+        super().__init__(data_dir, ingestion_id)
+        self.shared = shared
+        self.generation_path = self.root / "shared.json"
+
+    def generation(self) -> tuple[int, int] | None:
+        """``(base document id, generation)`` of the indexed staged records, if indexed."""
+        if not self.generation_path.exists():
+            return None
+        data = json.loads(self.generation_path.read_text())
+        return int(data["base"]), int(data["generation"])
+
+    def drop(self, part: str | None = None) -> None:
+        """Also delete the hidden generation when the index step (or everything) is undone."""
+        staged = self.generation()
+        if staged is not None and part in (None, "segments"):
+            self.shared.drop(staged[1])
+            self.generation_path.unlink(missing_ok=True)
+        super().drop(part)
+
+
+class SharedIndexEngine(SearchEngine):
+    """:class:`SearchEngine` answering from one memory-mapped index per data directory."""
+
+    def __init__(self, settings: Settings, vocabulary: Vocabulary | None = None) -> None:
+        self.shared_root = Path(settings.data_dir) / SHARED_DIR
+        super().__init__(settings, vocabulary)
+
+    # -- state -------------------------------------------------------------------------
+    def _load(self) -> None:
+        store = CorpusStore(self.settings.corpus_path, self.settings.data_dir)
+        self.store = store
+        self.shared = SharedIndex.open(self.shared_root, store.fingerprint, lambda: store.records)
+        self._version = store.version
+        gc.freeze()
+
+    def _reload_if_changed(self) -> None:
+        if self.store.disk_version() != self._version:
+            self._load()
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    @property
+    def size(self) -> int:
+        return len(self.store.current)
+
+    def add(self, series: Iterable[Series]) -> int:
+        """Add or replace records: a new generation, published at once."""
+        batch = list(series)
+        with self._lock:
+            if batch:
+                generation, _count = self.shared.stage(batch, len(self.store))
+                self._publish(generation, batch)
+            return self._version
+
+    def _publish(self, generation: int, records: list[Series]) -> None:
+        """Append ``records`` to the store; their generation becomes visible just before the commit."""
+        first = len(self.store)
+        earlier = [d for d in (self.store.doc_id(r.accession) for r in records) if d is not None]
+
+        def show(fingerprint: str) -> None:
+            current = self.store.current
+            candidates = [*earlier, *range(first, len(self.store))]
+            gone = [d for d in candidates if current.get(self.store.records[d].accession) != d]
+            self.shared.publish(generation, sorted(set(gone)), fingerprint)
+
+        self.store.add(records, show)
+        self._version = self.store.version
+
+    # -- ingestion ---------------------------------------------------------------------
+    def staging(self, ingestion_id: str) -> SharedStagingArea:
+        return SharedStagingArea(Path(self.settings.data_dir), ingestion_id, self.shared)
+
+    def index_staged(self, ingestion_id: str) -> int:
+        """Write the staged records as a hidden generation of the shared index; returns how many."""
+        self._refresh_if_stale(force=True)
+        area = self.staging(ingestion_id)
+        earlier = area.generation()
+        if earlier is not None:  # a redelivered step: replace what the first attempt wrote
+            self.shared.drop(earlier[1])
+        base = len(self.store)
+        generation, count = self.shared.stage(area.records(), base)
+        write_atomically(area.generation_path, json.dumps({"base": base, "generation": generation}))
+        return count
+
+    def publication_point(self) -> PublicationPoint:
+        return PublicationPoint(self.store.state_text(), self.shared.text())
+
+    def publish_staged(self, ingestion_id: str) -> Publication:
+        area = self.staging(ingestion_id)
+        with self._lock:
+            self._reload_if_changed()
+            old = self._version
+            records = list(area.records())
+            staged = area.generation()
+            if not records or staged is None:
+                return Publication(old, old, 0, ())
+            if staged[0] != len(self.store):
+                raise StagingConflict(f"the corpus grew from {staged[0]} to {len(self.store)} records")
+            self._publish(staged[1], records)
+            return Publication(old, self._version, len(records), tuple(area.new_accessions()))
+
+    def restore(self, point: PublicationPoint) -> int:
+        with self._lock:
+            self.store.restore_state(point.state)
+            restored = CorpusStore(self.settings.corpus_path, self.settings.data_dir)
+            self.shared.restore(point.manifest, len(restored), restored.records)
+            self._load()
+            return self._version
+
+    # -- search ------------------------------------------------------------------------
+    def search(
+        self,
+        request: SearchRequest,
+        progress: ProgressCallback | None = None,
+        within: Collection[str] | None = None,
+        budget: Budget | None = None,
+    ) -> SearchOutcome:
+        report = progress or (lambda stage, percent, detail: None)
+        budget = budget or Budget(self.settings.load.search_budget_seconds)
+        self._refresh_if_stale()
+        parsed = parse_query(request.query)
+        filters = self._effective_filters(request.filters, parsed)
+        report("parse", 10, {"parsed": parsed.to_dict()})
+        budget.check("retrieve")
+
+        text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()
+        stems = query_stems(text)
+        terms = QueryTerms.from_text(parsed.free_text, parsed.phrases)
+        expansions, contained = self._other_names(text, stems)
+        concepts = query_concepts(text, self.vocabulary, query_stems) if text else []
+        understood: dict[str, Any] = {"expansions": [asdict(e) for e in expansions]} if expansions else {}
+        weights: dict[str, float] = dict.fromkeys(stems, 1.0)
+        examples = self._examples(request, parsed)
+        if examples:
+            profile = build_profile(
+                resolve_examples(examples, self.store.get),
+                self._doc_freq,
+                self.size,
+                FIELD_WEIGHTS,
+                self.vocabulary,
+            )
+            understood["similar_to"] = profile.describe()
+            for stem, weight in profile.terms.items():
+                weights[stem] = weights.get(stem, 0.0) + weight
+            if not terms.words:
+                terms = QueryTerms(tuple(profile.describe()["terms"]))
+        ask = SharedQuery(
+            weights=weights,
+            concepts=[self._names(c, expansions, contained) for c in concepts],
+            names=[(query_stems(e.phrase), e.weight) for e in expansions],
+            phrases=parsed.phrases,
+            excluded=parsed.excluded,
+            pinned=self._pinned_accessions(parsed),
+            platforms=[a for a in parsed.accessions if a.startswith("GPL")],
+            within=list(within) if within is not None else None,
+            left_out=examples,
+            filters=filters,
+            browse=not [a for a in parsed.accessions if not a.startswith("GPL")] and not parsed.similar_to,
+        )
+        found = retrieve(
+            self.shared,
+            ask,
+            SHARED_FIELD_WEIGHTS,
+            stems,
+            self._accession_of,
+            MAX_HITS,
+            RERANK_POOL,
+            request.sort,
+        )
+        report("retrieve", 40, {"matched": found.total, "partial": found.total_partial})
+        budget.check("rank")
+
+        also = [e.phrase for e in expansions]
+        hits = self._shared_hits(found, list(ask.pinned), terms, also)
+        self._mark_missing(hits, found, ask, concepts)
+        report("rank", 70, {"ranked": len(hits)})
+        budget.check("facets")
+        report("facets", 90, {"facets": sorted(found.facets)})
+        budget.check("finish")
+        for hit in hits[: request.page_size]:
+            self._explain(hit)
+        parsed_view = parsed.to_dict() | understood | {"filters": filters_to_dict(filters)}
+        parsed_view["concepts"] = [concept.label for concept in concepts]
+        outcome = SearchOutcome(
+            parsed_view, found.total, hits, found.facets, self._version, found.total_partial
+        )
+        report(
+            "finish", 100, {"total": found.total, "total_partial": found.total_partial, "returned": len(hits)}
+        )
+        return outcome
+
+    def _doc_freq(self, stem: str) -> int:
+        """Series holding ``stem`` in their largest field (as the bm25s index answers it)."""
+        searcher = self.shared.searcher()
+        return max(searcher.doc_freq(name, stem) for name in FIELD_WEIGHTS)
+
+    def _other_names(self, text: str, stems: list[str]) -> tuple[list[Expansion], list[Expansion]]:
+        """The vocabulary's other names of the query's concepts: those to search, and those made
+        only of the query's own words (they cover a concept but add nothing to score)."""
+        searched: list[Expansion] = []
+        contained: list[Expansion] = []
+        for expansion in self.vocabulary.expand(text) if text else []:
+            (contained if set(query_stems(expansion.phrase)) <= set(stems) else searched).append(expansion)
+        return searched, contained
+
+    @staticmethod
+    def _names(
+        concept: QueryConcept, expansions: list[Expansion], contained: list[Expansion]
+    ) -> list[tuple[list[str], bool]]:
+        """Every name covering ``concept``: its own words (anywhere), other names (as phrases)."""
+        own = [(query_stems(name), False) for name in concept.names]
+        shorter = [(query_stems(e.phrase), False) for e in contained if e.matched in concept.matched]
+        other = [(query_stems(e.phrase), True) for e in expansions if e.matched in concept.matched]
+        return own + shorter + other
+
+    def _pinned_accessions(self, parsed: ParsedQuery) -> list[str]:
+        """Series named by GSE/GDS accession in the query (shown first)."""
+        pinned: list[str] = []
+        for accession in parsed.accessions:
+            if accession.startswith("GSE") and self.store.doc_id(accession) is not None:
+                pinned.append(accession)
+            elif accession.startswith("GDS"):
+                pinned += [
+                    self.store.records[d].accession for d in self.store.gds_docs(accession, len(self.store))
+                ]
+        return list(dict.fromkeys(pinned))
+
+    def _shared_hits(
+        self, found: Retrieved, pinned: list[str], terms: QueryTerms, also: list[str]
+    ) -> list[Hit]:
+        records = self.store.records
+        scores = np.round(np.asarray(found.scores, dtype=np.float64), 4).tolist()
+        ranked = [(records[d].accession, s) for d, s in zip(found.docs, scores, strict=True)]
+        top = max(scores, default=0.0)
+        named = set(pinned)
+        first = [(a, top + 1.0) for a, _s in ranked if a in named]
+        rest = [(a, s) for a, s in ranked if a not in named]
+        words, phrases = list(terms.words), list(terms.phrases)
+        return [Hit(a, s, terms=words, phrases=phrases, also=also) for a, s in first + rest]
+
+    def _mark_missing(
+        self, hits: list[Hit], found: Retrieved, ask: SharedQuery, concepts: list[QueryConcept]
+    ) -> None:
+        """Say which concepts the partial matches of the first pool miss (their reasons show it)."""
+        partial = [d for d, full in zip(found.docs, found.full, strict=True) if not full][:RERANK_POOL]
+        if not partial:
+            return
+        by_accession = {hit.accession: hit for hit in hits}
+        accessions = [self._accession_of(d) for d in partial]
+        for concept, docs in zip(concepts, uncovered(self.shared, ask, partial, accessions), strict=True):
+            for doc in docs:
+                hit = by_accession.get(self._accession_of(doc))
+                if hit is not None:
+                    hit.missing.append(concept.label)
+
+    def _accession_of(self, doc: int) -> str:
+        return self.store.records[doc].accession

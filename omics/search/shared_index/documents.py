@@ -1,0 +1,60 @@
+"""Corpus records as shared-index documents: one per series, one per sample it lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import tantivy
+
+from omics.search.facets import day_number
+from omics.search.series import Series
+from omics.search.shared_index.schema import KEYWORDS, KIND_SAMPLE, KIND_SERIES, analyser
+
+_ANALYSER = analyser()
+
+
+def series_document(record: Series, doc: int, generation: int) -> tantivy.Document:
+    """The series as indexed: ranked text, exact values, and the fast fields searches read."""
+    out = tantivy.Document()
+    out.add_text("kind", KIND_SERIES)
+    out.add_text("accession", record.accession)
+    out.add_text("title", record.title)
+    out.add_text("summary", record.summary)
+    out.add_text("overall_design", record.overall_design)
+    out.add_text("sample_text", " ".join(title for _gsm, title in record.samples))
+    for name in KEYWORDS:
+        for value in getattr(record, name):
+            out.add_text(name, value)
+            out.add_text(f"{name}_key", value.casefold())
+    out.add_unsigned("doc", doc)
+    out.add_unsigned("generation", generation)
+    out.add_integer("sample_count", record.sample_count if record.sample_count is not None else -1)
+    out.add_integer("submitted", day_number(record.submission_date))
+    out.add_unsigned("title_stems", len(set(_ANALYSER.analyze(record.title))))
+    return out
+
+
+def sample_documents(record: Series, doc: int, generation: int) -> Iterator[tantivy.Document]:
+    """The series' samples as their own documents, linked to it by accession and document id.
+
+    GEO's esummary gives a sample's accession and title; characteristics, where a loader
+    knows them (``extra["sample_characteristics"]``: accession -> text), are indexed too.
+    """
+    characteristics = record.extra.get("sample_characteristics") or {}
+    for gsm, title in record.samples:
+        out = tantivy.Document()
+        out.add_text("kind", KIND_SAMPLE)
+        out.add_text("accession", gsm)
+        out.add_text("sample_title", title)
+        out.add_text("characteristics", str(characteristics.get(gsm, "")))
+        out.add_text("series", record.accession)
+        out.add_unsigned("doc", doc)
+        out.add_unsigned("generation", generation)
+        yield out
+
+
+def documents(numbered: Iterable[tuple[int, Series]], generation: int) -> Iterator[tantivy.Document]:
+    """Every document of the ``(document id, record)`` pairs."""
+    for doc, record in numbered:
+        yield series_document(record, doc, generation)
+        yield from sample_documents(record, doc, generation)

@@ -1,0 +1,180 @@
+"""The engine's parsed query as tantivy queries: fielded boosted terms, phrases, exclusions, filters.
+
+Everything is built from stems (the index analyses text exactly as the engine tokenises), so
+the layer needs no query syntax of its own. Filters and exclusions are written so that they
+score nothing (constant 0): only the query's words and their other names move a ranking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import tantivy
+from tantivy import Occur, Query
+
+from omics.search.facets import day_number
+from omics.search.request import SearchFilters
+from omics.search.shared_index.schema import KIND_SERIES, SERIES_TEXT, analyser
+
+_ANALYSER = analyser()
+FULL_MATCH_LIFT = 10_000.0  # added to every full match's score, so full matches rank first
+
+
+@dataclass(frozen=True)
+class SharedQuery:
+    """What to retrieve, as the engine understood it (stems, not words).
+
+    ``concepts``: per concept the query requires, the alternative names covering it, as
+    (stems, as a phrase?): a record covers the concept if it holds every stem of one name
+    (in order, for another name of the concept the vocabulary gave). ``weights``: query weight per
+    ranked stem. ``names``: other names of the query's concepts, as (stems, weight), scored
+    where they occur as phrases.
+    """
+
+    weights: Mapping[str, float] = field(default_factory=dict)
+    concepts: Sequence[Sequence[tuple[Sequence[str], bool]]] = ()
+    names: Sequence[tuple[Sequence[str], float]] = ()
+    phrases: Sequence[str] = ()
+    excluded: Sequence[str] = ()
+    pinned: Sequence[str] = ()  # accessions named in the query: matches whatever their text
+    platforms: Sequence[str] = ()
+    within: Sequence[str] | None = None
+    left_out: Sequence[str] = ()  # accessions never answered (query-by-example's examples)
+    browse: bool = True  # with no words and no pinned series: every series (False: none)
+    filters: SearchFilters = field(default_factory=SearchFilters)
+
+
+def positioned(text: str) -> list[tuple[int, str]]:
+    """The stems of ``text`` with their positions (stop words leave gaps, as in the index)."""
+    return [(token.position, token.text) for token in _ANALYSER.pre_tokenize(text).tokens]
+
+
+def _all(schema: tantivy.Schema, occur: Occur, queries: Sequence[Query]) -> Query:
+    return Query.boolean_query([(occur, q) for q in queries])
+
+
+def term_anywhere(schema: tantivy.Schema, stem: str, field_weights: Mapping[str, float]) -> Query:
+    """One stem in any ranked field, each field's BM25 times its weight (summed, as the engine does)."""
+    return _all(
+        schema,
+        Occur.Should,
+        [Query.boost_query(Query.term_query(schema, name, stem), w) for name, w in field_weights.items()],
+    )
+
+
+def phrase_in(schema: tantivy.Schema, name: str, words: Sequence[tuple[int, str]], slop: int = 0) -> Query:
+    """The stems in order in one field (within ``slop`` moves); a single stem is a term."""
+    if len(words) == 1:
+        return Query.term_query(schema, name, words[0][1])
+    return Query.phrase_query(schema, name, list(words), slop)
+
+
+def phrase_anywhere(schema: tantivy.Schema, text: str, fields: Sequence[str] = SERIES_TEXT) -> Query | None:
+    """``text`` as a phrase in any of ``fields``; None if it has no indexed word."""
+    words = positioned(text)
+    if not words:
+        return None
+    return _all(schema, Occur.Should, [phrase_in(schema, name, words) for name in fields])
+
+
+def _nothing(query: Query) -> Query:
+    return Query.const_score_query(query, 0.0)
+
+
+def ranked(schema: tantivy.Schema, ask: SharedQuery, field_weights: Mapping[str, float]) -> Query | None:
+    """The scoring part: every stem (weighted), every other name as a phrase; None if nothing to rank."""
+    parts = [Query.boost_query(term_anywhere(schema, s, field_weights), w) for s, w in ask.weights.items()]
+    for stems, weight in ask.names:
+        words = list(enumerate(stems))
+        names = [Query.boost_query(phrase_in(schema, n, words), w) for n, w in field_weights.items()]
+        parts.append(Query.boost_query(_all(schema, Occur.Should, names), weight))
+    return _all(schema, Occur.Should, parts) if parts else None
+
+
+def covering(schema: tantivy.Schema, ask: SharedQuery) -> Query | None:
+    """Records covering every concept (full matches); None when the query names no concept."""
+    if not ask.concepts:
+        return None
+    return _nothing(_all(schema, Occur.Must, concept_queries(schema, ask)))
+
+
+def concept_queries(schema: tantivy.Schema, ask: SharedQuery) -> list[Query]:
+    """Per concept, the records covering it (by any of its names)."""
+    return [
+        _all(
+            schema, Occur.Should, [_name_anywhere(schema, stems, phrase) for stems, phrase in names if stems]
+        )
+        for names in ask.concepts
+    ]
+
+
+def _name_anywhere(schema: tantivy.Schema, stems: Sequence[str], as_phrase: bool) -> Query:
+    """A name's stems in any field: all of them (anywhere in the record), or as a phrase in one field."""
+    if as_phrase:
+        words = list(enumerate(stems))
+        return _all(schema, Occur.Should, [phrase_in(schema, name, words) for name in SERIES_TEXT])
+    held = [
+        _all(schema, Occur.Should, [Query.term_query(schema, name, s) for name in SERIES_TEXT]) for s in stems
+    ]
+    return _all(schema, Occur.Must, held)
+
+
+def restrictions(
+    schema: tantivy.Schema, ask: SharedQuery, hidden: Sequence[int]
+) -> list[tuple[Occur, Query]]:
+    """Clauses every answer must pass, none of them scoring: phrases, exclusions, filters, visibility."""
+    clauses: list[tuple[Occur, Query]] = []
+    for phrase in ask.phrases:
+        held = phrase_anywhere(schema, phrase)
+        if held is not None:
+            clauses.append((Occur.Must, _nothing(held)))
+    for excluded in dict.fromkeys(ask.excluded):
+        held = phrase_anywhere(schema, excluded)
+        if held is not None:
+            clauses.append((Occur.MustNot, held))
+    clauses += [(Occur.Must, _nothing(q)) for q in _filters(schema, ask)]
+    if ask.left_out:
+        clauses.append((Occur.MustNot, Query.term_set_query(schema, "accession", list(ask.left_out))))
+    if hidden:
+        clauses.append((Occur.MustNot, Query.term_set_query(schema, "generation", list(hidden))))
+    return clauses
+
+
+def _filters(schema: tantivy.Schema, ask: SharedQuery) -> list[Query]:
+    """The exact filters; an unknown sample count (-1) or date (0) fails any bound on it."""
+    f, out = ask.filters, []
+    for name, wanted in (
+        ("organisms", f.organisms),
+        ("series_types", f.series_types),
+        ("platforms", ask.platforms),
+    ):
+        if wanted:
+            out.append(Query.term_set_query(schema, f"{name}_key", [w.casefold() for w in wanted]))
+    for name, low, high in (
+        ("sample_count", f.min_samples, f.max_samples),
+        ("submitted", day_number(f.submitted_after) or None, day_number(f.submitted_before) or None),
+    ):
+        if low is not None or high is not None:
+            lowest = low if low is not None else 1 if name == "submitted" else 0
+            out.append(
+                Query.range_query(
+                    schema, name, tantivy.FieldType.Integer, lowest, high if high is not None else 2**62
+                )
+            )
+    if ask.within is not None:
+        out.append(Query.term_set_query(schema, "accession", list(ask.within)))
+    return out
+
+
+def matching(schema: tantivy.Schema, ask: SharedQuery, scoring: Query | None) -> Query:
+    """What a record must match to be an answer: a ranked word or other name, or a pinned accession;
+    with neither, every series (filters alone) or none (the query named only series not found)."""
+    either = []
+    if scoring is not None:
+        either.append(scoring)
+    if ask.pinned:
+        either.append(_nothing(Query.term_set_query(schema, "accession", list(ask.pinned))))
+    if not either:
+        return _nothing(Query.term_query(schema, "kind", KIND_SERIES)) if ask.browse else Query.empty_query()
+    return _all(schema, Occur.Should, either)

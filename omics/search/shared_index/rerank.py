@@ -1,0 +1,96 @@
+"""The engine's phrase and proximity bonus (omics.search.ranking.proximity_bonus) on a bounded pool.
+
+The bm25s engine reads the text of its best candidates to see whether the query words occur
+together. Here the index answers that, in one query over the pool's documents: phrase queries
+on title and summary, exact (allowing a stop word between words, as the engine's test does)
+and near (within ``PROXIMITY_GAP`` words), each scoring a distinct power of two, so each hit's
+score says which of the four it holds. The title's stem count (a fast field) tells whether
+the query *is* the title. No stored text is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import tantivy
+from tantivy import Occur, Query
+
+from omics.search.ranking import PHRASE_BONUS, PROXIMITY_BONUS, PROXIMITY_GAP, TITLE_MATCH_BONUS
+from omics.search.shared_index.queries import phrase_in
+from omics.search.shared_index.schema import SERIES_TEXT
+
+NESTED_ABOVE = 2_000  # documents of a test's rarest word above which each test is intersected with the pool
+
+
+def flags(
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    among: Sequence[str],
+    tests: Sequence[tuple[Query, int]],
+) -> dict[int, int]:
+    """Per document of ``among`` (accessions) matching any test, the bit mask of the tests it passes.
+
+    Each test comes with the documents its rarest word is in. An optional clause walks every
+    posting of its words, not only the pool's, which for common words ("breast cancer") costs
+    tens of milliseconds at 250k series; such a test is intersected with the pool on its own,
+    at the price of one more accession look-up (under a millisecond).
+    """
+    members = Query.const_score_query(Query.term_set_query(schema, "accession", list(among)), 0.0)
+    clauses = [
+        (Occur.Should, Query.const_score_query(_within(members, test, walked), float(1 << bit)))
+        for bit, (test, walked) in enumerate(tests)
+    ]
+    query = Query.boolean_query([(Occur.Must, members), *clauses])
+    hits = [
+        (score, address) for score, address in searcher.search(query, len(among), count=False).hits if score
+    ]
+    docs = searcher.fast_field_values("doc", [address for _score, address in hits])
+    return {int(d or 0): round(score) for (score, _address), d in zip(hits, docs, strict=True)}
+
+
+def _within(members: Query, test: Query, walked: int) -> Query:
+    if walked <= NESTED_ABOVE:
+        return test
+    return Query.boolean_query([(Occur.Must, members), (Occur.Must, test)])
+
+
+def rarest(searcher: tantivy.Searcher, stems: Sequence[str]) -> int:
+    """Documents holding the least frequent of ``stems`` (in the field where it is most frequent)."""
+    return min((max(searcher.doc_freq(name, stem) for name in SERIES_TEXT) for stem in stems), default=0)
+
+
+def proximity_bonus(
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    pool: list[int],
+    accessions: Sequence[str],
+    title_stems: Sequence[int],
+    stems: list[str],
+) -> np.ndarray:
+    """Multiplicative bonus per pool document (as the engine's) for the query stems occurring together."""
+    bonus = np.ones(len(pool), dtype=np.float32)
+    if len(stems) < 2 or not pool:
+        return bonus
+    # Matched without scoring (constant scores), tantivy's slop bounds each gap between
+    # consecutive words (scored, it bounds their sum): one word between, as the engine's exact
+    # test allows a stop word; PROXIMITY_GAP words, as its near test.
+    words = list(enumerate(stems))
+    tests = [
+        phrase_in(schema, field_name, words, slop)
+        for field_name in PHRASE_BONUS
+        for slop in (1, PROXIMITY_GAP)
+    ]
+    walked = rarest(searcher, stems)
+    passed = flags(searcher, schema, accessions, [(test, walked) for test in tests])
+    for i, doc in enumerate(pool):
+        mask = passed.get(doc, 0)
+        for position, (field_name, weight) in enumerate(PHRASE_BONUS.items()):
+            exact, near = mask >> (2 * position) & 1, mask >> (2 * position + 1) & 1
+            if exact:
+                bonus[i] += weight
+                if field_name == "title" and len(stems) >= 3 and title_stems[i] == len(stems):
+                    bonus[i] += TITLE_MATCH_BONUS  # the query *is* this title: a pasted known item
+            elif near:
+                bonus[i] += PROXIMITY_BONUS
+    return bonus

@@ -1,0 +1,167 @@
+"""One search over the shared index: ranked candidates, counts and facets of the whole match set.
+
+Two index passes, whatever the corpus size: one query returns the best ``limit`` candidates
+and the number of matches (full matches are lifted above partial ones by a constant, so one
+ranking holds both tiers in the engine's order), one aggregation counts the full matches and
+their facets from fast fields. The engine's proximity re-rank then runs on the first
+``pool`` candidates of each tier (:mod:`.rerank`); nothing reads a stored document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import tantivy
+from tantivy import Occur, Order, Query
+
+from omics.search.shared_index.facets import facet_counts
+from omics.search.shared_index.queries import (
+    FULL_MATCH_LIFT,
+    SharedQuery,
+    concept_queries,
+    covering,
+    matching,
+    ranked,
+    restrictions,
+)
+from omics.search.shared_index.rerank import flags, proximity_bonus, rarest
+from omics.search.shared_index.store import SharedIndex
+
+SORT_FIELDS = {"sample_count": "sample_count", "newest": "submitted"}
+
+
+def hit_count(result: tantivy.SearchResult) -> int:
+    """The number of matches a search counted (tantivy-py 0.27 has it; its type stub omits it)."""
+    count: int = result.count  # type: ignore[attr-defined]
+    return count
+
+
+@dataclass
+class Retrieved:
+    """Ranked document ids (full matches first) with their scores, the counts and the facets."""
+
+    docs: list[int]
+    scores: list[float]
+    full: list[bool]
+    total: int
+    total_partial: int
+    facets: dict[str, dict[str, int]]
+
+
+def retrieve(
+    shared: SharedIndex,
+    ask: SharedQuery,
+    field_weights: Mapping[str, float],
+    proximity_stems: list[str],
+    accession_of: Callable[[int], str],
+    limit: int,
+    pool: int,
+    sort: str = "relevance",
+) -> Retrieved:
+    """Answer ``ask``: at most ``limit`` ranked candidates, the first ``pool`` of each tier re-ranked.
+
+    ``accession_of(doc)`` names a document (the pool is addressed by accession: a set of text
+    terms is found in the term dictionary, a set of integers only by a scan).
+    """
+    searcher, schema = shared.searcher(), shared.index.schema
+    must = [(Occur.Must, matching(schema, ask, ranked(schema, ask, field_weights)))]
+    must += restrictions(schema, ask, shared.hidden)
+    cover = covering(schema, ask)
+    full_query = Query.boolean_query(must + ([(Occur.Must, cover)] if cover is not None else []))
+    total, facets = facet_counts(searcher, full_query)
+    lifted = [(Occur.Should, Query.const_score_query(cover, FULL_MATCH_LIFT))] if cover is not None else []
+    result = searcher.search(Query.boolean_query(must + lifted), limit, count=True)
+    if sort in SORT_FIELDS and hit_count(result) > limit:
+        return _sorted(shared, must, full_query, cover, total, facets, limit, SORT_FIELDS[sort])
+    addresses = [address for _score, address in result.hits]
+    docs = [int(d) for d in searcher.fast_field_values("doc", addresses)]  # type: ignore[arg-type]
+    raw = np.array([score for score, _address in result.hits], dtype=np.float64)
+    full = raw >= FULL_MATCH_LIFT / 2 if cover is not None else np.ones(len(raw), dtype=bool)
+    scores = np.where(full & (cover is not None), raw - FULL_MATCH_LIFT, raw)
+    if sort in SORT_FIELDS:  # every match is here: the engine's order
+        values = np.array(searcher.fast_field_values(SORT_FIELDS[sort], addresses), dtype=np.int64)
+        return _by_value(docs, scores, full, values, total, hit_count(result) - total, facets)
+    titles = [int(t or 0) for t in searcher.fast_field_values("title_stems", addresses)]
+    order: list[int] = []
+    for tier in (np.flatnonzero(full), np.flatnonzero(~full)):
+        head = tier[:pool]
+        members = [docs[i] for i in head]
+        names = [accession_of(d) for d in members]
+        bonus = proximity_bonus(searcher, schema, members, names, [titles[i] for i in head], proximity_stems)
+        scores[head] = scores[head] * bonus
+        order += sorted(head.tolist(), key=lambda i: (-scores[i], docs[i])) + tier[pool:].tolist()
+    return Retrieved(
+        docs=[docs[i] for i in order],
+        scores=[float(scores[i]) for i in order],
+        full=[bool(full[i]) for i in order],
+        total=total,
+        total_partial=hit_count(result) - total,
+        facets=facets,
+    )
+
+
+def _by_value(
+    docs: list[int],
+    scores: np.ndarray,
+    full: np.ndarray,
+    values: np.ndarray,
+    total: int,
+    partial: int,
+    facets: dict[str, dict[str, int]],
+) -> Retrieved:
+    """Every match by a fast field's value (largest first), then score, then id; full matches first."""
+    ids = np.asarray(docs)
+    order = [
+        i
+        for tier in (np.flatnonzero(full), np.flatnonzero(~full))
+        for i in tier[np.lexsort((ids[tier], -scores[tier], -values[tier]))].tolist()
+    ]
+    ranked = [float(scores[i]) for i in order]
+    return Retrieved([docs[i] for i in order], ranked, [bool(full[i]) for i in order], total, partial, facets)
+
+
+def _sorted(
+    shared: SharedIndex,
+    must: Sequence[tuple[Occur, Query]],
+    full_query: Query,
+    cover: Query | None,
+    total: int,
+    facets: dict[str, dict[str, int]],
+    limit: int,
+    sort_field: str,
+) -> Retrieved:
+    """More matches than ``limit``: full matches by a fast field (largest first), then partial
+    ones the same way; ties in index order (the engine breaks them by score)."""
+    searcher = shared.searcher()
+    tiers = [(full_query, True)]
+    if cover is not None:
+        tiers.append((Query.boolean_query([*must, (Occur.MustNot, cover)]), False))
+    docs: list[int] = []
+    scores: list[float] = []
+    full: list[bool] = []
+    partial = 0
+    for query, is_full in tiers:
+        result = searcher.search(query, limit, count=True, order_by_field=sort_field, order=Order.Desc)
+        partial += 0 if is_full else hit_count(result)
+        addresses = [address for _value, address in result.hits][: limit - len(docs)]
+        docs += [int(d) for d in searcher.fast_field_values("doc", addresses)]  # type: ignore[arg-type]
+        scores += [0.0] * len(addresses)
+        full += [is_full] * len(addresses)
+    return Retrieved(docs, scores, full, total, partial, facets)
+
+
+def uncovered(
+    shared: SharedIndex, ask: SharedQuery, docs: list[int], accessions: list[str]
+) -> list[list[int]]:
+    """Per concept of ``ask``, which of ``docs`` (with their ``accessions``) do not cover it.
+
+    One query over those documents: each concept scores its own power of two.
+    """
+    if not docs:
+        return [[] for _ in ask.concepts]
+    searcher, schema = shared.searcher(), shared.index.schema
+    walked = [max((rarest(searcher, words) for words, _phrase in names), default=0) for names in ask.concepts]
+    passed = flags(searcher, schema, accessions, list(zip(concept_queries(schema, ask), walked, strict=True)))
+    return [[d for d in docs if not passed.get(d, 0) >> bit & 1] for bit in range(len(ask.concepts))]

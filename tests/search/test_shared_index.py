@@ -1,0 +1,244 @@
+"""The engine on the shared tantivy index (OMICS_INDEX_BACKEND=tantivy) answers as the bm25s engine
+does, and its ingestion seam keeps staged records hidden until publish, in every process."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import tantivy
+
+from omics.config import Settings
+from omics.search import engine as engine_module
+from omics.search.engine import SearchEngine
+from omics.search.highlight import PhraseTest
+from omics.search.ranking import query_stems
+from omics.search.request import SearchFilters, SearchRequest
+from omics.search.series import Series
+from omics.search.shared_engine import SharedIndexEngine
+from omics.search.shared_index.rerank import proximity_bonus
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _settings(target: Path, data_dir: Path) -> Settings:
+    """A private data directory with the session's cached ontology lexicon (not rebuilt per test)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for cached in data_dir.glob("vocabulary-*"):
+        shutil.copy(cached, target / cached.name)
+    return Settings(data_dir=target, index_backend="tantivy")
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory, engine: SearchEngine, data_dir: Path) -> SearchEngine:
+    engine.search(SearchRequest(query="warm up the vocabulary"))
+    return SearchEngine.open(_settings(tmp_path_factory.mktemp("shared"), data_dir))
+
+
+@pytest.fixture
+def fresh_shared(tmp_path: Path, engine: SearchEngine, data_dir: Path) -> Callable[[], SearchEngine]:
+    engine.search(SearchRequest(query="warm up the vocabulary"))
+    settings = _settings(tmp_path / "data", data_dir)
+    return lambda: SearchEngine.open(settings)
+
+
+def top(engine: SearchEngine, query: str) -> list[str]:
+    return [hit.accession for hit in engine.search(SearchRequest(query=query)).hits]
+
+
+def full(engine: SearchEngine, query: str) -> list[str]:
+    """The series matching every word of ``query`` (partial matches left out)."""
+    outcome = engine.search(SearchRequest(query=query))
+    return [hit.accession for hit in outcome.hits[: outcome.total]]
+
+
+def test_the_setting_selects_the_backend(shared) -> None:
+    assert isinstance(shared, SharedIndexEngine)
+    with pytest.raises(ValueError, match="OMICS_INDEX_BACKEND"):
+        SearchEngine.open(Settings(data_dir=Path("unused"), index_backend="lucene"))
+
+
+QUERIES = [
+    ("breast cancer", SearchFilters()),
+    ('"single cell" tumor microenvironment', SearchFilters()),
+    ("colorectal cancer -mouse", SearchFilters()),
+    ("psoriasis skin at least 20 samples", SearchFilters()),
+    ("alzheimer disease hippocampus", SearchFilters()),
+    ("mouse liver RNA-seq", SearchFilters()),
+    ("", SearchFilters(organisms=("homo sapiens",), min_samples=100, submitted_after="2015-01-01")),
+    ("GSE2034", SearchFilters()),
+    ("GSM12345", SearchFilters()),  # a sample is not looked up: nothing, not everything
+]
+
+
+@pytest.mark.parametrize(("query", "filters"), QUERIES)
+def test_counts_and_facets_equal_the_bm25s_engines(shared, engine, query, filters) -> None:
+    request = SearchRequest(query=query, filters=filters)
+    ours, theirs = shared.search(request), engine.search(request)
+    assert (ours.total, ours.total_partial) == (theirs.total, theirs.total_partial)
+    assert ours.facets["organism"] == theirs.facets["organism"]
+    assert ours.facets["sample_size"] == theirs.facets["sample_size"]
+    ours_platforms, theirs_platforms = ours.facets["platform"], theirs.facets["platform"]
+    assert sorted(ours_platforms.values()) == sorted(theirs_platforms.values())  # ties at the cut may differ
+    assert all(ours_platforms[p] == n for p, n in theirs_platforms.items() if p in ours_platforms)
+    if theirs.total + theirs.total_partial <= len(theirs.hits):  # every match ranked: the same ones
+        assert {h.accession for h in ours.hits} == {h.accession for h in theirs.hits}
+
+
+def test_words_together_earn_the_engines_phrase_and_proximity_bonus(fresh_shared) -> None:
+    engine = fresh_shared()
+    titles = {
+        "GSE992011": "Zyxoquil kidney fibrosis atlas",  # the words as typed
+        "GSE992012": "Zyxoquil adult kidney and lung fibrosis",  # within three words of each other
+        "GSE992013": "Fibrosis in the zyxoquil: a kidney study",  # apart, out of order
+        "GSE992014": "Zyxoquil kidney fibrosis",  # the query is the title (a known item)
+    }
+    engine.add(Series(accession=a, title=t) for a, t in titles.items())
+    pool = [engine.store.doc_id(a) for a in titles]
+    stems = query_stems("zyxoquil kidney fibrosis")
+    title_stems = [len(set(query_stems(t))) for t in titles.values()]
+    searcher, schema = engine.shared.searcher(), engine.shared.index.schema
+    bonus = proximity_bonus(searcher, schema, pool, list(titles), title_stems, stems)
+    assert bonus.tolist() == pytest.approx([1.15, 1.05, 1.0, 2.15])
+    assert full(engine, "zyxoquil kidney fibrosis")[:2] == ["GSE992014", "GSE992011"]
+
+
+@pytest.mark.parametrize("sort", ["newest", "sample_count"])
+def test_sorted_searches_list_what_the_bm25s_engine_lists(shared, engine, sort) -> None:
+    request = SearchRequest(query="liver fibrosis", sort=sort)  # fewer matches than MAX_HITS
+    ours, theirs = shared.search(request), engine.search(request)
+    assert {h.accession for h in ours.hits} == {h.accession for h in theirs.hits}
+    key = {"newest": "submission_date", "sample_count": "sample_count"}[sort]
+    full = [getattr(shared.get(h.accession), key) or 0 for h in ours.hits[: ours.total]]
+    assert full == sorted(full, reverse=True)  # ties by score, which the backends compute apart
+
+
+def test_phrases_exclusions_and_filters_hold_for_every_hit(shared) -> None:
+    held = PhraseTest("single cell")
+    outcome = shared.search(SearchRequest(query='"single cell" tumor'))
+    assert outcome.total > 10
+    for hit in outcome.hits:
+        record = shared.get(hit.accession)
+        assert any(held(text) for text in (record.title, record.summary, record.overall_design))
+    for hit in shared.search(SearchRequest(query="liver -mouse")).hits:
+        record = shared.get(hit.accession)
+        assert "mouse" not in f"{record.title} {record.summary} {record.overall_design}".lower()
+    filters = SearchFilters(organisms=("Mus musculus",), max_samples=12)
+    filtered = shared.search(SearchRequest(query="liver", filters=filters))
+    assert filtered.total > 0
+    for hit in filtered.hits:
+        record = shared.get(hit.accession)
+        assert "Mus musculus" in record.organisms and record.sample_count is not None
+        assert record.sample_count <= 12
+
+
+def test_the_first_page_is_explained(shared) -> None:
+    outcome = shared.search(SearchRequest(query="rheumatoid arthritis synovium", page_size=5))
+    assert all("<mark>" in "".join(hit.highlights.values()) for hit in outcome.hits[:5])
+    partial = [hit for hit in outcome.hits if hit.missing]
+    assert outcome.total_partial and partial  # partial matches say what they miss
+    assert partial[0].missing[0] in ("rheumatoid arthritis", "synovium")
+
+
+def axolotl(number: int, samples: tuple[tuple[str, str], ...] = ()) -> Series:
+    return Series(
+        accession=f"GSE99200{number}",
+        title=f"Zyxoquil spinal cord regeneration study {number}",  # a word no shipped record has
+        sample_count=number,
+        samples=samples,
+    )
+
+
+def _documents(engine: SearchEngine, field: str, value: object) -> int:
+    assert isinstance(engine, SharedIndexEngine)
+    engine.shared.reload()
+    searcher = engine.shared.searcher()
+    query = tantivy.Query.term_query(engine.shared.index.schema, field, value)
+    return int(searcher.search(query, 1, count=True).count)
+
+
+def test_staged_records_are_hidden_until_publish_and_gone_after_compensation(
+    fresh_shared, monkeypatch
+) -> None:
+    monkeypatch.setattr(engine_module, "REFRESH_SECONDS", 0.0)
+    worker, web = fresh_shared(), fresh_shared()
+    worker.stage("saga-a", [axolotl(1), axolotl(2)])
+    assert worker.index_staged("saga-a") == 2
+    assert _documents(web, "accession", "GSE992001") == 1  # committed to the index ...
+    assert "GSE992001" not in top(web, "zyxoquil spinal cord regeneration")  # ... but hidden from searches
+    assert web.search(SearchRequest(query="zyxoquil")).total == 0
+
+    worker.staging("saga-a").drop("segments")  # the index step's compensation
+    assert _documents(web, "accession", "GSE992001") == 0
+    assert worker.publish_staged("saga-a").published == 0
+
+    worker.stage("saga-b", [axolotl(3)])
+    worker.index_staged("saga-b")
+    publication = worker.publish_staged("saga-b")
+    assert publication.published == 1 and publication.version == 2
+    assert full(web, "zyxoquil spinal cord") == ["GSE992003"] and web.version == 2
+
+
+def test_a_publish_in_one_process_is_seen_by_another(fresh_shared, tmp_path) -> None:
+    worker = fresh_shared()
+    worker.stage("saga-c", [axolotl(4)])
+    worker.index_staged("saga-c")
+    reader = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from omics.config import Settings
+        from omics.search import engine as engine_module
+        from omics.search.engine import SearchEngine
+        from omics.search.request import SearchRequest
+        engine_module.REFRESH_SECONDS = 0.0
+        settings = Settings(data_dir=Path({str(worker.settings.data_dir)!r}), index_backend="tantivy")
+        engine = SearchEngine.open(settings)
+        for _ in range(2):
+            print(engine.search(SearchRequest(query="zyxoquil")).total, flush=True)
+            sys.stdin.readline()
+        """
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", reader], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None and child.stdin is not None
+    assert child.stdout.readline().strip() == "0"
+    worker.publish_staged("saga-c")
+    child.stdin.write("\n")
+    child.stdin.flush()
+    assert child.stdout.readline().strip() == "1"
+    child.stdin.write("\n")
+    child.stdin.close()
+    assert child.wait(timeout=60) == 0
+
+
+def test_restore_takes_back_a_publication_and_revives_what_it_replaced(fresh_shared, monkeypatch) -> None:
+    monkeypatch.setattr(engine_module, "REFRESH_SECONDS", 0.0)
+    worker, web = fresh_shared(), fresh_shared()
+    gse61 = worker.get("GSE61")
+    before = top(web, gse61.title)[:3]
+    point = worker.publication_point()
+    changed = Series(**{**gse61.to_dict(), "title": "Zyxoquil spinal cord regeneration atlas", "extra": {}})
+    worker.stage("saga-d", [axolotl(5), changed])
+    worker.index_staged("saga-d")
+    worker.publish_staged("saga-d")
+    assert set(full(web, "zyxoquil spinal cord")) == {"GSE992005", "GSE61"}
+    assert web.search(SearchRequest(query="GSE61")).total == 1  # the old version is gone
+
+    assert worker.restore(point) == 1
+    assert full(web, "zyxoquil spinal cord") == [] and web.version == 1
+    assert top(web, gse61.title)[:3] == before
+
+
+def test_samples_are_documents_of_their_own_and_their_text_finds_the_series(fresh_shared) -> None:
+    engine = fresh_shared()
+    engine.add([axolotl(6, samples=(("GSM9000001", "blastema day 7 tail amputation"),))])
+    assert full(engine, "blastema tail amputation") == ["GSE992006"]
+    assert _documents(engine, "kind", "sample") == 1
+    assert _documents(engine, "series", "GSE992006") == 1
