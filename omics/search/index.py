@@ -19,6 +19,7 @@ import functools
 import json
 import math
 import os
+import re
 import shutil
 import threading
 import uuid
@@ -30,6 +31,7 @@ from typing import Any
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 # ``sample_text`` is every sample's title and characteristics (Series.sample_text): a cohort's
 # samples may name a condition its summary never does.
@@ -68,6 +70,23 @@ def tokenize(texts: Sequence[str], return_ids: bool = False) -> Any:
         return bm25s.tokenize(
             list(texts), stopwords="en", stemmer=_stem_all, return_ids=return_ids, show_progress=False
         )
+
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s's token pattern
+_STOP_WORDS = frozenset(STOPWORDS_EN)
+
+
+def stemmed_text(text: str) -> str:
+    """``text`` with every word but a stop word replaced by its stem, as :func:`tokenize` stems it.
+
+    For an index layer with its own analyser (omics.search.shared_index): fed this, it needs
+    no stemmer of its own, so its terms are this module's stems, exceptions included, and stop
+    words still leave their gaps in phrase positions.
+    """
+    words = _WORD.findall(text.lower())
+    return " ".join(
+        word if word in _STOP_WORDS else stem for word, stem in zip(words, stem_words(words), strict=True)
+    )
 
 
 def stem_words(words: Sequence[str]) -> list[str]:

@@ -73,6 +73,7 @@ QUERIES = [
     ("", SearchFilters(organisms=("homo sapiens",), min_samples=100, submitted_after="2015-01-01")),
     ("GSE2034", SearchFilters()),
     ("GSM12345", SearchFilters()),  # a sample is not looked up: nothing, not everything
+    ("hepatitis liver", SearchFilters()),  # the engine's own stems ("hepatiti", not "hepat")
 ]
 
 

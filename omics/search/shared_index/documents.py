@@ -7,8 +7,9 @@ from collections.abc import Iterable, Iterator
 import tantivy
 
 from omics.search.facets import day_number
+from omics.search.index import stemmed_text
 from omics.search.series import Series
-from omics.search.shared_index.schema import KEYWORDS, KIND_SAMPLE, KIND_SERIES, analyser
+from omics.search.shared_index.schema import KEYWORDS, KIND_SAMPLE, KIND_SERIES, SERIES_TEXT, analyser
 
 _ANALYSER = analyser()
 
@@ -18,10 +19,8 @@ def series_document(record: Series, doc: int, generation: int) -> tantivy.Docume
     out = tantivy.Document()
     out.add_text("kind", KIND_SERIES)
     out.add_text("accession", record.accession)
-    out.add_text("title", record.title)
-    out.add_text("summary", record.summary)
-    out.add_text("overall_design", record.overall_design)
-    out.add_text("sample_text", " ".join(title for _gsm, title in record.samples))
+    for name in SERIES_TEXT:  # the texts the bm25s engine indexes, stemmed as it stems them
+        out.add_text(name, stemmed_text(getattr(record, name)))
     for name in KEYWORDS:
         for value in getattr(record, name):
             out.add_text(name, value)
@@ -30,23 +29,22 @@ def series_document(record: Series, doc: int, generation: int) -> tantivy.Docume
     out.add_unsigned("generation", generation)
     out.add_integer("sample_count", record.sample_count if record.sample_count is not None else -1)
     out.add_integer("submitted", day_number(record.submission_date))
-    out.add_unsigned("title_stems", len(set(_ANALYSER.analyze(record.title))))
+    out.add_unsigned("title_stems", len(set(_ANALYSER.analyze(stemmed_text(record.title)))))
     return out
 
 
 def sample_documents(record: Series, doc: int, generation: int) -> Iterator[tantivy.Document]:
     """The series' samples as their own documents, linked to it by accession and document id.
 
-    GEO's esummary gives a sample's accession and title; characteristics, where a loader
-    knows them (``extra["sample_characteristics"]``: accession -> text), are indexed too.
+    GEO's esummary gives a sample's accession and title; the SOFT loader also its
+    characteristics, indexed as written ("disease state: glioblastoma").
     """
-    characteristics = record.extra.get("sample_characteristics") or {}
-    for gsm, title in record.samples:
+    for sample in record.samples:
         out = tantivy.Document()
         out.add_text("kind", KIND_SAMPLE)
-        out.add_text("accession", gsm)
-        out.add_text("sample_title", title)
-        out.add_text("characteristics", str(characteristics.get(gsm, "")))
+        out.add_text("accession", sample.accession)
+        out.add_text("sample_title", stemmed_text(sample.title.replace("_", " ")))
+        out.add_text("characteristics", stemmed_text("\n".join(sample.characteristics)))
         out.add_text("series", record.accession)
         out.add_unsigned("doc", doc)
         out.add_unsigned("generation", generation)

@@ -16,11 +16,12 @@ from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from omics.search.index import write_atomically
+from omics.search.index import STEMMING, write_atomically
 from omics.search.locking import exclusive
 
 MANIFEST = "shared-manifest.json"
-FORMAT = 1
+# An index of other terms is rebuilt, not read. 2: the engine's own stems, not tantivy's.
+FORMAT = f"2, {STEMMING}"
 
 
 @dataclass

@@ -14,6 +14,7 @@ import tantivy
 from tantivy import Occur, Query
 
 from omics.search.facets import day_number
+from omics.search.index import stemmed_text
 from omics.search.request import SearchFilters
 from omics.search.shared_index.schema import KIND_SERIES, SERIES_TEXT, analyser
 
@@ -47,7 +48,7 @@ class SharedQuery:
 
 def positioned(text: str) -> list[tuple[int, str]]:
     """The stems of ``text`` with their positions (stop words leave gaps, as in the index)."""
-    return [(token.position, token.text) for token in _ANALYSER.pre_tokenize(text).tokens]
+    return [(token.position, token.text) for token in _ANALYSER.pre_tokenize(stemmed_text(text)).tokens]
 
 
 def _all(schema: tantivy.Schema, occur: Occur, queries: Sequence[Query]) -> Query:

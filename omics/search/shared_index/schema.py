@@ -10,9 +10,12 @@ accession and document id of its series. Every document carries its *generation*
 an ingestion that is staged but not published are hidden by it (:mod:`.manifest`).
 
 Text is analysed exactly as the bm25s engine tokenises (omics.search.index.tokenize): words of
-two or more word characters, lower-cased, bm25s's English stop words dropped, Snowball English
-stems. So a stem the engine computes for a query is a term of this index, and ranking rules
-written in stems (coverage, concepts, profiles) carry over unchanged.
+two or more word characters, lower-cased, bm25s's English stop words dropped, the engine's
+stems. The stems come from the engine itself (documents and queries pass through
+omics.search.index.stemmed_text), not from tantivy's stemmer, which knows none of the engine's
+exceptions ("hepatitis" is "hepatiti" there, "hepat" in Snowball). So a stem the engine
+computes for a query is a term of this index, and ranking rules written in stems (coverage,
+concepts, profiles) carry over unchanged.
 """
 
 from __future__ import annotations
@@ -28,12 +31,10 @@ KIND_SERIES, KIND_SAMPLE = "series", "sample"
 
 
 def analyser() -> tantivy.TextAnalyzer:
-    """The engine's tokenisation as a tantivy analyser."""
+    """The engine's tokenisation of text already stemmed by ``stemmed_text``: stop words dropped."""
     return (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r"\w\w+"))
-        .filter(tantivy.Filter.lowercase())
         .filter(tantivy.Filter.custom_stopword(list(STOPWORDS_EN)))
-        .filter(tantivy.Filter.stemmer("english"))
         .build()
     )
 
