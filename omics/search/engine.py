@@ -515,8 +515,10 @@ class SearchEngine:
             return [], []
         concepts = query_concepts(text, self.vocabulary, query_stems)
 
-        def holding(name: str, candidates: np.ndarray) -> np.ndarray:
-            return holding_phrase(name, candidates, self.store.records.__getitem__, scored.scores)
+        def holding(name: str, candidates: np.ndarray, gap: int) -> np.ndarray:
+            return holding_phrase(
+                name, candidates, self.store.records.__getitem__, scored.scores, gap_words=gap
+            )
 
         def present(stem: str) -> np.ndarray:
             held = scored.present.get(stem)

@@ -15,7 +15,8 @@ STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
 # ranking, counts, reasons): cache keys include it, so answers an older engine computed and
 # cached (in Redis or the data directory's L3) are not served after an upgrade.
 # 2: sample text as evidence, inflammations keep their names ("-itis").
-ENGINE_REVISION = 2
+# 3: a multi-word ontology name covers its concept only where its words stand together.
+ENGINE_REVISION = 3
 
 
 @dataclass
