@@ -114,6 +114,10 @@ Details in the module docstrings.
   ("-itis" -> "-iti"): Snowball stemmed "hepatitis" and "hepatic" alike ("hepat"), and
   "pancreatitis"/"pancreatic", "meningitis"/"meninges", so a disease search counted every
   study of the organ as a match. "-iti" is what Snowball already leaves of "arthritis".
+- SuperSeries (`Series.indexed_text`): GEO gives a SuperSeries the summary "This SuperSeries
+  is composed of the SubSeries listed below." (847 of the 8,091 series say nothing else); the
+  index reads such a summary as the series' title, so a SuperSeries is scored on what it is
+  about in two fields, like every other record, not in its title alone.
 - Sample-level evidence (`omics/search/series.py`, section below): every sample's title and
   characteristics are indexed as their own field, weighted below the series' own text.
 
@@ -136,6 +140,7 @@ its ratio to BM25, losses to BM25 of 45, broad P@10):
 | inflammations keep their names ("-itis") | 0.606 | 1.000 | 0.857 | 0.4682 | 1.149 | 9 | 0.596 |
 | longer forms of the user's own name not scored again | 0.606 | 1.000 | 0.857 | 0.4686 | 1.151 | 9 | 0.596 |
 | a known name covers only with its words together | 0.606 | 1.000 | 0.857 | 0.4712 | 1.157 | 9 | 0.598 |
+| a SuperSeries' fixed summary read as its title | 0.626 | 1.000 | 0.864 | 0.4794 | 1.177 | 7 | 0.598 |
 
 The sample field changes no figure: the shared corpus holds no sample text (next section).
 The "-itis" stems change no ranking of the development set (none of its conditions is an
@@ -168,6 +173,24 @@ and 6 common ones, 8,091 series, three passes each, 20.3-21.4 ms before and 22.4
 on the shared 2-core machine: about +2 ms a search, bounded at scale by the same budget).
 Tested by tests/search/test_full_matches.py
 (`test_a_named_concept_is_its_words_together_not_scattered`).
+The last step was found by asking why neuroblastoma's judged series rank low: 74 of its 635
+matches are SuperSeries whose title names neuroblastoma and whose summary is GEO's fixed
+sentence ("This SuperSeries is composed of the SubSeries listed below.", design "Refer to
+individual Series"), and they ranked at a median of 452nd, below records that name
+neuroblastoma in passing, because the engine sums a stem's score over the fields and such a
+record holds its topic in one field where every other record holds it in two or three. The
+index now reads such a summary as the title (the record itself is unchanged, and so is what
+the API shows); the median falls to 187th (Down syndrome: 100th of 138 -> 36th of 133). A
+SuperSeries with a summary of its own is read as written. Development set: text AP 0.606 ->
+0.626 (JIA 0.760 -> 0.791, Down syndrome 0.601 -> 0.635, neuroblastoma 0.457 -> 0.451), P@10
+1.000, QBE 0.857 -> 0.864 (Down syndrome 0.912 -> 0.941, neuroblastoma 0.712 -> 0.702). Broad
+set: 15 queries rise (Alzheimer's 0.321 -> 0.440, asthma 0.506 -> 0.564, head and neck cancer
+0.069 -> 0.124 and mesothelioma 0.835 -> 0.849, both now ties), 5 fall (large B-cell lymphoma
+0.370 -> 0.345: GSE206045, an unjudged SuperSeries titled "... Diffuse Large B Cell Lymphoma
+Treatment", now ranks third; type 1 diabetes 0.328 -> 0.302, glucocorticoid sensitivity 0.793
+-> 0.787, obesity 0.120 -> 0.117, esophageal cancer 0.474 -> 0.473); MAP 0.4712 -> 0.4794,
+losses 9 -> 7. An index persisted before is rebuilt once (index `FORMAT` 2). Tested by
+tests/search/test_engine_search.py (`test_a_superseries_is_about_what_its_title_says`).
 
 ## Sample-level evidence
 
@@ -273,6 +296,9 @@ text) and for reading sample text in phrase checks.
   0.596 / 0.606 (neuroblastoma 0.457 -> 0.431 / 0.451), QBE 0.857 -> 0.852 / 0.856, broad MAP
   0.4682 -> 0.4569 / 0.4620 with 13 losses each; the broad example task rose (mean 0.346 ->
   0.381 / 0.355), the text tasks fell. Not kept.
+- A SuperSeries' design "Refer to individual Series" read as its title too (on top of the
+  summary): text AP 0.607, P@10 0.933 (neuroblastoma AP 0.341), QBE 0.868, broad MAP 0.4876
+  (1.197x, 6 losses, P@10 0.598): the title then outweighs every record's own words. Not kept.
 - BM25F proper (per stem, each field's length-normalised frequency recovered from bm25s's
   scores, weighted by the field weights and summed, then saturated once with a document-level
   IDF, instead of a sum of per-field BM25 scores), k1 1.2 / 1.5 / 3.0: text AP 0.600 / 0.598 /
@@ -300,41 +326,38 @@ text) and for reading sample text in phrase checks.
 
 ## Where the targets stand, and why
 
-Text mean AP 0.606 (target 0.62), P@10 1.000 (not lower), query by example 0.857 (target
-0.85: met); broad MAP 1.157x BM25 with 9 losses (target 1.25x, at most 5).
+Text mean AP 0.626 (target 0.62: met), P@10 1.000 (not lower: met), query by example 0.864
+(target 0.85: met); broad MAP 1.177x BM25 with 7 losses (target 1.25x, at most 5: not met).
 
-Which losses are about the engine and which about the judgments. For each of the 9 losing
+Which losses are about the engine and which about the judgments. For each of the 7 losing
 queries, the engine's top ten (`SearchEngine.search`, unfiltered, as scored): judged relevant /
 unjudged, then the unjudged ones whose title names the condition (read by hand):
 
-- autism spectrum disorder (ASD): 5 / 5; all 5 (GSE59216, GSE142670, GSE214323, GSE221923,
-  GSE26415 "Autism-associated gene expression signatures ...")
+- autism spectrum disorder (ASD): 4 / 6; all 6 (GSE59216, GSE142670, GSE214323, GSE221923,
+  GSE26415 "Autism-associated gene expression signatures ...", GSE129806)
 - multiple sclerosis: 6 / 4; all 4 (GSE19224, GSE117935, GSE16461, GSE144294)
-- head and neck cancer: 1 / 9; 6 HNSCC studies (GSE108392, GSE244645, GSE132627, GSE32975,
-  GSE213022, GSE210287)
 - glioblastoma: 3 / 7; 6 (GSE104291, GSE255581, GSE18150, GSE203177, GSE15824, GSE148739)
 - lupus (SLE): 1 / 9; 8 (GSE11907, GSE235508, GSE94815, GSE179633, GSE226147, GSE149050,
   GSE138458, GSE4588)
 - large B-cell lymphoma: 5 / 5; 4 diffuse large B-cell lymphoma studies (GSE47355,
-  GSE135914, GSE89231, GSE206045)
+  GSE206045, GSE135914, GSE89231)
 - intellectual disability: 1 / 9; all 9 name intellectual disability or Down syndrome /
   trisomy 21, the kind of cohort the set judges relevant for it
-- mesothelioma: 8 / 2; 1 (GSE42977 "... Strategy for Malignant Pleural Mesothelioma")
 - osteoporosis: 5 / 5; 2 (GSE35958, GSE35956 "Effects of Primary Osteoporosis ...")
 
 So every loss puts unjudged series about the condition above judged ones: with a few judged
 series a query (GenoTEX's curators analysed a handful per trait), one unjudged study about
 the condition ranked first costs more AP than BM25's preference for short records, and the
-margins are small (mesothelioma -0.014, osteoporosis -0.005, large B-cell lymphoma -0.019). The
+margins can be small (osteoporosis -0.005, intellectual disability -0.019). The
 judged series the engine misses altogether are about something else in their text (head and
-neck cancer: thyroid carcinomas and oral leukoplakia; hypothyroidism, X-linked
-lymphoproliferative syndrome and cardiovascular disease, ties at 0.000: none of their judged
-series names the trait), which no text ranking finds; the one engine cause left in a loss is
-an acronym-only name (GSE173263 "DLBCL cases": DLBCL as an expansion cost the text task,
-above). Sample-level evidence is built for the series whose relevance is in their samples, but
-the shared corpus has no sample text to show it on. Reaching 1.25x and 5 losses on this set
-would mean ranking unjudged series about the condition below judged ones, which a change for
-researchers cannot aim at.
+neck cancer, now a tie: thyroid carcinomas and oral leukoplakia; hypothyroidism and X-linked
+lymphoproliferative syndrome, ties at 0.000, and cardiovascular disease, 0.0002: none of their
+judged series names the trait), which no text ranking finds; the one engine cause left in a
+loss is an acronym-only name (GSE173263 "DLBCL cases": DLBCL as an expansion cost the text
+task, above). Sample-level evidence is built for the series whose relevance is in their
+samples, but the shared corpus has no sample text to show it on. What separates 1.177x and 7 losses from
+1.25x and 5 is in these queries, where ranking judged series higher would mean ranking the
+unjudged studies of the same condition lower; no change here aims at that.
 
 Earlier rounds (kept from the previous report): EFO disease-specific cell lines as expansions
 lowered text AP 0.607 -> 0.587; the study's per-example BM25 protocol for query by example

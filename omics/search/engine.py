@@ -87,7 +87,7 @@ class _Snapshot:
 
 
 def _texts(records: list[Series]) -> dict[str, list[str]]:
-    return {name: [getattr(r, name) for r in records] for name in FIELDS}
+    return {name: [r.indexed_text(name) for r in records] for name in FIELDS}
 
 
 def _longer_form(expansion: Expansion) -> bool:
