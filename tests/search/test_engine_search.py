@@ -222,3 +222,12 @@ def test_a_superseries_is_about_what_its_title_says(engine: SearchEngine, query:
             ranks.append(rank)
     assert len(ranks) >= 5
     assert sorted(ranks)[len(ranks) // 2] < outcome.total / 2
+
+
+def test_more_like_superseries_reads_their_topic_not_geos_sentence(engine: SearchEngine) -> None:
+    """Three neuroblastoma SuperSeries as examples: the profile says what they are about
+    ("neuroblastoma", "MYCN"), not the sentence GEO wrote as each one's summary."""
+    outcome = engine.search(SearchRequest(similar_to=("GSE207035", "GSE16768", "GSE164456"), page_size=10))
+    terms = outcome.parsed["similar_to"]["terms"]
+    assert {"neuroblastoma", "mycn"} <= set(terms)
+    assert not {"superseries", "subseries", "composed", "listed"} & set(terms)
