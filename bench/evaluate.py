@@ -308,6 +308,11 @@ text) and for reading sample text in phrase checks.
 - A SuperSeries' design "Refer to individual Series" read as its title too (on top of the
   summary): text AP 0.607, P@10 0.933 (neuroblastoma AP 0.341), QBE 0.868, broad MAP 0.4876
   (1.197x, 6 losses, P@10 0.598): the title then outweighs every record's own words. Not kept.
+- A missing design (2,087 of the 8,091 series have none) read as the title / the summary, on
+  the reasoning of the SuperSeries' summary: text AP 0.465 / 0.477 (P@10 1.000), QBE 0.854 /
+  0.857, broad MAP 0.4554 / 0.4562 (1.118x / 1.120x, 11 / 10 losses). A record without a
+  design still has a summary of its own, so its topic is in two fields, as a SuperSeries' now
+  is; reading the title into the design puts it in three and counts the title twice. Not kept.
 - BM25F proper (per stem, each field's length-normalised frequency recovered from bm25s's
   scores, weighted by the field weights and summed, then saturated once with a document-level
   IDF, instead of a sum of per-field BM25 scores), k1 1.2 / 1.5 / 3.0: text AP 0.600 / 0.598 /
