@@ -308,6 +308,11 @@ text) and for reading sample text in phrase checks.
 - A SuperSeries' design "Refer to individual Series" read as its title too (on top of the
   summary): text AP 0.607, P@10 0.933 (neuroblastoma AP 0.341), QBE 0.868, broad MAP 0.4876
   (1.197x, 6 losses, P@10 0.598): the title then outweighs every record's own words. Not kept.
+- A SuperSeries' design "Refer to individual Series" read as empty (so that profiles of
+  SuperSeries do not favour other SuperSeries by it): text AP 0.626 (Down syndrome 0.636 ->
+  0.635), QBE 0.865, broad MAP 0.4796 -> 0.4788 (7 losses), broad example task 0.358 -> 0.359.
+  Not kept: the text tasks fall a little, and the design's words are weak (IDF of words in 816
+  records) where the summary's were in the profile's top five.
 - A missing design (2,087 of the 8,091 series have none) read as the title / the summary, on
   the reasoning of the SuperSeries' summary: text AP 0.465 / 0.477 (P@10 1.000), QBE 0.854 /
   0.857, broad MAP 0.4554 / 0.4562 (1.118x / 1.120x, 11 / 10 losses). A record without a
