@@ -4,7 +4,8 @@
 says "breast" is not an answer, however the ranking scores it. So a query is split into
 concepts: each ontology concept the vocabulary recognises ("breast cancer", "type 2
 diabetes") and each remaining content word ("rate" in "heart rate"). A record covers a
-concept when it holds all of the concept's own words, or another name of the same concept
+concept when it holds all of the concept's own words (a name the ontology knows, as a phrase:
+"multiple sclerosis", not "multiple" here and "sclerosis" there), or another name of the same concept
 that the engine searched (a synonym, acronym or subtype from
 :mod:`omics.search.vocabulary`), or the name the user gave in brackets ("Autism spectrum
 disorder (ASD)", "Lupus (Systemic Lupus Erythematosus)": the bracket renames what precedes
@@ -34,6 +35,8 @@ Stems = Callable[[str], list[str]]
 """Tokenises a name the way the index does (:func:`omics.search.ranking.query_stems`)."""
 
 LAY_WORDS: dict[str, tuple[str, ...]] = {"cancer": ("carcinoma",), "tumor": ("tumour",), "tumour": ("tumor",)}
+NAME_GAP_WORDS = 1  # other words allowed between a recognised name's words (see _phrase_gap)
+CLINICAL_GAP_WORDS = 2  # ... and between those of its clinical form ("esophageal squamous cell carcinoma")
 _BRACKET = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 _SHORT_WORD = re.compile(r"(?<![A-Za-z0-9'\u2019])[A-Za-z0-9](?![A-Za-z0-9])")  # not a possessive's s
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)?")
@@ -45,12 +48,14 @@ class QueryConcept:
 
     ``names`` are word groups (the query's own, then bracketed alternatives): a record holding
     every word of one group covers the concept. ``matched`` are the query spans whose ontology
-    expansions also cover it (:attr:`omics.search.vocabulary.Expansion.matched`).
+    expansions also cover it (:attr:`omics.search.vocabulary.Expansion.matched`). ``clinical``
+    are the names with their lay words in clinical form ("esophageal carcinoma").
     """
 
     label: str
     names: tuple[str, ...]
     matched: tuple[str, ...]
+    clinical: tuple[str, ...] = ()
 
 
 @dataclass
@@ -85,8 +90,9 @@ def query_concepts(text: str, vocabulary: Vocabulary, stems: Stems) -> list[Quer
     return [
         QueryConcept(
             u.label,
-            tuple(dict.fromkeys([*u.names, *(v for name in u.names for v in _lay_variants(name))])),
+            tuple(dict.fromkeys(u.names)),
             tuple(dict.fromkeys(u.matched)),
+            tuple(dict.fromkeys(v for name in u.names for v in _lay_variants(name))),
         )
         for u in units
         if u.label.lower() not in NOT_REQUIRED
@@ -96,8 +102,8 @@ def query_concepts(text: str, vocabulary: Vocabulary, stems: Stems) -> list[Quer
 def _lay_variants(name: str) -> list[str]:
     """The name with its lay words in their clinical form ("esophageal cancer" -> "esophageal carcinoma").
 
-    Researchers type "cancer"; submitters write "carcinoma" ("esophageal squamous cell carcinoma"),
-    and the ontology's synonyms, matched as phrases, miss the words in between.
+    Researchers type "cancer"; submitters write "carcinoma" ("Vulvar, Cervical, Endometrial
+    Carcinoma"), a form the ontology's synonyms, matched as exact phrases, do not list.
     """
     variants: list[str] = []
     for lay, clinical in LAY_WORDS.items():
@@ -150,30 +156,35 @@ def covering(
     credits: Mapping[str, np.ndarray],
     stems: Stems,
     size: int,
-    holding: Callable[[str, np.ndarray], np.ndarray] | None = None,
+    holding: Callable[[str, np.ndarray, int], np.ndarray] | None = None,
     contained: Mapping[str, Sequence[str]] | None = None,
 ) -> list[np.ndarray]:
     """Per concept, the documents that cover it.
 
     ``present(stem)`` is the documents holding the stem (in any field); ``credits``
     maps an expansion's ``matched`` span to what its other names earned per document.
-    ``holding(name, candidates)`` narrows candidates to those holding ``name`` as a phrase: a
-    name with a one-character word ("type 2 diabetes", "B-cell") needs it, because the index
-    does not see that word and "type 1 diabetes" holds the others. ``contained`` maps a span to
+    ``holding(name, candidates, gap)`` narrows candidates to those holding ``name`` as a phrase
+    (at most ``gap`` other words between its words), where :func:`_phrase_gap` says holding
+    the words is not holding the name. ``contained`` maps a span to
     other names of it made only of the query's own words ("anxiety" for "anxiety disorder").
     """
     masks: list[np.ndarray] = []
     for concept in concepts:
         mask = np.zeros(size, dtype=bool)
         shorter = [name for span in concept.matched for name in (contained or {}).get(span, ())]
-        for name in (*concept.names, *shorter):
+        recognised = bool(concept.matched)
+        tests = [(name, _phrase_gap(name, stems, recognised)) for name in (*concept.names, *shorter)]
+        tests += [
+            (name, _phrase_gap(name, stems, recognised, CLINICAL_GAP_WORDS)) for name in concept.clinical
+        ]
+        for name, gap in tests:
             words = stems(name)
             if words:
                 held = np.ones(size, dtype=bool)
                 for stem in words:
                     held &= present(stem)
-                if holding is not None and has_unindexed_word(name):
-                    held = holding(name, held)
+                if holding is not None and gap is not None:
+                    held = holding(name, held, gap)
                 mask |= held
         for span in concept.matched:
             credit = credits.get(span)
@@ -181,6 +192,25 @@ def covering(
                 mask |= credit > 0
         masks.append(mask)
     return masks
+
+
+def _phrase_gap(name: str, stems: Stems, recognised: bool, gap: int = 0) -> int | None:
+    """How close a record must hold the words of ``name`` to hold the name; None: anywhere will do.
+
+    A name with a one-character word ("type 2 diabetes", "B-cell") must stand as written: the
+    index does not see that word, and "type 1 diabetes" holds the others. A concept the
+    vocabulary recognised, named in more than one word, is one thing and not its words:
+    "multiple sclerosis" is not a study of amyotrophic lateral sclerosis that tests "multiple
+    cellular pathways". One word
+    may stand between ("Vulvar, Cervical, Endometrial Carcinoma" names cervical carcinoma), or
+    ``gap`` if more: a clinical form leaves room for the histology ("esophageal squamous cell
+    carcinoma"). A word the user typed that no ontology names is only its word, found anywhere.
+    """
+    if has_unindexed_word(name):
+        return 0
+    if recognised and len(stems(name)) > 1:
+        return max(gap, NAME_GAP_WORDS)
+    return None
 
 
 def has_unindexed_word(name: str) -> bool:

@@ -86,7 +86,7 @@ class _Snapshot:
 
 
 def _texts(records: list[Series]) -> dict[str, list[str]]:
-    return {name: [getattr(r, name) for r in records] for name in FIELDS}
+    return {name: [r.indexed_text(name) for r in records] for name in FIELDS}
 
 
 def _longer_form(expansion: Expansion) -> bool:
@@ -502,8 +502,10 @@ class SearchEngine:
             return [], []
         concepts = query_concepts(text, self.vocabulary, query_stems)
 
-        def holding(name: str, candidates: np.ndarray) -> np.ndarray:
-            return holding_phrase(name, candidates, self.store.records.__getitem__, scored.scores)
+        def holding(name: str, candidates: np.ndarray, gap: int) -> np.ndarray:
+            return holding_phrase(
+                name, candidates, self.store.records.__getitem__, scored.scores, gap_words=gap
+            )
 
         def present(stem: str) -> np.ndarray:
             held = scored.present.get(stem)

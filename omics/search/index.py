@@ -36,7 +36,7 @@ from bm25s.stopwords import STOPWORDS_EN
 # ``sample_text`` is every sample's title and characteristics (Series.sample_text): a cohort's
 # samples may name a condition its summary never does.
 FIELDS: tuple[str, ...] = ("title", "summary", "overall_design", "sample_text")
-FORMAT = 1
+FORMAT = 2  # 2: a SuperSeries' fixed-sentence summary is indexed as its title (Series.indexed_text)
 MANIFEST = "manifest.json"
 # Merge the delta into the main segment when it holds more than this share of main's documents.
 MERGE_RATIO = 0.1

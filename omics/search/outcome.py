@@ -15,7 +15,10 @@ STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
 # ranking, counts, reasons): cache keys include it, so answers an older engine computed and
 # cached (in Redis or the data directory's L3) are not served after an upgrade.
 # 2: sample text as evidence, inflammations keep their names ("-itis").
-ENGINE_REVISION = 2
+# 3: a multi-word ontology name covers its concept only where its words stand together.
+# 4: a SuperSeries whose summary is only GEO's fixed sentence is indexed, and profiled as an
+#    example, with its title as summary.
+ENGINE_REVISION = 4
 
 
 @dataclass

@@ -188,15 +188,17 @@ def holding_phrase(
     record: Callable[[SupportsIndex], Series],
     priority: np.ndarray,
     budget: int = PHRASE_CHECK_BUDGET,
+    gap_words: int = 0,
 ) -> np.ndarray:
-    """The candidates whose title, summary or design contains ``phrase`` (words in order, by stem).
+    """The candidates whose title, summary or design contains ``phrase`` (words in order, by stem,
+    with at most ``gap_words`` other words between them; none but "of", "the", "and"... when 0).
 
     Reading text costs microseconds per record, which a common phrase at GEO scale turns into
     seconds; so only the ``budget`` candidates with the highest ``priority`` (their
     score for the phrase's words) are read. The rest, far down any ranking, keep the cheaper
     test they already passed: every word of the phrase is present.
     """
-    holds = PhraseTest(phrase)
+    holds = PhraseTest(phrase, gap_words=gap_words)
     docs = np.flatnonzero(candidates)
     if len(docs) > budget:
         docs = docs[np.argpartition(-priority[docs], budget - 1)[:budget]]

@@ -8,11 +8,16 @@ a source reports is silently lost when a record is stored and served again.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, NamedTuple
 
+# GEO's summary of a SuperSeries that has none of its own (see Series.indexed_text).
+_SUPERSERIES_SENTENCE = re.compile(
+    r"\s*This SuperSeries is composed of the SubSeries listed below\.?\s*", re.I
+)
 # Values a handful of which repeat across 250k records (organisms, types, platforms): interned.
 _SHARED_FIELDS = ("organisms", "series_types", "platforms", "platform_titles", "supplementary_files")
 _LIST_FIELDS = (*_SHARED_FIELDS, "gds", "pubmed_ids")
@@ -102,6 +107,25 @@ class Series:
             raise ValueError("a series needs an accession")
         if any(not isinstance(sample, Sample) for sample in self.samples):  # (accession, title) pairs
             object.__setattr__(self, "samples", tuple(Sample(*sample) for sample in self.samples))
+
+    def indexed_text(self, field_name: str) -> str:
+        """The text the index reads for one of its fields (:data:`omics.search.index.FIELDS`).
+
+        A SuperSeries whose summary is only GEO's fixed sentence ("This SuperSeries is composed
+        of the SubSeries listed below.") says what it is about in its title alone: its SubSeries
+        hold the real summaries. Read as written, its title's words were in one field where
+        every other record has them in two or three, so a SuperSeries titled "... MYCN in
+        neuroblastoma" ranked below records naming neuroblastoma in passing. Its summary is read
+        as its title. (Its design, "Refer to individual Series", stays as written: a design
+        names the cohort, not the topic, and reading the title there too outweighs the title.)
+        """
+        if (
+            field_name == "summary"
+            and self.summary
+            and not _SUPERSERIES_SENTENCE.sub("", self.summary).strip()
+        ):
+            return self.title
+        return str(getattr(self, field_name))
 
     @property
     def sample_text(self) -> str:

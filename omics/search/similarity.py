@@ -84,9 +84,10 @@ def resolve_examples(accessions: Sequence[str], get: Callable[[str], Series | No
 def _example_vector(
     series: Series, field_weights: Mapping[str, float], idf: Callable[[str], float]
 ) -> dict[str, float]:
-    """Length-normalised field-weighted TF-IDF vector of one record."""
+    """Length-normalised field-weighted TF-IDF vector of one record, of the text the index reads
+    (:meth:`Series.indexed_text`: a SuperSeries is its topic, not GEO's sentence about SubSeries)."""
     counts: defaultdict[str, float] = defaultdict(float)
-    texts = [getattr(series, name) or "" for name in FIELDS]
+    texts = [series.indexed_text(name) or "" for name in FIELDS]
     for name, stems in zip(FIELDS, tokenize(texts), strict=True):
         weight = field_weights.get(name, 1.0)
         if name == "sample_text":  # 48 samples titled "GBM tumour n" say "GBM" once, not 48 times

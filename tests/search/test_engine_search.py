@@ -205,3 +205,29 @@ def test_a_longer_form_of_the_users_own_name_is_not_searched_again(run) -> None:
     # A name with a word the index does not see is another name, not a longer form.
     diabetes = [e["phrase"] for e in run("type 2 diabetes").parsed.get("expansions", [])]
     assert "type II diabetes" in diabetes
+
+
+@pytest.mark.parametrize("query", ["neuroblastoma", "Down syndrome"])
+def test_a_superseries_is_about_what_its_title_says(engine: SearchEngine, query: str) -> None:
+    """GEO gives a SuperSeries the summary "This SuperSeries is composed of the SubSeries listed
+    below."; one titled "... MYCN in neuroblastoma" is a neuroblastoma study, and ranks in the
+    first half of the matches, not below the records that name the condition in passing."""
+    outcome = engine.search(SearchRequest(query=query, page_size=1000))
+    sentence = re.compile(r"\s*This SuperSeries is composed of the SubSeries listed below\.?\s*")
+    ranks = []
+    for rank, hit in enumerate(outcome.hits[: outcome.total], 1):
+        record = engine.get(hit.accession)
+        assert record is not None
+        if sentence.fullmatch(record.summary) and re.search(query, record.title, re.I):
+            ranks.append(rank)
+    assert len(ranks) >= 5
+    assert sorted(ranks)[len(ranks) // 2] < outcome.total / 2
+
+
+def test_more_like_superseries_reads_their_topic_not_geos_sentence(engine: SearchEngine) -> None:
+    """Three neuroblastoma SuperSeries as examples: the profile says what they are about
+    ("neuroblastoma", "MYCN"), not the sentence GEO wrote as each one's summary."""
+    outcome = engine.search(SearchRequest(similar_to=("GSE207035", "GSE16768", "GSE164456"), page_size=10))
+    terms = outcome.parsed["similar_to"]["terms"]
+    assert {"neuroblastoma", "mycn"} <= set(terms)
+    assert not {"superseries", "subseries", "composed", "listed"} & set(terms)

@@ -105,3 +105,20 @@ def test_a_partial_match_row_is_read_by_the_previous_release() -> None:
     row = compact_row(Hit("GSE1", 1.0, terms=["kidney"], missing=["narwhal"]))
     assert set(row["hit"]) <= previous_release_fields
     assert row["missing"] == ["narwhal"]
+
+
+def test_a_named_concept_is_its_words_together_not_scattered(engine: SearchEngine) -> None:
+    """ "Multiple sclerosis" is one disease: a study of amyotrophic lateral sclerosis that tests
+    "multiple cellular pathways" holds both words but is no full match; a list of tumours
+    ("Vulvar, Cervical, Endometrial Carcinoma") still names cervical carcinoma."""
+    outcome = engine.search(SearchRequest(query="Multiple sclerosis", page_size=1000))
+    full = [h.accession for h in outcome.hits[: outcome.total]]
+    partial = [h for h in outcome.hits[outcome.total :]]
+    als = "GSE139900"  # "...amyotrophic lateral sclerosis... roles in multiple cellular pathways..."
+    assert re.search(r"\bmultiple\b", _text(engine, als)) and re.search(r"\bsclerosis\b", _text(engine, als))
+    assert als not in full
+    assert [h.missing for h in partial if h.accession == als] == [["Multiple sclerosis"]]
+    together = re.compile(r"multiple\W+(\w+\W+)?sclerosis|\bMS\b", re.I)
+    assert full and all(together.search(_text(engine, a)) for a in full)
+    cervical = engine.search(SearchRequest(query="Cervical cancer", page_size=1000))
+    assert "GSE63678" in {h.accession for h in cervical.hits[: cervical.total]}
