@@ -35,7 +35,7 @@ Stems = Callable[[str], list[str]]
 """Tokenises a name the way the index does (:func:`omics.search.ranking.query_stems`)."""
 
 LAY_WORDS: dict[str, tuple[str, ...]] = {"cancer": ("carcinoma",), "tumor": ("tumour",), "tumour": ("tumor",)}
-NAME_GAP_WORDS = 1  # other words allowed between a recognised name's words (see _phrase_gap)
+NAME_GAP_WORDS = 1  # other words allowed between a recognised name's words (see phrase_gap)
 CLINICAL_GAP_WORDS = 2  # ... and between those of its clinical form ("esophageal squamous cell carcinoma")
 _BRACKET = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 _SHORT_WORD = re.compile(r"(?<![A-Za-z0-9'\u2019])[A-Za-z0-9](?![A-Za-z0-9])")  # not a possessive's s
@@ -164,7 +164,7 @@ def covering(
     ``present(stem)`` is the documents holding the stem (in any field); ``credits``
     maps an expansion's ``matched`` span to what its other names earned per document.
     ``holding(name, candidates, gap)`` narrows candidates to those holding ``name`` as a phrase
-    (at most ``gap`` other words between its words), where :func:`_phrase_gap` says holding
+    (at most ``gap`` other words between its words), where :func:`phrase_gap` says holding
     the words is not holding the name. ``contained`` maps a span to
     other names of it made only of the query's own words ("anxiety" for "anxiety disorder").
     """
@@ -173,9 +173,9 @@ def covering(
         mask = np.zeros(size, dtype=bool)
         shorter = [name for span in concept.matched for name in (contained or {}).get(span, ())]
         recognised = bool(concept.matched)
-        tests = [(name, _phrase_gap(name, stems, recognised)) for name in (*concept.names, *shorter)]
+        tests = [(name, phrase_gap(name, stems, recognised)) for name in (*concept.names, *shorter)]
         tests += [
-            (name, _phrase_gap(name, stems, recognised, CLINICAL_GAP_WORDS)) for name in concept.clinical
+            (name, phrase_gap(name, stems, recognised, CLINICAL_GAP_WORDS)) for name in concept.clinical
         ]
         for name, gap in tests:
             words = stems(name)
@@ -194,7 +194,7 @@ def covering(
     return masks
 
 
-def _phrase_gap(name: str, stems: Stems, recognised: bool, gap: int = 0) -> int | None:
+def phrase_gap(name: str, stems: Stems, recognised: bool, gap: int = 0) -> int | None:
     """How close a record must hold the words of ``name`` to hold the name; None: anywhere will do.
 
     A name with a one-character word ("type 2 diabetes", "B-cell") must stand as written: the

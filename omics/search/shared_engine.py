@@ -24,7 +24,7 @@ import numpy as np
 
 from omics.config import Settings
 from omics.search.budget import Budget
-from omics.search.concepts import QueryConcept, query_concepts
+from omics.search.concepts import CLINICAL_GAP_WORDS, QueryConcept, phrase_gap, query_concepts
 from omics.search.corpus_store import CorpusStore
 from omics.search.engine import MAX_HITS, SearchEngine
 from omics.search.highlight import QueryTerms
@@ -258,12 +258,25 @@ class SharedIndexEngine(SearchEngine):
     @staticmethod
     def _names(
         concept: QueryConcept, expansions: list[Expansion], contained: list[Expansion]
-    ) -> list[tuple[list[str], bool]]:
-        """Every name covering ``concept``: its own words (anywhere), other names (as phrases)."""
-        own = [(query_stems(name), False) for name in concept.names]
-        shorter = [(query_stems(e.phrase), False) for e in contained if e.matched in concept.matched]
-        other = [(query_stems(e.phrase), True) for e in expansions if e.matched in concept.matched]
-        return own + shorter + other
+    ) -> list[tuple[list[str], int | None]]:
+        """Every name covering ``concept`` with the slop it is held within (None: its words
+        anywhere), by the bm25s engine's rules (:func:`omics.search.concepts.phrase_gap`); other
+        names the vocabulary gave are exact phrases."""
+        recognised = bool(concept.matched)
+
+        def own(name: str, gap: int = 0) -> tuple[list[str], int | None]:
+            words = phrase_gap(name, query_stems, recognised, gap)
+            # Held without scoring, tantivy's slop bounds each gap: one allows the stop word the
+            # engine's exact test allows.
+            return query_stems(name), None if words is None else max(words, 1)
+
+        shorter = [e.phrase for e in contained if e.matched in concept.matched]
+        other = [(query_stems(e.phrase), 0) for e in expansions if e.matched in concept.matched]
+        return (
+            [own(name) for name in (*concept.names, *shorter)]
+            + [own(name, CLINICAL_GAP_WORDS) for name in concept.clinical]
+            + other
+        )
 
     def _pinned_accessions(self, parsed: ParsedQuery) -> list[str]:
         """Series named by GSE/GDS accession in the query (shown first)."""

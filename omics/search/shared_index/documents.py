@@ -20,7 +20,7 @@ def series_document(record: Series, doc: int, generation: int) -> tantivy.Docume
     out.add_text("kind", KIND_SERIES)
     out.add_text("accession", record.accession)
     for name in SERIES_TEXT:  # the texts the bm25s engine indexes, stemmed as it stems them
-        out.add_text(name, stemmed_text(getattr(record, name)))
+        out.add_text(name, stemmed_text(record.indexed_text(name)))
     for name in KEYWORDS:
         for value in getattr(record, name):
             out.add_text(name, value)

@@ -16,12 +16,13 @@ from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from omics.search.index import FORMAT as TEXTS_FORMAT
 from omics.search.index import STEMMING, write_atomically
 from omics.search.locking import exclusive
 
 MANIFEST = "shared-manifest.json"
-# An index of other terms is rebuilt, not read. 2: the engine's own stems, not tantivy's.
-FORMAT = f"2, {STEMMING}"
+# An index of other terms or texts is rebuilt, not read. 2: the engine's own stems, not tantivy's.
+FORMAT = f"2, {STEMMING}, texts {TEXTS_FORMAT}"
 
 
 @dataclass

@@ -27,14 +27,14 @@ class SharedQuery:
     """What to retrieve, as the engine understood it (stems, not words).
 
     ``concepts``: per concept the query requires, the alternative names covering it, as
-    (stems, as a phrase?): a record covers the concept if it holds every stem of one name
-    (in order, for another name of the concept the vocabulary gave). ``weights``: query weight per
-    ranked stem. ``names``: other names of the query's concepts, as (stems, weight), scored
+    (stems, slop): a record covers the concept if it holds every stem of one name, anywhere
+    when the slop is None, else in order with at most that many words in each gap. ``weights``:
+    query weight per ranked stem. ``names``: other names of the query's concepts, as (stems, weight), scored
     where they occur as phrases.
     """
 
     weights: Mapping[str, float] = field(default_factory=dict)
-    concepts: Sequence[Sequence[tuple[Sequence[str], bool]]] = ()
+    concepts: Sequence[Sequence[tuple[Sequence[str], int | None]]] = ()
     names: Sequence[tuple[Sequence[str], float]] = ()
     phrases: Sequence[str] = ()
     excluded: Sequence[str] = ()
@@ -103,18 +103,16 @@ def covering(schema: tantivy.Schema, ask: SharedQuery) -> Query | None:
 def concept_queries(schema: tantivy.Schema, ask: SharedQuery) -> list[Query]:
     """Per concept, the records covering it (by any of its names)."""
     return [
-        _all(
-            schema, Occur.Should, [_name_anywhere(schema, stems, phrase) for stems, phrase in names if stems]
-        )
+        _all(schema, Occur.Should, [_name_anywhere(schema, stems, slop) for stems, slop in names if stems])
         for names in ask.concepts
     ]
 
 
-def _name_anywhere(schema: tantivy.Schema, stems: Sequence[str], as_phrase: bool) -> Query:
+def _name_anywhere(schema: tantivy.Schema, stems: Sequence[str], slop: int | None) -> Query:
     """A name's stems in any field: all of them (anywhere in the record), or as a phrase in one field."""
-    if as_phrase:
+    if slop is not None:
         words = list(enumerate(stems))
-        return _all(schema, Occur.Should, [phrase_in(schema, name, words) for name in SERIES_TEXT])
+        return _all(schema, Occur.Should, [phrase_in(schema, name, words, slop) for name in SERIES_TEXT])
     held = [
         _all(schema, Occur.Should, [Query.term_query(schema, name, s) for name in SERIES_TEXT]) for s in stems
     ]
