@@ -172,7 +172,7 @@ class RedisTier:
             ]
             for start in range(0, len(members), 500):
                 chunk = members[start : start + 500]
-                self._backend.delete_many(*(member.split(b"\0", 1)[1].decode() for member in chunk))
+                self._backend.delete_many(*(member.rsplit(b"\0", 1)[1].decode() for member in chunk))
                 self._client.zrem(self._index, *chunk)
         return len(members)
 
@@ -189,12 +189,14 @@ class RedisTier:
 
 
 def _index_member(query: str, key: str) -> bytes:
+    """``<query>\\0<key>``: sorted by query for lookups by query or prefix. The query is anyone's
+    text and may hold NUL characters itself; the key never does, so it follows the last one."""
     return query.encode() + b"\0" + key.encode()
 
 
 def _parse_index_member(member: bytes) -> tuple[str, int]:
     """(query, corpus version) of an index member; keys look like ``v<version>:<digest>``."""
-    query, key = member.split(b"\0", 1)
+    query, key = member.rsplit(b"\0", 1)
     return query.decode(), int(key.split(b":", 1)[0][1:])
 
 

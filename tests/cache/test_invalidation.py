@@ -107,6 +107,20 @@ def test_a_corpus_version_change_clears_the_other_process_too(make_system: MakeS
     assert peer.lookup_until("lupus", "miss") == "miss"  # its L1 held a version-1 entry
 
 
+def test_a_query_holding_nul_characters_never_breaks_invalidation(make_system: MakeSystem) -> None:
+    # Anyone may search for any text; one such search cached must not make every later
+    # corpus change (an ingestion's refresh step) fail.
+    system = make_system()
+    strange, plain = SearchRequest("\x00\x92 asthma\x00v1:x"), SearchRequest("asthma")
+    system.store(strange, 1, {"query": strange.query})
+    system.store(plain, 1, {"query": "asthma"})
+    system.corpus_changed(2)
+    assert system.lookup(strange, 1).entry is None and system.lookup(plain, 1).entry is None
+    system.store(strange, 2, {"query": strange.query})
+    system.invalidate(Selector("query", strange.query))
+    assert system.lookup(strange, 2).entry is None
+
+
 def test_entries_expire_by_ttl_in_each_tier(make_system: MakeSystem) -> None:
     system = make_system(l1_ttl=1, l2_ttl=1, l3_ttl=2)
     request = SearchRequest("psoriasis")
