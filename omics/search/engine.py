@@ -101,6 +101,23 @@ def _longer_form(expansion: Expansion) -> bool:
     return own <= set(query_stems(expansion.phrase)) and not has_unindexed_word(expansion.matched)
 
 
+def other_names(
+    vocabulary: Vocabulary, text: str, stems: list[str]
+) -> tuple[list[Expansion], list[Expansion]]:
+    """The vocabulary's other names of the query's concepts: those to search, and those made
+    only of the query's own words ("cancer of breast" for "breast cancer"), which cover a
+    concept but find nothing the words did not (searching them would only cost a phrase check
+    over every such record). Longer forms of the user's own name are neither (_longer_form)."""
+    searched: list[Expansion] = []
+    contained: list[Expansion] = []
+    for expansion in vocabulary.expand(text) if text else []:
+        if set(query_stems(expansion.phrase)) <= set(stems):
+            contained.append(expansion)
+        elif not _longer_form(expansion):
+            searched.append(expansion)
+    return searched, contained
+
+
 def _no_progress(stage: str, progress: int, detail: dict[str, Any]) -> None:
     """Default progress callback for callers that do not report progress."""
 
@@ -417,14 +434,9 @@ class SearchEngine:
         scored = score_terms(snap.index, stems, snap.size, cache=stem_cache)
         understood: dict[str, Any] = {}
         text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()
-        # A name made only of the query's own words ("cancer of breast" for "breast cancer") finds
-        # nothing the words did not: it would only cost a phrase check over every such record.
-        expansions = []
-        for expansion in self.vocabulary.expand(text) if text else []:
-            if set(query_stems(expansion.phrase)) <= set(stems):  # still a name that covers the concept
-                scored.contained.setdefault(expansion.matched, []).append(expansion.phrase)
-            elif not _longer_form(expansion):
-                expansions.append(expansion)
+        expansions, contained = other_names(self.vocabulary, text, stems)
+        for expansion in contained:  # still names that cover the concept
+            scored.contained.setdefault(expansion.matched, []).append(expansion.phrase)
         if expansions:
             extra = score_expansions(
                 snap.index, expansions, snap.size, self.store.records.__getitem__, stem_cache, scored.credits

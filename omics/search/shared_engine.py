@@ -26,7 +26,7 @@ from omics.config import Settings
 from omics.search.budget import Budget
 from omics.search.concepts import CLINICAL_GAP_WORDS, QueryConcept, phrase_gap, query_concepts
 from omics.search.corpus_store import CorpusStore
-from omics.search.engine import MAX_HITS, SearchEngine
+from omics.search.engine import MAX_HITS, SearchEngine, other_names
 from omics.search.highlight import QueryTerms
 from omics.search.index import write_atomically
 from omics.search.outcome import Hit, ProgressCallback, SearchOutcome
@@ -39,8 +39,6 @@ from omics.search.similarity import build_profile, resolve_examples
 from omics.search.staging import Publication, PublicationPoint, StagingArea, StagingConflict
 from omics.search.vocabulary import Expansion, Vocabulary
 
-# The bm25s engine ranks title, summary and design; sample text counts at half a summary.
-SHARED_FIELD_WEIGHTS: dict[str, float] = {**FIELD_WEIGHTS, "sample_text": 0.5}
 SHARED_DIR = "shared-index"
 
 
@@ -178,7 +176,7 @@ class SharedIndexEngine(SearchEngine):
         text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()
         stems = query_stems(text)
         terms = QueryTerms.from_text(parsed.free_text, parsed.phrases)
-        expansions, contained = self._other_names(text, stems)
+        expansions, contained = other_names(self.vocabulary, text, stems)
         concepts = query_concepts(text, self.vocabulary, query_stems) if text else []
         understood: dict[str, Any] = {"expansions": [asdict(e) for e in expansions]} if expansions else {}
         weights: dict[str, float] = dict.fromkeys(stems, 1.0)
@@ -212,7 +210,7 @@ class SharedIndexEngine(SearchEngine):
         found = retrieve(
             self.shared,
             ask,
-            SHARED_FIELD_WEIGHTS,
+            FIELD_WEIGHTS,
             stems,
             self._accession_of,
             MAX_HITS,
@@ -245,15 +243,6 @@ class SharedIndexEngine(SearchEngine):
         """Series holding ``stem`` in their largest field (as the bm25s index answers it)."""
         searcher = self.shared.searcher()
         return max(searcher.doc_freq(name, stem) for name in FIELD_WEIGHTS)
-
-    def _other_names(self, text: str, stems: list[str]) -> tuple[list[Expansion], list[Expansion]]:
-        """The vocabulary's other names of the query's concepts: those to search, and those made
-        only of the query's own words (they cover a concept but add nothing to score)."""
-        searched: list[Expansion] = []
-        contained: list[Expansion] = []
-        for expansion in self.vocabulary.expand(text) if text else []:
-            (contained if set(query_stems(expansion.phrase)) <= set(stems) else searched).append(expansion)
-        return searched, contained
 
     @staticmethod
     def _names(
