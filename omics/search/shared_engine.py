@@ -75,7 +75,7 @@ class SharedIndexEngine(SearchEngine):
 
     # -- state -------------------------------------------------------------------------
     def _load(self) -> None:
-        store = CorpusStore(self.settings.corpus_path, self.settings.data_dir)
+        store = CorpusStore(self.settings.corpus_path, self.settings.data_dir, mapped=True)
         self.store = store
         self.shared = SharedIndex.open(self.shared_root, store.fingerprint, lambda: store.records)
         self._version = store.version
@@ -110,7 +110,7 @@ class SharedIndexEngine(SearchEngine):
         def show(fingerprint: str) -> None:
             current = self.store.current
             candidates = [*earlier, *range(first, len(self.store))]
-            gone = [d for d in candidates if current.get(self.store.records[d].accession) != d]
+            gone = [d for d in candidates if current.get(self.store.accession(d)) != d]
             self.shared.publish(generation, sorted(set(gone)), fingerprint)
 
         self.store.add(records, show)
@@ -152,7 +152,7 @@ class SharedIndexEngine(SearchEngine):
     def restore(self, point: PublicationPoint) -> int:
         with self._lock:
             self.store.restore_state(point.state)
-            restored = CorpusStore(self.settings.corpus_path, self.settings.data_dir)
+            restored = CorpusStore(self.settings.corpus_path, self.settings.data_dir, mapped=True)
             self.shared.restore(point.manifest, len(restored), restored.records)
             self._load()
             return self._version
@@ -274,17 +274,14 @@ class SharedIndexEngine(SearchEngine):
             if accession.startswith("GSE") and self.store.doc_id(accession) is not None:
                 pinned.append(accession)
             elif accession.startswith("GDS"):
-                pinned += [
-                    self.store.records[d].accession for d in self.store.gds_docs(accession, len(self.store))
-                ]
+                pinned += [self.store.accession(d) for d in self.store.gds_docs(accession, len(self.store))]
         return list(dict.fromkeys(pinned))
 
     def _shared_hits(
         self, found: Retrieved, pinned: list[str], terms: QueryTerms, also: list[str]
     ) -> list[Hit]:
-        records = self.store.records
         scores = np.round(np.asarray(found.scores, dtype=np.float64), 4).tolist()
-        ranked = [(records[d].accession, s) for d, s in zip(found.docs, scores, strict=True)]
+        ranked = [(self.store.accession(d), s) for d, s in zip(found.docs, scores, strict=True)]
         top = max(scores, default=0.0)
         named = set(pinned)
         first = [(a, top + 1.0) for a, _s in ranked if a in named]
@@ -308,4 +305,4 @@ class SharedIndexEngine(SearchEngine):
                     hit.missing.append(concept.label)
 
     def _accession_of(self, doc: int) -> str:
-        return self.store.records[doc].accession
+        return self.store.accession(doc)
