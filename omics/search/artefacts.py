@@ -13,6 +13,7 @@ how a serving process waits without running CPU-bound work on its own threads or
 from __future__ import annotations
 
 import fcntl
+import gc
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from omics.search.corpus_store import disk_version, fingerprint_prefix
 from omics.search.index import SegmentedIndex
-from omics.search.vocabulary import lexicon_path, write_lexicon
+from omics.search.vocabulary import lexicon_path, vocabulary, write_lexicon
 
 LEXICON = "lexicon"
 INDEX = "index"
@@ -73,6 +74,17 @@ def build(corpus_path: Path, data_dir: Path) -> list[str]:
 
             open_store_and_index(corpus_path, data_dir)
         return todo
+
+
+def preload_before_fork(data_dir: Path) -> None:
+    """Load the vocabulary (about 70 MB of Python objects) into a process about to fork its pool.
+
+    Prefork children then share its pages copy-on-write instead of each loading a copy on its
+    first search; ``gc.freeze`` keeps the collector from writing to (and so copying) them.
+    """
+    if lexicon_path(Path(data_dir)).exists():
+        vocabulary(Path(data_dir))
+        gc.freeze()
 
 
 def build_in_child(corpus_path: Path, data_dir: Path) -> None:
