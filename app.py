@@ -237,7 +237,7 @@ def run_build(settings: Settings, args: argparse.Namespace) -> None:
     """Build the shared artefacts of the data directory (or wait for the process building them)."""
     from omics.search import artefacts
 
-    built = artefacts.build(settings.corpus_path, settings.data_dir)
+    built = artefacts.build(settings.corpus_path, settings.data_dir, settings.index_backend)
     print(f"built: {', '.join(built)}" if built else "nothing to build: artefacts are current", flush=True)
 
 

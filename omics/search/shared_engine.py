@@ -35,11 +35,24 @@ from omics.search.ranking import FIELD_WEIGHTS, RERANK_POOL, query_stems
 from omics.search.request import SearchRequest, filters_to_dict
 from omics.search.series import Series
 from omics.search.shared_index import Retrieved, SharedIndex, SharedQuery, retrieve, uncovered
+from omics.search.shared_index.manifest import Manifest
 from omics.search.similarity import build_profile, resolve_examples
 from omics.search.staging import Publication, PublicationPoint, StagingArea, StagingConflict
 from omics.search.vocabulary import Expansion, Vocabulary
 
 SHARED_DIR = "shared-index"
+
+
+def open_store_and_shared_index(corpus_path: Path, data_dir: Path) -> tuple[CorpusStore, SharedIndex]:
+    """Read the corpus store (records left in their files) and open its shared index, built once."""
+    store = CorpusStore(corpus_path, data_dir, mapped=True)
+    return store, SharedIndex.open(Path(data_dir) / SHARED_DIR, store.fingerprint, lambda: store.records)
+
+
+def persisted_fingerprint(data_dir: Path) -> str | None:
+    """The corpus state the shared index in ``data_dir`` was built for, if there is one."""
+    manifest = Manifest.read(Path(data_dir) / SHARED_DIR)
+    return manifest.fingerprint if manifest is not None else None
 
 
 class SharedStagingArea(StagingArea):
@@ -75,10 +88,10 @@ class SharedIndexEngine(SearchEngine):
 
     # -- state -------------------------------------------------------------------------
     def _load(self) -> None:
-        store = CorpusStore(self.settings.corpus_path, self.settings.data_dir, mapped=True)
-        self.store = store
-        self.shared = SharedIndex.open(self.shared_root, store.fingerprint, lambda: store.records)
-        self._version = store.version
+        self.store, self.shared = open_store_and_shared_index(
+            self.settings.corpus_path, self.settings.data_dir
+        )
+        self._version = self.store.version
         gc.freeze()
 
     def _reload_if_changed(self) -> None:
