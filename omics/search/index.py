@@ -11,6 +11,8 @@ each add (cheap) and folded into a new main segment once it exceeds a fraction o
 one, the usual log-structured compromise between add latency and query cost. Every segment
 is saved with bm25s under ``<data_dir>/index/`` beside a manifest naming the segments and the
 corpus state they were built from, so a restart memory-maps them instead of rebuilding.
+Beside its bm25s models a segment keeps its documents' words in order
+(omics.search.positions), which is how a phrase is checked without reading text.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ microseconds a record, which the two thousand candidates of a common name at 250
 turn into milliseconds a search. So each index segment also keeps, per document, the ids of
 its words (every ``\\w+`` run of the lower-cased text, stop words and one-character words
 included, since they count as gap words) field after field, each field closed by a
-separator; a phrase check gathers the candidates' ids and tests them with array shifts.
+separator; a phrase check gathers the candidates' ids and follows the phrase from wherever
+its first word stands, with array operations over those places only.
 
 The test is the regular expression's, word for word: a word of the phrase matches a word
 that starts with the same prefix (``PhraseTest.parts``), ids are given in sorted word order
@@ -136,22 +137,19 @@ class WordPositions:
         starts = where[(kind[where] & _STARTS) > 0]
         inside = where[(kind[where] & _INSIDE) > 0]
         found[np.searchsorted(ends, self._follow(starts, test, tokens), side="right")] = True
-        unsure[np.searchsorted(ends, self._unsure(starts, inside, kind, test, tokens), side="right")] = True
+        unsure[np.searchsorted(ends, self._unsure(where, inside, kind, test, tokens), side="right")] = True
         return found, unsure
 
     def _first_word_table(self, text: str, whole: bool) -> np.ndarray:
         """Per word id, where the phrase's first word stands in it: at its start, or inside it
         after a letter or digit, or after an underscore (bits: a word may be more than one)."""
-        table = np.zeros(self.size, dtype=np.int8)
-        table[slice(*self._range(text, whole))] = _STARTS
-        if whole and text == "s" and self._possessive >= 0:
-            table[self._possessive] = _STARTS
+        table = self._matching(text, whole, np.arange(self.size)).astype(np.int8)  # _STARTS is 1
         ids, kinds = self._inner(text, whole)
         np.bitwise_or.at(table, ids, kinds)  # a word may hold it twice, both ways
         return table
 
     def _unsure(
-        self, starts: np.ndarray, inside: np.ndarray, kind: np.ndarray, test: PhraseTest, tokens: np.ndarray
+        self, anywhere: np.ndarray, inside: np.ndarray, kind: np.ndarray, test: PhraseTest, tokens: np.ndarray
     ) -> np.ndarray:
         """Where a match starting inside a word may change the text test's answer.
 
@@ -159,12 +157,12 @@ class WordPositions:
         that is no letter or digit: after an underscore inside a word ("x_b cell"), that match
         counts. After a letter or digit ("systemic stem cells") it does not, but the text test
         then resumes after it, so it may swallow a real match that starts within it.
+        ``anywhere`` is every place the first word stands, in order; ``inside`` those within a word.
         """
         complete = self._follow(inside, test, tokens)
         if not len(complete):
             return complete
         span = (len(test.parts) - 1) * (max(test.gap_words, 1) + 2)  # possessive, gap, word per part
-        anywhere = np.union1d(starts, inside)
         after = anywhere[np.minimum(np.searchsorted(anywhere, complete, side="right"), len(anywhere) - 1)]
         swallows = (after > complete) & (after <= complete + span)
         unsure: np.ndarray = complete[((kind[complete] & _AFTER_UNDERSCORE) > 0) | swallows]
