@@ -125,7 +125,7 @@ class StagingArea:
 
         def flush() -> None:
             start = base + sum(s["count"] for s in built)
-            texts = {name: [getattr(r, name) for r in batch] for name in FIELDS}
+            texts = {name: [r.indexed_text(name) for r in batch] for name in FIELDS}
             segment = Segment.build(f"seg-{self.root.name[:8]}-{len(built):04d}", start, texts)
             segment.save(self.segments_dir)
             built.append({"name": segment.name, "start": start, "count": segment.count})
