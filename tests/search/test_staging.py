@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -107,3 +108,20 @@ def test_an_ingested_superseries_is_indexed_as_one_added_directly(fresh_engine, 
         return next(hit.score for hit in hits if hit.accession == superseries.accession)
 
     assert score(ingested) == score(added)
+
+
+def test_segments_staged_by_a_release_of_another_index_format_are_rebuilt_at_publish(fresh_engine) -> None:
+    """An ingestion that spans a rolling upgrade: the new release publishes what the old staged."""
+    engine = fresh_engine()
+    engine.stage("saga-u", [axolotl(8), axolotl(9)])
+    engine.index_staged("saga-u")
+    area = engine.staging("saga-u")
+    manifest = json.loads((area.segments_dir / "segments.json").read_text())
+    manifest.pop("format")  # as the previous release wrote it, and without word positions
+    (area.segments_dir / "segments.json").write_text(json.dumps(manifest))
+    for segment in manifest["segments"]:
+        shutil.rmtree(area.segments_dir / segment["name"] / "positions")
+
+    assert engine.publish_staged("saga-u").published == 2
+    assert top(engine, '"spinal cord regeneration study 8"')[0] == "GSE992008"
+    assert top(fresh_engine(), '"spinal cord regeneration study 9"')[0] == "GSE992009"
