@@ -60,31 +60,31 @@ def rarest(searcher: tantivy.Searcher, stems: Sequence[str]) -> int:
     return min((max(searcher.doc_freq(name, stem) for name in SERIES_TEXT) for stem in stems), default=0)
 
 
-def proximity_bonus(
-    searcher: tantivy.Searcher,
-    schema: tantivy.Schema,
-    pool: list[int],
-    accessions: Sequence[str],
-    title_stems: Sequence[int],
-    stems: list[str],
-) -> np.ndarray:
-    """Multiplicative bonus per pool document (as the engine's) for the query stems occurring together."""
-    bonus = np.ones(len(pool), dtype=np.float32)
-    if len(stems) < 2 or not pool:
-        return bonus
-    # Matched without scoring (constant scores), tantivy's slop bounds each gap between
-    # consecutive words (scored, it bounds their sum): one word between, as the engine's exact
-    # test allows a stop word; PROXIMITY_GAP words, as its near test.
+def proximity_tests(
+    searcher: tantivy.Searcher, schema: tantivy.Schema, stems: list[str]
+) -> list[tuple[Query, int]]:
+    """The bonus's tests for :func:`flags` (bits 0-3: exact and near, title then summary); none
+    for fewer than two stems.
+
+    Matched without scoring (constant scores), tantivy's slop bounds each gap between
+    consecutive words (scored, it bounds their sum): one word between, as the engine's exact
+    test allows a stop word; PROXIMITY_GAP words, as its near test.
+    """
+    if len(stems) < 2:
+        return []
     words = list(enumerate(stems))
-    tests = [
-        phrase_in(schema, field_name, words, slop)
+    walked = rarest(searcher, stems)
+    return [
+        (phrase_in(schema, field_name, words, slop), walked)
         for field_name in PHRASE_BONUS
         for slop in (1, PROXIMITY_GAP)
     ]
-    walked = rarest(searcher, stems)
-    passed = flags(searcher, schema, accessions, [(test, walked) for test in tests])
-    for i, doc in enumerate(pool):
-        mask = passed.get(doc, 0)
+
+
+def bonus_of(masks: Sequence[int], title_stems: Sequence[int], stems: list[str]) -> np.ndarray:
+    """Multiplicative bonus per pool document (as the engine's) from its :func:`proximity_tests` bits."""
+    bonus = np.ones(len(masks), dtype=np.float32)
+    for i, mask in enumerate(masks):
         for position, (field_name, weight) in enumerate(PHRASE_BONUS.items()):
             exact, near = mask >> (2 * position) & 1, mask >> (2 * position + 1) & 1
             if exact:
@@ -94,3 +94,19 @@ def proximity_bonus(
             elif near:
                 bonus[i] += PROXIMITY_BONUS
     return bonus
+
+
+def proximity_bonus(
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    pool: list[int],
+    accessions: Sequence[str],
+    title_stems: Sequence[int],
+    stems: list[str],
+) -> np.ndarray:
+    """Multiplicative bonus per pool document (as the engine's) for the query stems occurring together."""
+    tests = proximity_tests(searcher, schema, stems)
+    if not tests or not pool:
+        return np.ones(len(pool), dtype=np.float32)
+    passed = flags(searcher, schema, accessions, tests)
+    return bonus_of([passed.get(doc, 0) for doc in pool], title_stems, stems)
