@@ -20,7 +20,10 @@ from omics.search.ranking import PHRASE_BONUS, PROXIMITY_BONUS, PROXIMITY_GAP, T
 from omics.search.shared_index.queries import phrase_in
 from omics.search.shared_index.schema import SERIES_TEXT
 
-NESTED_ABOVE = 2_000  # documents of a test's rarest word above which each test is intersected with the pool
+# Documents of a test's rarest word, per pooled record, above which the test is intersected with
+# the pool on its own: walking a word's postings costs about 80 ns a document at 250k series,
+# looking a pooled record up by accession about 5 us (measured over the bench/scale.py mix).
+NESTED_PER_MEMBER = 120
 
 
 def flags(
@@ -34,11 +37,16 @@ def flags(
     Each test comes with the documents its rarest word is in. An optional clause walks every
     posting of its words, not only the pool's, which for common words ("breast cancer") costs
     tens of milliseconds at 250k series; such a test is intersected with the pool on its own,
-    at the price of one more accession look-up (under a millisecond).
+    at the price of looking the pool up again (about 2 ms for 400 records at 250k series), so
+    only where its words are common for the pool's size (:data:`NESTED_PER_MEMBER`).
     """
     members = Query.const_score_query(Query.term_set_query(schema, "accession", list(among)), 0.0)
+    nested_above = NESTED_PER_MEMBER * len(among)
     clauses = [
-        (Occur.Should, Query.const_score_query(_within(members, test, walked), float(1 << bit)))
+        (
+            Occur.Should,
+            Query.const_score_query(_within(members, test, walked > nested_above), float(1 << bit)),
+        )
         for bit, (test, walked) in enumerate(tests)
     ]
     query = Query.boolean_query([(Occur.Must, members), *clauses])
@@ -49,8 +57,8 @@ def flags(
     return {int(d or 0): round(score) for (score, _address), d in zip(hits, docs, strict=True)}
 
 
-def _within(members: Query, test: Query, walked: int) -> Query:
-    if walked <= NESTED_ABOVE:
+def _within(members: Query, test: Query, nested: bool) -> Query:
+    if not nested:
         return test
     return Query.boolean_query([(Occur.Must, members), (Occur.Must, test)])
 

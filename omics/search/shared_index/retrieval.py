@@ -97,18 +97,19 @@ def retrieve(
         return gaps.mark(_by_value(docs, scores, full, values, total, hit_count(result) - total, facets))
     titles = [int(t or 0) for t in searcher.fast_field_values("title_stems", addresses)]
     nearby = proximity_tests(searcher, schema, proximity_stems)
+    tiers = [np.flatnonzero(full), np.flatnonzero(~full)]
+    first, partial = ([docs[i] for i in tier[:pool].tolist()] for tier in tiers)
+    # Both pools in one query: the bonus's tests for each, the concept tests for what the
+    # partial pool misses (every test walks its words once, whatever the pool).
+    masks = _masks(searcher, schema, first + partial, accession_of, nearby + (gaps.tests if partial else []))
+    missing = gaps.missing(partial, [mask >> len(nearby) for mask in masks[len(first) :]])
     order: list[int] = []
-    missing: dict[int, list[int]] = {}
-    for partial, tier in ((False, np.flatnonzero(full)), (True, np.flatnonzero(~full))):
+    for tier, tier_masks in zip(tiers, (masks[: len(first)], masks[len(first) :]), strict=True):
         head = tier[:pool]
-        members = [docs[i] for i in head.tolist()]
-        # The partial tier's pool is the pool whose missing concepts are shown: one query for both.
-        asked = gaps.tests if partial and members else []
-        masks = _masks(searcher, schema, members, accession_of, nearby + asked)
         if nearby:
-            scores[head] = scores[head] * bonus_of(masks, [titles[i] for i in head.tolist()], proximity_stems)
-        if asked:
-            missing = gaps.missing(members, [mask >> len(nearby) for mask in masks])
+            scores[head] = scores[head] * bonus_of(
+                tier_masks, [titles[i] for i in head.tolist()], proximity_stems
+            )
         order += sorted(head.tolist(), key=lambda i: (-scores[i], docs[i])) + tier[pool:].tolist()
     return Retrieved(
         docs=[docs[i] for i in order],
@@ -152,7 +153,10 @@ class _ConceptTests:
 
     @cached_property
     def tests(self) -> list[tuple[Query, int]]:
-        """Per concept, its query with the documents its rarest name's rarest word is in."""
+        """Per concept, its query with the documents its rarest name's rarest word is in; none
+        for a single concept (a partial match misses it: that is what makes it partial)."""
+        if len(self.concepts) < 2:
+            return []
         walked = [
             max((rarest(self.searcher, words) for words, _slop in names), default=0)
             for names in self.ask.concepts
@@ -161,6 +165,8 @@ class _ConceptTests:
 
     def missing(self, docs: list[int], masks: list[int]) -> dict[int, list[int]]:
         """Per document of ``docs``, the concepts whose bit its mask lacks (those it misses)."""
+        if len(self.concepts) == 1:
+            return {doc: [0] for doc in docs}
         out = {
             d: [bit for bit in range(len(self.tests)) if not mask >> bit & 1]
             for d, mask in zip(docs, masks, strict=True)
@@ -170,7 +176,7 @@ class _ConceptTests:
     def mark(self, found: Retrieved) -> Retrieved:
         """``found`` with the missing concepts of its first ``pool`` partial matches, in its order."""
         partial = [d for d, full in zip(found.docs, found.full, strict=True) if not full][: self.pool]
-        if partial and self.tests:
+        if partial and self.concepts:
             masks = _masks(self.searcher, self.schema, partial, self.accession_of, self.tests)
             found.missing = self.missing(partial, masks)
         return found
