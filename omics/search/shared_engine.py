@@ -241,8 +241,7 @@ class SharedIndexEngine(SearchEngine):
 
     def _doc_freq(self, stem: str) -> int:
         """Series holding ``stem`` in their largest field (as the bm25s index answers it)."""
-        searcher = self.shared.searcher()
-        return max(searcher.doc_freq(name, stem) for name in FIELD_WEIGHTS)
+        return max(self.shared.doc_freq(name, stem) for name in FIELD_WEIGHTS)
 
     @staticmethod
     def _names(

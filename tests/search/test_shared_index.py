@@ -295,3 +295,12 @@ def test_a_concept_named_only_by_words_no_ranked_term_holds_is_counted_with_them
         weights={"cancer": 1.0}, names=[(["carcinoma"], 0.7)], concepts=[[(["carcinoma"], 0)]]
     )
     assert queries.implies_ranked(exact, FIELD_WEIGHTS)
+
+
+def test_term_statistics_are_remembered_only_until_the_index_changes(fresh_shared) -> None:
+    engine = fresh_shared()
+    assert isinstance(engine, SharedIndexEngine)
+    assert engine.shared.doc_freq("title", "zyxoquil") == 0  # remembered for this snapshot
+    engine.add([axolotl(1)])
+    assert engine.shared.doc_freq("title", "zyxoquil") == 1
+    assert full(engine, "zyxoquil") == ["GSE992001"]

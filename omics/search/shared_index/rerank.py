@@ -10,7 +10,7 @@ the query *is* the title. No stored text is read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import tantivy
@@ -63,14 +63,16 @@ def _within(members: Query, test: Query, nested: bool) -> Query:
     return Query.boolean_query([(Occur.Must, members), (Occur.Must, test)])
 
 
-def rarest(searcher: tantivy.Searcher, stems: Sequence[str]) -> int:
+DocFreq = Callable[[str, str], int]
+"""Documents holding a stem in a field: ``doc_freq(field_name, stem)``."""
+
+
+def rarest(doc_freq: DocFreq, stems: Sequence[str]) -> int:
     """Documents holding the least frequent of ``stems`` (in the field where it is most frequent)."""
-    return min((max(searcher.doc_freq(name, stem) for name in SERIES_TEXT) for stem in stems), default=0)
+    return min((max(doc_freq(name, stem) for name in SERIES_TEXT) for stem in stems), default=0)
 
 
-def proximity_tests(
-    searcher: tantivy.Searcher, schema: tantivy.Schema, stems: list[str]
-) -> list[tuple[Query, int]]:
+def proximity_tests(doc_freq: DocFreq, schema: tantivy.Schema, stems: list[str]) -> list[tuple[Query, int]]:
     """The bonus's tests for :func:`flags` (bits 0-3: exact and near, title then summary); none
     for fewer than two stems.
 
@@ -81,7 +83,7 @@ def proximity_tests(
     if len(stems) < 2:
         return []
     words = list(enumerate(stems))
-    walked = rarest(searcher, stems)
+    walked = rarest(doc_freq, stems)
     return [
         (phrase_in(schema, field_name, words, slop), walked)
         for field_name in PHRASE_BONUS
@@ -90,17 +92,24 @@ def proximity_tests(
 
 
 def bonus_of(masks: Sequence[int], title_stems: Sequence[int], stems: list[str]) -> np.ndarray:
-    """Multiplicative bonus per pool document (as the engine's) from its :func:`proximity_tests` bits."""
-    bonus = np.ones(len(masks), dtype=np.float32)
-    for i, mask in enumerate(masks):
-        for position, (field_name, weight) in enumerate(PHRASE_BONUS.items()):
-            exact, near = mask >> (2 * position) & 1, mask >> (2 * position + 1) & 1
-            if exact:
-                bonus[i] += weight
-                if field_name == "title" and len(stems) >= 3 and title_stems[i] == len(stems):
-                    bonus[i] += TITLE_MATCH_BONUS  # the query *is* this title: a pasted known item
-            elif near:
-                bonus[i] += PROXIMITY_BONUS
+    """Multiplicative bonus per pool document (as the engine's) from its :func:`proximity_tests` bits.
+
+    Whole-pool array operations, each adding a float32 (zero where a document earns nothing,
+    which changes no sum), in the engine's order: a field's exact bonus, the title's known-item
+    bonus, else the field's near bonus.
+    """
+    bits = np.asarray(masks, dtype=np.int64)
+    bonus = np.ones(len(bits), dtype=np.float32)
+    nothing = np.float32(0.0)
+    for position, (field_name, weight) in enumerate(PHRASE_BONUS.items()):
+        exact = (bits >> (2 * position) & 1).astype(bool)
+        near = (bits >> (2 * position + 1) & 1).astype(bool) & ~exact
+        bonus += np.where(exact, np.float32(weight), nothing)
+        if field_name == "title" and len(stems) >= 3:
+            # the query *is* this title: a pasted known item
+            is_title = exact & (np.asarray(title_stems, dtype=np.int64) == len(stems))
+            bonus += np.where(is_title, np.float32(TITLE_MATCH_BONUS), nothing)
+        bonus += np.where(near, np.float32(PROXIMITY_BONUS), nothing)
     return bonus
 
 
@@ -113,7 +122,7 @@ def proximity_bonus(
     stems: list[str],
 ) -> np.ndarray:
     """Multiplicative bonus per pool document (as the engine's) for the query stems occurring together."""
-    tests = proximity_tests(searcher, schema, stems)
+    tests = proximity_tests(searcher.doc_freq, schema, stems)
     if not tests or not pool:
         return np.ones(len(pool), dtype=np.float32)
     passed = flags(searcher, schema, accessions, tests)

@@ -76,16 +76,19 @@ def retrieve(
     must = [(Occur.Must, matching(schema, ask, ranked(schema, ask, field_weights))), *restricted]
     concepts = concept_queries(schema, ask)
     cover = covering(schema, concepts)
-    full_query = Query.boolean_query(must + ([(Occur.Must, cover)] if cover is not None else []))
-    counted = full_query
+
+    def full_matches() -> Query:
+        return Query.boolean_query(must + ([(Occur.Must, cover)] if cover is not None else []))
+
     if cover is not None and implies_ranked(ask, field_weights):  # the same documents, fewer clauses
-        counted = Query.boolean_query([(Occur.Must, cover), *restricted])
-    total, facets = facet_counts(searcher, counted)
+        total, facets = facet_counts(searcher, Query.boolean_query([(Occur.Must, cover), *restricted]))
+    else:
+        total, facets = facet_counts(searcher, full_matches())
     lifted = [(Occur.Should, Query.const_score_query(cover, FULL_MATCH_LIFT))] if cover is not None else []
     result = searcher.search(Query.boolean_query(must + lifted), limit, count=True)
-    gaps = _ConceptTests(searcher, schema, ask, concepts, accession_of, pool)
+    gaps = _ConceptTests(shared, ask, concepts, accession_of, pool)
     if sort in SORT_FIELDS and hit_count(result) > limit:
-        found = _sorted(shared, must, full_query, cover, total, facets, limit, SORT_FIELDS[sort])
+        found = _sorted(shared, must, full_matches(), cover, total, facets, limit, SORT_FIELDS[sort])
         return gaps.mark(found)
     addresses = [address for _score, address in result.hits]
     docs = [int(d) for d in searcher.fast_field_values("doc", addresses)]  # type: ignore[arg-type]
@@ -96,7 +99,7 @@ def retrieve(
         values = np.array(searcher.fast_field_values(SORT_FIELDS[sort], addresses), dtype=np.int64)
         return gaps.mark(_by_value(docs, scores, full, values, total, hit_count(result) - total, facets))
     titles = [int(t or 0) for t in searcher.fast_field_values("title_stems", addresses)]
-    nearby = proximity_tests(searcher, schema, proximity_stems)
+    nearby = proximity_tests(shared.doc_freq, schema, proximity_stems)
     tiers = [np.flatnonzero(full), np.flatnonzero(~full)]
     first, partial = ([docs[i] for i in tier[:pool].tolist()] for tier in tiers)
     # Both pools in one query: the bonus's tests for each, the concept tests for what the
@@ -141,14 +144,13 @@ class _ConceptTests:
 
     def __init__(
         self,
-        searcher: tantivy.Searcher,
-        schema: tantivy.Schema,
+        shared: SharedIndex,
         ask: SharedQuery,
         concepts: list[Query],
         accession_of: Callable[[int], str],
         pool: int,
     ) -> None:
-        self.searcher, self.schema, self.accession_of, self.pool = searcher, schema, accession_of, pool
+        self.shared, self.accession_of, self.pool = shared, accession_of, pool
         self.ask, self.concepts = ask, concepts
 
     @cached_property
@@ -158,7 +160,7 @@ class _ConceptTests:
         if len(self.concepts) < 2:
             return []
         walked = [
-            max((rarest(self.searcher, words) for words, _slop in names), default=0)
+            max((rarest(self.shared.doc_freq, words) for words, _slop in names), default=0)
             for names in self.ask.concepts
         ]
         return list(zip(self.concepts, walked, strict=True))
@@ -177,7 +179,8 @@ class _ConceptTests:
         """``found`` with the missing concepts of its first ``pool`` partial matches, in its order."""
         partial = [d for d, full in zip(found.docs, found.full, strict=True) if not full][: self.pool]
         if partial and self.concepts:
-            masks = _masks(self.searcher, self.schema, partial, self.accession_of, self.tests)
+            searcher, schema = self.shared.searcher(), self.shared.index.schema
+            masks = _masks(searcher, schema, partial, self.accession_of, self.tests)
             found.missing = self.missing(partial, masks)
         return found
 
