@@ -94,9 +94,12 @@ class PhraseTest:
         self.pattern = re.compile(gap.join(parts))
 
     def __call__(self, text: str) -> bool:
+        return self.in_lowered(text.lower())
+
+    def in_lowered(self, low: str) -> bool:
+        """The test on text already lower-cased (several tests of one text lower it once)."""
         if self.empty:
             return False
-        low = text.lower()
         return any(m.start() == 0 or not low[m.start() - 1].isalnum() for m in self.pattern.finditer(low))
 
 
@@ -207,10 +210,13 @@ def _phrase_test(phrase: str) -> PhraseTest:
 
 def other_names_found(record: Series, names: Sequence[str], limit: int = 2) -> list[str]:
     """Which of the searched other names (ontology synonyms) this record's title or summary holds."""
-    found = []
+    found: list[str] = []
+    if not names:
+        return found
+    texts = (record.title.lower(), record.summary.lower())
     for name in names:
         holds = _phrase_test(name)
-        if holds(record.title) or holds(record.summary):
+        if any(holds.in_lowered(text) for text in texts):
             found.append(name)
             if len(found) == limit:
                 break
