@@ -237,16 +237,20 @@ def run_build(settings: Settings, args: argparse.Namespace) -> None:
     """Build the shared artefacts of the data directory (or wait for the process building them)."""
     from omics.search import artefacts
 
-    built = artefacts.build(settings.corpus_path, settings.data_dir)
+    built = artefacts.build(settings.corpus_path, settings.data_dir, settings.index_backend)
     print(f"built: {', '.join(built)}" if built else "nothing to build: artefacts are current", flush=True)
 
 
 def run_worker(settings: Settings, args: argparse.Namespace) -> None:
+    from omics.search import artefacts
+
     celery = create_celery(settings)
     instance = tasks_discovery.worker_instance(args.queues.split(","))
     heartbeat = tasks_discovery.start_worker_heartbeat(celery, instance)
-    # Built (or waited for) once here, so prefork children never each derive them.
+    # Built (or waited for) once here, so prefork children never each derive them, and the
+    # vocabulary loaded here, so they share one copy of it.
     run_build(settings, args)
+    artefacts.preload_before_fork(settings.data_dir)
     try:
         celery.worker_main(worker_argv(args.pool, settings.service.worker_concurrency, instance))
     finally:

@@ -15,8 +15,11 @@ import requests
 
 def data_dir_with_built_artefacts(source: Path, target: Path) -> Path:
     """A data directory of its own with ``source``'s built index and vocabulary (no rebuild):
-    processes started on it share no database or cache file with the test session."""
-    shutil.copytree(source / "index", target / "index")
+    processes started on it share no database or cache file with the test session. Whichever
+    index backend the session runs (``OMICS_INDEX_BACKEND``) built its index there."""
+    for index in ("index", "shared-index"):
+        if (source / index).exists():
+            shutil.copytree(source / index, target / index)
     for cached in source.glob("vocabulary-*"):
         shutil.copy(cached, target / cached.name)
     return target

@@ -45,7 +45,7 @@ def shared_engine(settings: Settings) -> SearchEngine:
         if engine is None:
             _opening.add(key)
             try:
-                artefacts.build_in_child(settings.corpus_path, settings.data_dir)
+                artefacts.build_in_child(settings.corpus_path, settings.data_dir, settings.index_backend)
                 engine = SearchEngine.open(settings)
             finally:
                 _opening.discard(key)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from omics.search.loaders.corpus import read_jsonl, write_jsonl
+from omics.search.mapped_records import MappedRecords, RecordList, plain_copy
 from omics.search.series import Series
 
 STATE = "state.json"
@@ -45,35 +46,50 @@ def disk_version(data_dir: Path) -> int:
 
 
 class CorpusStore:
-    """Records in document-id order plus the accession -> current document id map."""
+    """Records in document-id order plus the accession -> current document id map.
 
-    def __init__(self, corpus_path: Path, data_dir: Path) -> None:
+    ``mapped`` keeps the records in their files, read on demand through shared memory maps
+    (:mod:`omics.search.mapped_records`), for an engine that reads only a page of them a search;
+    otherwise every record is held in memory, for one that reads thousands.
+    """
+
+    def __init__(self, corpus_path: Path, data_dir: Path, mapped: bool = False) -> None:
         self.corpus_path = Path(corpus_path)
         self.directory = Path(data_dir) / "corpus"
-        self.records: list[Series] = list(read_jsonl(self.corpus_path))
         state = self._read_state()
         self.version: int = int(state.get("version", 1))
         self._high_water: int = int(state.get("high_water", self.version))
-        added_lines = int(state.get("added_lines", 0))
-        self.records.extend(self._committed_additions(added_lines))
-        self._added_lines = added_lines
+        self._added_lines = int(state.get("added_lines", 0))
+        self._trim_additions(self._added_lines)
+        self.records: RecordList = self._mapped() if mapped else self._in_memory()
+        self._accessions: list[str] = []
         self.current: dict[str, int] = {}
         self._by_gds: dict[str, list[int]] = {}
         for doc_id, record in enumerate(self.records):
             self._register(doc_id, record)
 
-    def _committed_additions(self, count: int) -> list[Series]:
-        """The first ``count`` added records; lines past them (an add that crashed before its
-        state was written) are dropped from the file so later appends stay aligned."""
+    def _in_memory(self) -> list[Series]:
+        added = self.directory / ADDED
+        return [*read_jsonl(self.corpus_path), *(read_jsonl(added) if added.exists() else ())]
+
+    def _mapped(self) -> MappedRecords:
+        return MappedRecords(plain_copy(self.corpus_path, self.directory), self.directory / ADDED)
+
+    def _trim_additions(self, count: int) -> None:
+        """Drop added lines past the first ``count`` (an add that crashed before its state was
+        written, or one rolled back) so later appends stay aligned. The file is replaced, not
+        cut short: another process may still be reading the old one through a memory map."""
         path = self.directory / ADDED
         if not path.exists():
-            return []
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+            return
+        lines = path.read_bytes().splitlines(keepends=True)
         if len(lines) > count:
-            path.write_text("".join(lines[:count]), encoding="utf-8")
-        return [Series.from_dict(json.loads(line)) for line in lines[:count]]
+            partial = self.directory / f".{ADDED}.{os.getpid()}.tmp"
+            partial.write_bytes(b"".join(lines[:count]))
+            os.replace(partial, path)
 
     def _register(self, doc_id: int, record: Series) -> None:
+        self._accessions.append(record.accession)
         self.current[record.accession] = doc_id
         for gds in record.gds:
             self._by_gds.setdefault(gds.upper(), []).append(doc_id)
@@ -90,6 +106,10 @@ class CorpusStore:
         doc_id = self.doc_id(accession)
         return self.records[doc_id] if doc_id is not None else None
 
+    def accession(self, doc_id: int) -> str:
+        """The accession of a document id, current or superseded, without reading its record."""
+        return self._accessions[doc_id]
+
     def doc_id(self, accession: str) -> int | None:
         return self.current.get(accession.strip().upper())
 
@@ -98,7 +118,7 @@ class CorpusStore:
         return [
             d
             for d in self._by_gds.get(gds.upper(), [])
-            if d < size and self.current.get(self.records[d].accession) == d
+            if d < size and self.current.get(self._accessions[d]) == d
         ]
 
     def live_mask(self) -> np.ndarray:

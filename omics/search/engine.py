@@ -15,7 +15,7 @@ import gc
 import re
 import threading
 import time
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -85,7 +85,7 @@ class _Snapshot:
     live: np.ndarray
 
 
-def _texts(records: list[Series]) -> dict[str, list[str]]:
+def _texts(records: Sequence[Series]) -> dict[str, list[str]]:
     return {name: [r.indexed_text(name) for r in records] for name in FIELDS}
 
 

@@ -19,7 +19,8 @@ STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
 # 3: a multi-word ontology name covers its concept only where its words stand together.
 # 4: a SuperSeries whose summary is only GEO's fixed sentence is indexed, and profiled as an
 #    example, with its title as summary.
-ENGINE_REVISION = 4
+# 5: a broad disease category widens to its direct children ("arrhythmia": atrial fibrillation).
+ENGINE_REVISION = 5
 
 
 @dataclass

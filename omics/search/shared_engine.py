@@ -36,11 +36,24 @@ from omics.search.ranking import FIELD_WEIGHTS, RERANK_POOL, query_stems
 from omics.search.request import SearchRequest, filters_to_dict
 from omics.search.series import Series
 from omics.search.shared_index import Retrieved, SharedIndex, SharedQuery, retrieve
+from omics.search.shared_index.manifest import Manifest
 from omics.search.similarity import build_profile, resolve_examples
 from omics.search.staging import Publication, PublicationPoint, StagingArea, StagingConflict
 from omics.search.vocabulary import Expansion, Vocabulary
 
 SHARED_DIR = "shared-index"
+
+
+def open_store_and_shared_index(corpus_path: Path, data_dir: Path) -> tuple[CorpusStore, SharedIndex]:
+    """Read the corpus store (records left in their files) and open its shared index, built once."""
+    store = CorpusStore(corpus_path, data_dir, mapped=True)
+    return store, SharedIndex.open(Path(data_dir) / SHARED_DIR, store.fingerprint, lambda: store.records)
+
+
+def persisted_fingerprint(data_dir: Path) -> str | None:
+    """The corpus state the shared index in ``data_dir`` was built for, if there is one."""
+    manifest = Manifest.read(Path(data_dir) / SHARED_DIR)
+    return manifest.fingerprint if manifest is not None else None
 
 
 class SharedStagingArea(StagingArea):
@@ -76,10 +89,10 @@ class SharedIndexEngine(SearchEngine):
 
     # -- state -------------------------------------------------------------------------
     def _load(self) -> None:
-        store = CorpusStore(self.settings.corpus_path, self.settings.data_dir)
-        self.store = store
-        self.shared = SharedIndex.open(self.shared_root, store.fingerprint, lambda: store.records)
-        self._version = store.version
+        self.store, self.shared = open_store_and_shared_index(
+            self.settings.corpus_path, self.settings.data_dir
+        )
+        self._version = self.store.version
         gc.freeze()
 
     def _reload_if_changed(self) -> None:
@@ -111,7 +124,7 @@ class SharedIndexEngine(SearchEngine):
         def show(fingerprint: str) -> None:
             current = self.store.current
             candidates = [*earlier, *range(first, len(self.store))]
-            gone = [d for d in candidates if current.get(self.store.records[d].accession) != d]
+            gone = [d for d in candidates if current.get(self.store.accession(d)) != d]
             self.shared.publish(generation, sorted(set(gone)), fingerprint)
 
         self.store.add(records, show)
@@ -153,7 +166,7 @@ class SharedIndexEngine(SearchEngine):
     def restore(self, point: PublicationPoint) -> int:
         with self._lock:
             self.store.restore_state(point.state)
-            restored = CorpusStore(self.settings.corpus_path, self.settings.data_dir)
+            restored = CorpusStore(self.settings.corpus_path, self.settings.data_dir, mapped=True)
             self.shared.restore(point.manifest, len(restored), restored.records)
             self._load()
             return self._version
@@ -273,9 +286,7 @@ class SharedIndexEngine(SearchEngine):
             if accession.startswith("GSE") and self.store.doc_id(accession) is not None:
                 pinned.append(accession)
             elif accession.startswith("GDS"):
-                pinned += [
-                    self.store.records[d].accession for d in self.store.gds_docs(accession, len(self.store))
-                ]
+                pinned += [self.store.accession(d) for d in self.store.gds_docs(accession, len(self.store))]
         return list(dict.fromkeys(pinned))
 
     def _shared_hits(
@@ -288,11 +299,7 @@ class SharedIndexEngine(SearchEngine):
     ) -> RankedHits:
         """The ranked hits, series named in the query first, each made when first read; partial
         matches of the first pool say which concepts they miss (their reasons show it)."""
-        records = self.store.records  # this search's records, whatever a reload brings later
-
-        def accession_of(doc: int) -> str:
-            return records[doc].accession
-
+        accession_of = self.store.accession  # this search's store, whatever a reload brings later
         docs = found.docs
         scores: list[float] = np.round(np.asarray(found.scores, dtype=np.float64), 4).tolist()
         if pinned:
@@ -307,4 +314,4 @@ class SharedIndexEngine(SearchEngine):
         return RankedHits(docs, scores, accession_of, explained_by, missing)
 
     def _accession_of(self, doc: int) -> str:
-        return self.store.records[doc].accession
+        return self.store.accession(doc)

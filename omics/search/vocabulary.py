@@ -13,8 +13,10 @@ Why it looks the way it does:
 * Short acronyms (SLE, HCC) are ambiguous (PD is Parkinson disease and a neuron type), so they
   are recognised in a query only when typed in capitals, weigh less as expansions, and the
   shortest (two letters) and English words ("ALL") are never emitted as expansions.
-* A specific disease (one with few subtypes) widens to its subtypes at a lower weight; broad
-  categories ("cancer", "T cell") do not, because dozens of subtypes would drown the query.
+* A specific disease (one with few subtypes) widens to its subtypes at a lower weight; a broad
+  disease category ("arrhythmia", "cancer") only to its direct children (atrial fibrillation,
+  carcinoma), because hundreds of subtypes would drown the query; other categories ("T cell",
+  "brain") not at all.
 * A name shared by several concepts means the one it labels ("blood" is anatomy, although
   MONDO also lists it under leukemia); a longer name that contains a kept one finds nothing new.
 * The lexicon is derived once from the package (in a child process) and cached as compressed
@@ -53,7 +55,8 @@ SYNONYM_WEIGHT = 0.7  # another exact name of the same concept: nearly as good a
 ACRONYM_WEIGHT = 0.3  # an acronym in a record is often something else
 SUBTYPE_WEIGHT = 0.35  # a subtype is relevant to, but narrower than, what was asked
 ACRONYM_QUERY_FACTOR = 0.5  # the query itself was an acronym: the concept is a guess
-MAX_SUBTYPES = 30  # a concept with more descendants is a category, not a disease to widen
+MAX_SUBTYPES = 30  # a concept with more descendants is a category: it widens to its kinds only
+DISEASE_PREFIX = "MONDO:"
 MAX_KEY_TOKENS = 8
 RELATION_ORDER = ("synonym", "acronym", "subtype")  # what survives the cap: other names before subtypes
 MAX_EXPANSIONS = 12  # each name costs a phrase check at scale; 8, 12 and 24 measure alike in quality
@@ -450,7 +453,7 @@ class Vocabulary:
         )
 
     def subtypes(self, term_id: str) -> list[str]:
-        """Descendants of a specific concept, nearest first; none for broad categories."""
+        """Descendants of a specific concept, nearest first; a broad category's kinds (:meth:`kinds`)."""
         found: list[str] = []
         queue = deque(self._children.get(term_id, ()))
         seen = {term_id}
@@ -461,9 +464,21 @@ class Vocabulary:
             seen.add(child)
             found.append(child)
             if len(found) > MAX_SUBTYPES:
-                return []
+                return self.kinds(term_id)
             queue.extend(self._children.get(child, ()))
         return found
+
+    def kinds(self, term_id: str) -> list[str]:
+        """The direct children of a disease category: the kinds a researcher asking for it means.
+
+        "Arrhythmia" is studied as atrial fibrillation and ventricular tachycardia, named so and
+        never "arrhythmia"; all of a category's hundreds of descendants would drown the query, its
+        few children do not. Only diseases (MONDO) widen so: an organ's children in UBERON are its
+        parts ("hindbrain" of "brain"), not kinds of it.
+        """
+        if not term_id.startswith(DISEASE_PREFIX):
+            return []
+        return [child for child in self._children.get(term_id, ()) if child in self._terms]
 
 
 _OPENS_BRACKET = re.compile(r"[(\[]\s*$")

@@ -122,3 +122,15 @@ def test_a_named_concept_is_its_words_together_not_scattered(engine: SearchEngin
     assert full and all(together.search(_text(engine, a)) for a in full)
     cervical = engine.search(SearchRequest(query="Cervical cancer", page_size=1000))
     assert "GSE63678" in {h.accession for h in cervical.hits[: cervical.total]}
+
+
+def test_a_disease_category_is_found_by_the_names_of_its_kinds(engine: SearchEngine) -> None:
+    """A study of atrial fibrillation answers "arrhythmia" though it never says the word: the
+    category's children are searched, and such a study is a full match."""
+    outcome = engine.search(SearchRequest(query="Arrhythmia", page_size=100))
+    full = [hit.accession for hit in outcome.hits[: outcome.total]]
+    by_kind = [a for a in full if not re.search(r"arrhythmi", _text(engine, a), re.I)]
+    assert "GSE235307" in by_kind  # "Gene expression and atrial fibrillation prediction"
+    kinds = re.compile(r"fibrillation|tachycardia|cardiac arrest|heart block", re.I)
+    assert all(kinds.search(_text(engine, a)) for a in by_kind)
+    assert len(by_kind) < len(full)  # the series naming arrhythmia are there too

@@ -64,3 +64,21 @@ def test_concurrent_builders_build_once(tmp_path: Path, settings: Settings, engi
     ]
     outputs = sorted(builder.communicate(timeout=120)[0].strip() for builder in builders)
     assert outputs == ["", "", "index"]
+
+
+def test_the_shared_index_backend_builds_its_own_index_and_not_the_other(
+    tmp_path: Path, settings: Settings, engine: Any
+) -> None:
+    """A worker of the tantivy backend used to build bm25s segments it never reads, then its own."""
+    fresh = replace(settings, data_dir=tmp_path / "fresh", index_backend="tantivy")
+    fresh.data_dir.mkdir()
+    shutil.copy(lexicon_path(settings.data_dir), lexicon_path(fresh.data_dir))
+    assert artefacts.missing(fresh.corpus_path, fresh.data_dir, "tantivy") == [artefacts.INDEX]
+
+    assert artefacts.build(fresh.corpus_path, fresh.data_dir, "tantivy") == [artefacts.INDEX]
+
+    assert artefacts.missing(fresh.corpus_path, fresh.data_dir, "tantivy") == []
+    assert not (fresh.data_dir / "index").exists()
+    assert artefacts.missing(fresh.corpus_path, fresh.data_dir, "bm25s") == [artefacts.INDEX]
+    shared_engine(fresh)  # opens the built index: nothing left to build
+    assert engine_status(fresh) is None

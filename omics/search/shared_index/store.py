@@ -16,6 +16,7 @@ from pathlib import Path
 
 import tantivy
 
+from omics.search.mapped_records import RecordList
 from omics.search.series import Series
 from omics.search.shared_index.documents import documents
 from omics.search.shared_index.manifest import Manifest, manifest_text, writing
@@ -41,7 +42,7 @@ class SharedIndex:
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
-    def open(cls, root: Path, fingerprint: str, records: Callable[[], list[Series]]) -> SharedIndex:
+    def open(cls, root: Path, fingerprint: str, records: Callable[[], RecordList]) -> SharedIndex:
         """The index of the corpus state ``fingerprint``; built once (under the lock) if absent or stale."""
         root.mkdir(parents=True, exist_ok=True)
         found = Manifest.read(root)
@@ -53,7 +54,7 @@ class SharedIndex:
         return cls(root)
 
     @classmethod
-    def _build(cls, root: Path, fingerprint: str, records: list[Series]) -> None:
+    def _build(cls, root: Path, fingerprint: str, records: RecordList) -> None:
         shutil.rmtree(root / "tantivy", ignore_errors=True)
         (root / "tantivy").mkdir(parents=True)
         built = cls(root)
@@ -143,7 +144,7 @@ class SharedIndex:
             manifest.write(self.root)
         self.reload()
 
-    def restore(self, text: str | None, first_dropped: int, records: list[Series]) -> None:
+    def restore(self, text: str | None, first_dropped: int, records: RecordList) -> None:
         """Put back the publication ``text`` (a manifest as stored) over a store restored to ``records``.
 
         Documents from ``first_dropped`` on (records the store no longer holds) are deleted and

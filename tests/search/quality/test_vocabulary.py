@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from omics.search.vocabulary import Vocabulary, normalise
+from omics.search.vocabulary import SUBTYPE_WEIGHT, Vocabulary, normalise
 
 HCC = "MONDO:0007256"  # hepatocellular carcinoma
 PARKINSON = "MONDO:0005180"
@@ -74,9 +74,16 @@ def test_specific_diseases_widen_to_subtypes_at_lower_weight(vocab: Vocabulary) 
     assert max(e.weight for e in subtypes) < min(e.weight for e in synonyms)
 
 
-def test_broad_categories_are_not_widened(vocab: Vocabulary) -> None:
-    assert not [e for e in vocab.expand("cancer") if e.relation == "subtype"]
+def test_a_broad_disease_category_widens_to_its_kinds_only(vocab: Vocabulary) -> None:
+    subtypes = [e for e in vocab.expand("arrhythmia") if e.relation == "subtype"]
+    assert "atrial fibrillation" in [e.phrase for e in subtypes]  # a child: a kind of arrhythmia
+    assert "Brugada syndrome" not in [e.phrase for e in subtypes]  # a grandchild, through a child
+    assert {e.weight for e in subtypes} == {SUBTYPE_WEIGHT}
     assert vocab.expand("disease") == []  # an ontology root says nothing
+
+
+def test_other_categories_are_not_widened(vocab: Vocabulary) -> None:
+    assert not [e for e in vocab.expand("brain") if e.relation == "subtype"]  # its children are parts
 
 
 def test_the_querys_own_wording_is_not_repeated(vocab: Vocabulary) -> None:
