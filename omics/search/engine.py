@@ -516,7 +516,7 @@ class SearchEngine:
 
         def holding(name: str, candidates: np.ndarray, gap: int) -> np.ndarray:
             return holding_phrase(
-                name, candidates, self.store.records.__getitem__, scored.scores, gap_words=gap
+                name, candidates, snap.index, self.store.records.__getitem__, scored.scores, gap_words=gap
             )
 
         def present(stem: str) -> np.ndarray:
@@ -611,7 +611,7 @@ class SearchEngine:
             mask &= own.present[stem]
         if len(stems) == 1:
             return mask
-        return holding_phrase(phrase, mask, self.store.records.__getitem__, own.scores)
+        return holding_phrase(phrase, mask, snap.index, self.store.records.__getitem__, own.scores)
 
     def _rank(
         self,

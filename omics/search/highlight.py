@@ -83,12 +83,16 @@ class PhraseTest:
         # A possessive is the same name: "Alzheimer's disease" ~ "Alzheimer disease".
         words = _PHRASE_WORD.findall(_POSSESSIVE.sub("", phrase.lower()))
         self.empty = not any(len(w) > 1 for w in words)
-        stems = stem_words(words)
+        self.gap_words = gap_words
+        # What each word must be: a word starting with the shared prefix of word and stem, or
+        # (a one-character word) that character alone. omics.search.positions reads these.
+        self.parts = tuple(
+            (_shared_prefix(w, s), False) if len(w) > 1 else (w, True)
+            for w, s in zip(words, stem_words(words), strict=True)
+        )
         parts = [
-            (re.escape(_shared_prefix(w, s)) + r"\w*" if len(w) > 1 else re.escape(w) + r"(?!\w)")
-            + _POSSESSIVE.pattern
-            + "?"
-            for w, s in zip(words, stems, strict=True)
+            (re.escape(text) + (r"(?!\w)" if whole else r"\w*")) + _POSSESSIVE.pattern + "?"
+            for text, whole in self.parts
         ]
         gap = rf"\W+(?:\w+\W+){{0,{gap_words}}}" if gap_words else r"\W+(?:(?:of|the|and|in|with|a|an)\W+)?"
         self.pattern = re.compile(gap.join(parts))

@@ -11,6 +11,8 @@ each add (cheap) and folded into a new main segment once it exceeds a fraction o
 one, the usual log-structured compromise between add latency and query cost. Every segment
 is saved with bm25s under ``<data_dir>/index/`` beside a manifest naming the segments and the
 corpus state they were built from, so a restart memory-maps them instead of rebuilding.
+Beside its bm25s models a segment keeps its documents' words in order
+(omics.search.positions), which is how a phrase is checked without reading text.
 """
 
 from __future__ import annotations
@@ -26,18 +28,26 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bm25s
 import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
+from omics.search.positions import WordPositions
+
+if TYPE_CHECKING:  # highlight reads this module's stemmer
+    from omics.search.highlight import PhraseTest
+
 # ``sample_text`` is every sample's title and characteristics (Series.sample_text): a cohort's
 # samples may name a condition its summary never does.
 FIELDS: tuple[str, ...] = ("title", "summary", "overall_design", "sample_text")
-FORMAT = 2  # 2: a SuperSeries' fixed-sentence summary is indexed as its title (Series.indexed_text)
+# 2: a SuperSeries' fixed-sentence summary is indexed as its title (Series.indexed_text);
+# 3: every segment keeps its documents' word positions (omics.search.positions)
+FORMAT = 3
 MANIFEST = "manifest.json"
+POSITIONS = "positions"  # a segment's word positions, beside its fields' bm25s models
 # Merge the delta into the main segment when it holds more than this share of main's documents.
 MERGE_RATIO = 0.1
 MERGE_MIN_DOCS = 2000
@@ -97,12 +107,14 @@ def stem_words(words: Sequence[str]) -> list[str]:
 
 @dataclass
 class Segment:
-    """A contiguous run of documents [start, start + count) with one bm25s model per field."""
+    """A contiguous run of documents [start, start + count) with one bm25s model per field,
+    and the documents' words in order (for phrase checks)."""
 
     name: str
     start: int
     count: int
     models: dict[str, bm25s.BM25]
+    positions: WordPositions
 
     @classmethod
     def build(cls, name: str, start: int, texts: dict[str, list[str]]) -> Segment:
@@ -115,11 +127,12 @@ class Segment:
             model = bm25s.BM25()
             model.index(tokens, show_progress=False)
             models[field_name] = model
-        return cls(name, start, count, models)
+        return cls(name, start, count, models, WordPositions.build([texts[f] for f in FIELDS]))
 
     def save(self, root: Path) -> None:
         for field_name, model in self.models.items():
             model.save(str(root / self.name / field_name), show_progress=False)
+        self.positions.save(root / self.name / POSITIONS)
 
     @classmethod
     def load(cls, root: Path, name: str, start: int, count: int) -> Segment:
@@ -128,7 +141,7 @@ class Segment:
             for field_name in FIELDS
             if (root / name / field_name).is_dir()
         }
-        return cls(name, start, count, models)
+        return cls(name, start, count, models, WordPositions.load(root / name / POSITIONS))
 
     def doc_freq(self, stem: str, field_name: str) -> int:
         """How many of this segment's documents contain the stem in the field."""
@@ -213,6 +226,17 @@ class SegmentedIndex:
             idf = lucene_idf(sum(segment.count for segment in self.segments), df)
             for segment in self.segments:
                 segment.add_term_scores(stem, field_name, out, weight * idf)
+
+    def holding(self, test: PhraseTest, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which of ``docs`` hold the phrase, and which answers are unsure
+        (:meth:`omics.search.positions.WordPositions.holding`), by each document's segment."""
+        found = np.zeros(len(docs), dtype=bool)
+        unsure = np.zeros(len(docs), dtype=bool)
+        for segment in self.segments:
+            inside = (docs >= segment.start) & (docs < segment.start + segment.count)
+            if inside.any():
+                found[inside], unsure[inside] = segment.positions.holding(test, docs[inside] - segment.start)
+        return found, unsure
 
     @classmethod
     def build(cls, root: Path, texts: dict[str, list[str]], fingerprint: str) -> SegmentedIndex:

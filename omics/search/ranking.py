@@ -7,6 +7,8 @@ base score is scaled by how many of the distinct query stems the document contai
 record matching all words beats one that repeats a single word. Finally the best candidates
 are re-scored with a bonus when the query words appear together (as a phrase, or within a
 few words) in the title or summary; that check reads text, so it runs on a bounded pool.
+Whether a record holds a name or quoted phrase at all is checked on the index's word
+positions instead (:func:`holding_phrase`).
 """
 
 from __future__ import annotations
@@ -136,11 +138,12 @@ def score_expansions(
 ) -> np.ndarray:
     """Credit for naming a query concept differently (omics.search.vocabulary): synonyms, acronyms, subtypes.
 
-    A name counts where its words occur as a phrase (checked in the text of the records holding
-    all of them); per query concept only the best-scoring name counts, so a record listing five
-    synonyms of one disease is not five times as relevant. Other names corroborate the user's
-    words rather than outweigh them (:func:`corroborate`). ``credits``, when given, receives what
-    the other names earned per query span (``Expansion.matched``): which records they cover.
+    A name counts where its words occur as a phrase (checked among the records holding all of
+    them, :func:`holding_phrase`); per query concept only the best-scoring name counts, so a
+    record listing five synonyms of one disease is not five times as relevant. Other names
+    corroborate the user's words rather than outweigh them (:func:`corroborate`). ``credits``,
+    when given, receives what the other names earned per query span (``Expansion.matched``):
+    which records they cover.
     """
     cache = {} if cache is None else cache
     best: dict[str, np.ndarray] = {} if credits is None else credits
@@ -156,7 +159,7 @@ def score_expansions(
             summed += array
         if len(stems) > 1:
             everywhere = holding_phrase(
-                expansion.phrase, everywhere, record, summed, budget=EXPANSION_CHECK_BUDGET
+                expansion.phrase, everywhere, index, record, summed, budget=EXPANSION_CHECK_BUDGET
             )
         score = np.float32(expansion.weight) * summed * everywhere
         current = best.get(expansion.matched)
@@ -185,26 +188,31 @@ def corroborate(literal: np.ndarray, other: np.ndarray) -> np.ndarray:
 def holding_phrase(
     phrase: str,
     candidates: np.ndarray,
+    index: SegmentedIndex,
     record: Callable[[SupportsIndex], Series],
     priority: np.ndarray,
     budget: int = PHRASE_CHECK_BUDGET,
     gap_words: int = 0,
 ) -> np.ndarray:
-    """The candidates whose title, summary or design contains ``phrase`` (words in order, by stem,
-    with at most ``gap_words`` other words between them; none but "of", "the", "and"... when 0).
+    """The candidates whose title, summary, design or sample text contains ``phrase`` (words in
+    order, by stem, with at most ``gap_words`` other words between them; none but "of", "the",
+    "and"... when 0): :class:`~omics.search.highlight.PhraseTest`, answered from the index's
+    word positions (omics.search.positions) and, where those are unsure, the record's text.
 
-    Reading text costs microseconds per record, which a common phrase at GEO scale turns into
-    seconds; so only the ``budget`` candidates with the highest ``priority`` (their
-    score for the phrase's words) are read. The rest, far down any ranking, keep the cheaper
-    test they already passed: every word of the phrase is present.
+    Only the ``budget`` candidates with the highest ``priority`` (their score for the phrase's
+    words) are checked; the rest, far down any ranking, keep the cheaper test they already
+    passed: every word of the phrase is present.
     """
     holds = PhraseTest(phrase, gap_words=gap_words)
     docs = np.flatnonzero(candidates)
     if len(docs) > budget:
         docs = docs[np.argpartition(-priority[docs], budget - 1)[:budget]]
+    held, unsure = index.holding(holds, docs)
+    for position in np.flatnonzero(unsure):
+        read = record(docs[position])
+        held[position] = any(holds(read.indexed_text(f)) for f in FIELDS)
     found = candidates.copy()
-    for doc in docs:
-        found[doc] = any(holds(getattr(record(doc), f)) for f in FIELDS)
+    found[docs] = held
     return found
 
 

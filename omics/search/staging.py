@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from omics.search.index import FIELDS, Segment, write_atomically
+from omics.search.index import FIELDS, FORMAT, Segment, write_atomically
 from omics.search.loaders.corpus import write_jsonl
 from omics.search.series import Series
 
@@ -125,7 +125,7 @@ class StagingArea:
 
         def flush() -> None:
             start = base + sum(s["count"] for s in built)
-            texts = {name: [getattr(r, name) for r in batch] for name in FIELDS}
+            texts = {name: [r.indexed_text(name) for r in batch] for name in FIELDS}
             segment = Segment.build(f"seg-{self.root.name[:8]}-{len(built):04d}", start, texts)
             segment.save(self.segments_dir)
             built.append({"name": segment.name, "start": start, "count": segment.count})
@@ -137,17 +137,31 @@ class StagingArea:
                 batch = []
         if batch:
             flush()
-        write_atomically(self.segments_dir / "segments.json", json.dumps({"base": base, "segments": built}))
+        described = {"base": base, "segments": built, "format": FORMAT}
+        write_atomically(self.segments_dir / "segments.json", json.dumps(described))
         return built
 
     def segments(self) -> tuple[int, list[dict[str, Any]]]:
         """``(base, segment descriptions)`` of the indexed staged records."""
-        manifest = json.loads((self.segments_dir / "segments.json").read_text())
+        manifest = self._segments_manifest()
         return int(manifest["base"]), list(manifest["segments"])
 
+    def _segments_manifest(self) -> dict[str, Any]:
+        manifest: dict[str, Any] = json.loads((self.segments_dir / "segments.json").read_text())
+        return manifest
+
     def move_segments_to(self, index_root: Path) -> list[Segment]:
-        """Move the staged segments into the index directory (idempotent) and open them."""
-        _base, described = self.segments()
+        """Move the staged segments into the index directory (idempotent) and open them.
+
+        Segments staged by a release of another index format (an ingestion that spanned a
+        rolling upgrade) are built again from the staged records first: the index could not
+        read them.
+        """
+        manifest = self._segments_manifest()
+        described = list(manifest["segments"])
+        moved = any((index_root / segment["name"]).exists() for segment in described)
+        if manifest.get("format") != FORMAT and not moved:
+            described = self.build_segments(int(manifest["base"]))
         opened = []
         for segment in described:
             source, target = self.segments_dir / segment["name"], index_root / segment["name"]

@@ -141,3 +141,27 @@ def test_an_add_that_crashed_midway_is_ignored_on_restart(fresh_engine) -> None:
     assert again.version == 2 and again.get("GSE990000009") is None
     again.add([Series(accession="GSE990000004", title="Planarian neoblast atlas", sample_count=9)])
     assert fresh_engine().get("GSE990000004").title == "Planarian neoblast atlas"
+
+
+def test_a_name_added_later_covers_a_record_only_where_its_words_stand_together(fresh_engine) -> None:
+    together = Series(
+        accession="GSE990000011",
+        title="Axolotl Alzheimer's disease model",
+        summary="Amyloid in regenerating axolotl brains.",
+    )
+    apart = Series(
+        accession="GSE990000012",
+        title="Axolotl Alzheimer cohort",
+        summary="Regenerating axolotl brains; no other disease was studied in this colony.",
+    )
+    engine = fresh_engine()
+    engine.add([together, apart])  # a delta segment, with its own word positions
+
+    def missing(searched) -> dict[str, list[str]]:
+        outcome = searched.search(SearchRequest(query="axolotl alzheimer disease"))
+        return {
+            h.accession: h.missing for h in outcome.hits if h.accession in ("GSE990000011", "GSE990000012")
+        }
+
+    assert missing(engine) == {"GSE990000011": [], "GSE990000012": ["alzheimer disease"]}
+    assert missing(fresh_engine()) == missing(engine)  # as read back from disk

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from omics.search.highlight import QueryTerms
+from omics.search.highlight import PhraseTest, QueryTerms
 from omics.search.index import FIELDS, SegmentedIndex
 from omics.search.ranking import (
     FIELD_WEIGHTS,
@@ -90,31 +90,47 @@ def test_query_stems_drop_stop_words_and_repeats_and_keep_order() -> None:
     assert query_stems("   ") == []
 
 
-def test_holding_phrase_keeps_only_records_with_the_words_in_order() -> None:
+def test_holding_phrase_keeps_only_records_with_the_words_in_order(tmp_path: Path) -> None:
     records = [
         series(1, "Single cell atlas of the kidney"),
         series(2, "Cell lines from a single donor"),  # both words, not as a phrase
         series(3, "Bulk kidney", summary="profiled by single-cell sequencing"),  # phrase in the summary
         series(4, "Kidney atlas"),  # no candidate: never checked
     ]
+    index = build_index(tmp_path, records)
     candidates = np.array([True, True, True, False])
     priority = np.ones(len(records), dtype=np.float32)
-    found = holding_phrase("single cell", candidates, records.__getitem__, priority)
+    found = holding_phrase("single cell", candidates, index, records.__getitem__, priority)
     assert found.tolist() == [True, False, True, False]
 
 
-def test_holding_phrase_reads_only_the_best_candidates_within_its_budget() -> None:
+def test_holding_phrase_checks_only_the_best_candidates_within_its_budget(tmp_path: Path) -> None:
     records = [series(1, "cell single"), series(2, "cell single"), series(3, "cell single")]
+    index = build_index(tmp_path, records)
+    priority = np.array([0.1, 0.9, 0.5], dtype=np.float32)
+    found = holding_phrase(
+        "single cell", np.ones(3, dtype=bool), index, records.__getitem__, priority, budget=1
+    )
+    assert found.tolist() == [True, False, True]  # the unchecked ones keep the cheaper test they passed
+
+
+def test_holding_phrase_reads_the_text_only_where_positions_are_unsure(tmp_path: Path) -> None:
+    records = [
+        series(1, "Systemic stem cells"),  # "stem" inside "systemic" starts a match the text test rejects
+        series(2, "Stem cells of the gut"),
+    ]
+    index = build_index(tmp_path, records)
     read: list[int] = []
 
     def record(doc: int) -> Series:
         read.append(int(doc))
         return records[doc]
 
-    priority = np.array([0.1, 0.9, 0.5], dtype=np.float32)
-    found = holding_phrase("single cell", np.ones(3, dtype=bool), record, priority, budget=1)
-    assert set(read) == {1}  # the highest-priority candidate only
-    assert found.tolist() == [True, False, True]  # the unread ones keep the cheaper test they passed
+    priority = np.ones(2, dtype=np.float32)
+    found = holding_phrase("stem cells", np.ones(2, dtype=bool), index, record, priority, gap_words=1)
+    assert read == [0]
+    holds = PhraseTest("stem cells", gap_words=1)
+    assert found.tolist() == [holds(r.title) for r in records]
 
 
 def test_proximity_bonus_rewards_words_together_in_title_then_summary() -> None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import pytest
 
+from omics.config import Settings
 from omics.search import engine as engine_module
 from omics.search import staging as staging_module
+from omics.search.engine import SearchEngine
 from omics.search.request import SearchRequest
 from omics.search.series import Series
 from omics.search.staging import StagingConflict
@@ -81,3 +86,42 @@ def test_a_rerun_with_nothing_new_publishes_nothing(fresh_engine) -> None:
     engine.stage("saga-e", [engine.get("GSE61")])
     engine.index_staged("saga-e")
     assert engine.publish_staged("saga-e").published == 0 and engine.version == 1
+
+
+def test_an_ingested_superseries_is_indexed_as_one_added_directly(fresh_engine, tmp_path) -> None:
+    """A SuperSeries with only GEO's fixed summary is read by its title (Series.indexed_text),
+    whichever way it enters the index; staged segments read the raw summary before."""
+    superseries = axolotl(7, summary="This SuperSeries is composed of the SubSeries listed below.")
+    ingested = fresh_engine()
+    other = tmp_path / "other"
+    other.mkdir()
+    for cached in ingested.settings.data_dir.glob("vocabulary-*"):
+        shutil.copy(cached, other / cached.name)
+    added = SearchEngine.open(Settings(data_dir=other))
+    added.add([superseries])
+    ingested.stage("saga-s", [superseries])
+    ingested.index_staged("saga-s")
+    assert ingested.publish_staged("saga-s").published == 1
+
+    def score(engine: SearchEngine) -> float:
+        hits = engine.search(SearchRequest(query="axolotl spinal cord regeneration")).hits
+        return next(hit.score for hit in hits if hit.accession == superseries.accession)
+
+    assert score(ingested) == score(added)
+
+
+def test_segments_staged_by_a_release_of_another_index_format_are_rebuilt_at_publish(fresh_engine) -> None:
+    """An ingestion that spans a rolling upgrade: the new release publishes what the old staged."""
+    engine = fresh_engine()
+    engine.stage("saga-u", [axolotl(8), axolotl(9)])
+    engine.index_staged("saga-u")
+    area = engine.staging("saga-u")
+    manifest = json.loads((area.segments_dir / "segments.json").read_text())
+    manifest.pop("format")  # as the previous release wrote it, and without word positions
+    (area.segments_dir / "segments.json").write_text(json.dumps(manifest))
+    for segment in manifest["segments"]:
+        shutil.rmtree(area.segments_dir / segment["name"] / "positions")
+
+    assert engine.publish_staged("saga-u").published == 2
+    assert top(engine, '"spinal cord regeneration study 8"')[0] == "GSE992008"
+    assert top(fresh_engine(), '"spinal cord regeneration study 9"')[0] == "GSE992009"
