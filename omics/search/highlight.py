@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -54,11 +55,17 @@ class QueryTerms:
         return cls(tuple(words), tuple(phrases))
 
     def matcher(self) -> re.Pattern[str] | None:
-        if not self.words:
-            return None
-        stems = stem_words(self.words)
-        alternatives = "|".join(_word_pattern(w, s) for w, s in zip(self.words, stems, strict=True))
-        return re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE)
+        return _matcher(self.words)
+
+
+@lru_cache(maxsize=4096)
+def _matcher(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Any of ``words`` (by stem); cached: every hit of a page, and every page, asks for the same."""
+    if not words:
+        return None
+    stems = stem_words(words)
+    alternatives = "|".join(_word_pattern(w, s) for w, s in zip(words, stems, strict=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE)
 
 
 class PhraseTest:
@@ -91,9 +98,12 @@ class PhraseTest:
         self.pattern = re.compile(gap.join(parts))
 
     def __call__(self, text: str) -> bool:
+        return self.in_lowered(text.lower())
+
+    def in_lowered(self, low: str) -> bool:
+        """The test on text already lower-cased (several tests of one text lower it once)."""
         if self.empty:
             return False
-        low = text.lower()
         return any(m.start() == 0 or not low[m.start() - 1].isalnum() for m in self.pattern.finditer(low))
 
 
@@ -118,7 +128,9 @@ def snippet(text: str, matcher: re.Pattern[str] | None, width: int = SNIPPET_CHA
     starts = [m.start() for m in matcher.finditer(text)] if matcher else []
     best = 0
     if starts:
-        best = max(starts, key=lambda s: sum(1 for t in starts if s <= t < s + width))
+        # Matches in the window from each match (starts ascend: one bisection each, not a scan).
+        inside = [bisect_left(starts, start + width, i) - i for i, start in enumerate(starts)]
+        best = starts[inside.index(max(inside))]
         best = max(0, min(best - width // 6, len(text) - width))
         best = text.rfind(" ", 0, best) + 1 if best else 0
     end = text.find(" ", best + width)
@@ -151,16 +163,13 @@ def reasons(record: Series, terms: QueryTerms, limit: int = 4) -> list[str]:
             if holds(text):
                 found.append(f'phrase "{phrase}" in the {label}')
                 break
-    patterns = [
-        (word, re.compile(rf"(?<!\w){_word_pattern(word, stem)}", re.IGNORECASE))
-        for word, stem in zip(terms.words, stem_words(terms.words), strict=True)
-    ]
+    tests = [(word, _word_test(word)) for word in terms.words]
     for label, text in (
         ("title", record.title),
         ("summary", record.summary),
         ("overall design", record.overall_design),
     ):
-        hits = [word for word, pattern in patterns if pattern.search(text)]
+        hits = [word for word, holds in tests if holds(text)]
         if hits:
             found.append(f"{label} mentions {', '.join(hits)}")
     return found[:limit]
@@ -205,10 +214,13 @@ def _phrase_test(phrase: str) -> PhraseTest:
 
 def other_names_found(record: Series, names: Sequence[str], limit: int = 2) -> list[str]:
     """Which of the searched other names (ontology synonyms) this record's title or summary holds."""
-    found = []
+    found: list[str] = []
+    if not names:
+        return found
+    texts = (record.title.lower(), record.summary.lower())
     for name in names:
         holds = _phrase_test(name)
-        if holds(record.title) or holds(record.summary):
+        if any(holds.in_lowered(text) for text in texts):
             found.append(name)
             if len(found) == limit:
                 break

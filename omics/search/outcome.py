@@ -6,6 +6,7 @@ The engine returns a :class:`SearchOutcome` and reports each pipeline stage of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
@@ -57,7 +58,7 @@ class SearchOutcome:
 
     parsed: dict[str, Any]
     total: int
-    hits: list[Hit]
+    hits: Sequence[Hit]
     facets: dict[str, dict[str, int]]
     corpus_version: int
     # ``total`` counts full matches (every concept of the query covered), ``total_partial`` the

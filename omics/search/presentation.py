@@ -6,6 +6,7 @@ and JSON-serialisable, so every path that shows a search shows the same thing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from omics.search.outcome import Hit, SearchOutcome
@@ -109,7 +110,7 @@ def completed_document(
     }
 
 
-def _explained_by(hits: list[Hit]) -> dict[str, Any]:
+def _explained_by(hits: Sequence[Hit]) -> dict[str, Any]:
     first = hits[0] if hits else Hit("", 0.0)
     return {
         "terms": list(first.terms),

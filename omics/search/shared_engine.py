@@ -29,12 +29,13 @@ from omics.search.corpus_store import CorpusStore
 from omics.search.engine import MAX_HITS, SearchEngine, other_names
 from omics.search.highlight import QueryTerms
 from omics.search.index import write_atomically
-from omics.search.outcome import Hit, ProgressCallback, SearchOutcome
+from omics.search.outcome import ProgressCallback, SearchOutcome
 from omics.search.query_parser import ParsedQuery, parse_query
+from omics.search.ranked_hits import RankedHits
 from omics.search.ranking import FIELD_WEIGHTS, RERANK_POOL, query_stems
 from omics.search.request import SearchRequest, filters_to_dict
 from omics.search.series import Series
-from omics.search.shared_index import Retrieved, SharedIndex, SharedQuery, retrieve, uncovered
+from omics.search.shared_index import Retrieved, SharedIndex, SharedQuery, retrieve
 from omics.search.shared_index.manifest import Manifest
 from omics.search.similarity import build_profile, resolve_examples
 from omics.search.staging import Publication, PublicationPoint, StagingArea, StagingConflict
@@ -234,8 +235,7 @@ class SharedIndexEngine(SearchEngine):
         budget.check("rank")
 
         also = [e.phrase for e in expansions]
-        hits = self._shared_hits(found, list(ask.pinned), terms, also)
-        self._mark_missing(hits, found, ask, concepts)
+        hits = self._shared_hits(found, list(ask.pinned), terms, also, concepts)
         report("rank", 70, {"ranked": len(hits)})
         budget.check("facets")
         report("facets", 90, {"facets": sorted(found.facets)})
@@ -254,8 +254,7 @@ class SharedIndexEngine(SearchEngine):
 
     def _doc_freq(self, stem: str) -> int:
         """Series holding ``stem`` in their largest field (as the bm25s index answers it)."""
-        searcher = self.shared.searcher()
-        return max(searcher.doc_freq(name, stem) for name in FIELD_WEIGHTS)
+        return max(self.shared.doc_freq(name, stem) for name in FIELD_WEIGHTS)
 
     @staticmethod
     def _names(
@@ -291,31 +290,28 @@ class SharedIndexEngine(SearchEngine):
         return list(dict.fromkeys(pinned))
 
     def _shared_hits(
-        self, found: Retrieved, pinned: list[str], terms: QueryTerms, also: list[str]
-    ) -> list[Hit]:
-        scores = np.round(np.asarray(found.scores, dtype=np.float64), 4).tolist()
-        ranked = [(self.store.accession(d), s) for d, s in zip(found.docs, scores, strict=True)]
-        top = max(scores, default=0.0)
-        named = set(pinned)
-        first = [(a, top + 1.0) for a, _s in ranked if a in named]
-        rest = [(a, s) for a, s in ranked if a not in named]
-        words, phrases = list(terms.words), list(terms.phrases)
-        return [Hit(a, s, terms=words, phrases=phrases, also=also) for a, s in first + rest]
-
-    def _mark_missing(
-        self, hits: list[Hit], found: Retrieved, ask: SharedQuery, concepts: list[QueryConcept]
-    ) -> None:
-        """Say which concepts the partial matches of the first pool miss (their reasons show it)."""
-        partial = [d for d, full in zip(found.docs, found.full, strict=True) if not full][:RERANK_POOL]
-        if not partial:
-            return
-        by_accession = {hit.accession: hit for hit in hits}
-        accessions = [self._accession_of(d) for d in partial]
-        for concept, docs in zip(concepts, uncovered(self.shared, ask, partial, accessions), strict=True):
-            for doc in docs:
-                hit = by_accession.get(self._accession_of(doc))
-                if hit is not None:
-                    hit.missing.append(concept.label)
+        self,
+        found: Retrieved,
+        pinned: list[str],
+        terms: QueryTerms,
+        also: list[str],
+        concepts: list[QueryConcept],
+    ) -> RankedHits:
+        """The ranked hits, series named in the query first, each made when first read; partial
+        matches of the first pool say which concepts they miss (their reasons show it)."""
+        accession_of = self.store.accession  # this search's store, whatever a reload brings later
+        docs = found.docs
+        scores: list[float] = np.round(np.asarray(found.scores, dtype=np.float64), 4).tolist()
+        if pinned:
+            named, top = set(pinned), max(scores, default=0.0)
+            first = [i for i, doc in enumerate(docs) if accession_of(doc) in named]
+            chosen = set(first)
+            order = first + [i for i in range(len(docs)) if i not in chosen]
+            docs = [docs[i] for i in order]
+            scores = [top + 1.0 if i in chosen else scores[i] for i in order]
+        missing = {doc: [concepts[c].label for c in bits] for doc, bits in found.missing.items()}
+        explained_by = (list(terms.words), list(terms.phrases), also)
+        return RankedHits(docs, scores, accession_of, explained_by, missing)
 
     def _accession_of(self, doc: int) -> str:
         return self.store.accession(doc)

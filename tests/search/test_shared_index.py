@@ -15,12 +15,15 @@ import tantivy
 
 from omics.config import Settings
 from omics.search import engine as engine_module
+from omics.search import shared_engine
 from omics.search.engine import SearchEngine
 from omics.search.highlight import PhraseTest
-from omics.search.ranking import PHRASE_CHECK_BUDGET, query_stems
+from omics.search.ranking import FIELD_WEIGHTS, PHRASE_CHECK_BUDGET, query_stems
 from omics.search.request import SearchFilters, SearchRequest
 from omics.search.series import Series
 from omics.search.shared_engine import SharedIndexEngine
+from omics.search.shared_index import SharedQuery, queries
+from omics.search.shared_index.facets import facet_counts
 from omics.search.shared_index.rerank import proximity_bonus
 
 REPO = Path(__file__).resolve().parents[2]
@@ -252,3 +255,52 @@ def test_samples_are_documents_of_their_own_and_their_text_finds_the_series(fres
     assert full(engine, "blastema tail amputation") == ["GSE992006"]
     assert _documents(engine, "kind", "sample") == 1
     assert _documents(engine, "series", "GSE992006") == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["breast cancer", "multiple sclerosis", "type 2 diabetes islets", "esophageal cancer", "liver -mouse"],
+)
+def test_full_matches_counted_without_the_ranked_words_are_the_same(shared, monkeypatch, query) -> None:
+    """Where covering the concepts implies a ranked word, the count leaves the words' union out."""
+    asked: list[SharedQuery] = []
+    original = shared_engine.retrieve
+
+    def keep(index, ask, *args, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(ask)
+        return original(index, ask, *args, **kwargs)
+
+    monkeypatch.setattr(shared_engine, "retrieve", keep)
+    shared.search(SearchRequest(query=query, filters=SearchFilters(organisms=("Homo sapiens",))))
+    ask, schema, searcher = asked[0], shared.shared.index.schema, shared.shared.searcher()
+    assert queries.implies_ranked(ask, FIELD_WEIGHTS)
+    restricted = queries.restrictions(schema, ask, [])
+    cover = queries.covering(schema, queries.concept_queries(schema, ask))
+    assert cover is not None
+    whole = [
+        (tantivy.Occur.Must, queries.matching(schema, ask, queries.ranked(schema, ask, FIELD_WEIGHTS))),
+        *restricted,
+    ]
+    with_words = facet_counts(searcher, tantivy.Query.boolean_query([*whole, (tantivy.Occur.Must, cover)]))
+    without = facet_counts(searcher, tantivy.Query.boolean_query([(tantivy.Occur.Must, cover), *restricted]))
+    assert with_words == without and with_words[0] > 0
+
+
+def test_a_concept_named_only_by_words_no_ranked_term_holds_is_counted_with_them() -> None:
+    lay = SharedQuery(weights={"cancer": 1.0}, concepts=[[(["cancer"], None), (["carcinoma"], None)]])
+    assert not queries.implies_ranked(lay, FIELD_WEIGHTS)  # "carcinoma" alone matches no ranked word
+    named = SharedQuery(weights={"cancer": 1.0}, names=[(["carcinoma"], 0.7)], concepts=lay.concepts)
+    assert not queries.implies_ranked(named, FIELD_WEIGHTS)  # anywhere is not the searched exact phrase
+    exact = SharedQuery(
+        weights={"cancer": 1.0}, names=[(["carcinoma"], 0.7)], concepts=[[(["carcinoma"], 0)]]
+    )
+    assert queries.implies_ranked(exact, FIELD_WEIGHTS)
+
+
+def test_term_statistics_are_remembered_only_until_the_index_changes(fresh_shared) -> None:
+    engine = fresh_shared()
+    assert isinstance(engine, SharedIndexEngine)
+    assert engine.shared.doc_freq("title", "zyxoquil") == 0  # remembered for this snapshot
+    engine.add([axolotl(1)])
+    assert engine.shared.doc_freq("title", "zyxoquil") == 1
+    assert full(engine, "zyxoquil") == ["GSE992001"]

@@ -9,7 +9,7 @@ pool (:mod:`.rerank`). The engine on top is omics.search.shared_engine.
 """
 
 from omics.search.shared_index.queries import SharedQuery
-from omics.search.shared_index.retrieval import Retrieved, retrieve, uncovered
+from omics.search.shared_index.retrieval import Retrieved, retrieve
 from omics.search.shared_index.store import SharedIndex
 
-__all__ = ["Retrieved", "SharedIndex", "SharedQuery", "retrieve", "uncovered"]
+__all__ = ["Retrieved", "SharedIndex", "SharedQuery", "retrieve"]

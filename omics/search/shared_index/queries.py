@@ -93,11 +93,31 @@ def ranked(schema: tantivy.Schema, ask: SharedQuery, field_weights: Mapping[str,
     return _all(schema, Occur.Should, parts) if parts else None
 
 
-def covering(schema: tantivy.Schema, ask: SharedQuery) -> Query | None:
-    """Records covering every concept (full matches); None when the query names no concept."""
-    if not ask.concepts:
+def covering(schema: tantivy.Schema, concepts: Sequence[Query]) -> Query | None:
+    """Records covering every concept (``concepts``: :func:`concept_queries`); None when there is none."""
+    if not concepts:
         return None
-    return _nothing(_all(schema, Occur.Must, concept_queries(schema, ask)))
+    return _nothing(_all(schema, Occur.Must, concepts))
+
+
+def implies_ranked(ask: SharedQuery, field_weights: Mapping[str, float]) -> bool:
+    """Does covering every concept imply matching the ranked part (:func:`ranked`)?
+
+    It does when one concept can only be covered by holding a ranked stem (every one of its
+    names has one) or a searched other name as the same exact phrase: then counting the full
+    matches need not evaluate the ranked words' union again, only the concepts.
+    """
+    if not set(SERIES_TEXT) <= set(field_weights):
+        return False
+    exact = {tuple(stems) for stems, _weight in ask.names}
+
+    def held(stems: Sequence[str], slop: int | None) -> bool:
+        return any(s in ask.weights for s in stems) or (slop == 0 and tuple(stems) in exact)
+
+    return any(
+        any(stems for stems, _slop in names) and all(held(stems, slop) for stems, slop in names if stems)
+        for names in ask.concepts
+    )
 
 
 def concept_queries(schema: tantivy.Schema, ask: SharedQuery) -> list[Query]:
@@ -149,7 +169,7 @@ def _filters(schema: tantivy.Schema, ask: SharedQuery) -> list[Query]:
         ("platforms", ask.platforms),
     ):
         if wanted:
-            out.append(Query.term_set_query(schema, f"{name}_key", [w.casefold() for w in wanted]))
+            out.append(any_term(schema, f"{name}_key", [w.casefold() for w in wanted]))
     for name, low, high in (
         ("sample_count", f.min_samples, f.max_samples),
         ("submitted", day_number(f.submitted_after) or None, day_number(f.submitted_before) or None),
@@ -164,6 +184,17 @@ def _filters(schema: tantivy.Schema, ask: SharedQuery) -> list[Query]:
     if ask.within is not None:
         out.append(Query.term_set_query(schema, "accession", list(ask.within)))
     return out
+
+
+def any_term(schema: tantivy.Schema, name: str, values: Sequence[str]) -> Query:
+    """Documents holding one of ``values`` in field ``name``.
+
+    Term queries, not a term set: a set is answered by marking every document of its terms in
+    a bitset before the search starts, which for a filter most records pass (Homo sapiens) is
+    all of the index; term postings are only read where the other clauses lead.
+    """
+    terms = [Query.term_query(schema, name, value) for value in dict.fromkeys(values)]
+    return terms[0] if len(terms) == 1 else _all(schema, Occur.Should, terms)
 
 
 def matching(schema: tantivy.Schema, ask: SharedQuery, scoring: Query | None) -> Query:

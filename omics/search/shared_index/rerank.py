@@ -10,7 +10,7 @@ the query *is* the title. No stored text is read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import tantivy
@@ -20,7 +20,10 @@ from omics.search.ranking import PHRASE_BONUS, PROXIMITY_BONUS, PROXIMITY_GAP, T
 from omics.search.shared_index.queries import phrase_in
 from omics.search.shared_index.schema import SERIES_TEXT
 
-NESTED_ABOVE = 2_000  # documents of a test's rarest word above which each test is intersected with the pool
+# Documents of a test's rarest word, per pooled record, above which the test is intersected with
+# the pool on its own: walking a word's postings costs about 80 ns a document at 250k series,
+# looking a pooled record up by accession about 5 us (measured over the bench/scale.py mix).
+NESTED_PER_MEMBER = 120
 
 
 def flags(
@@ -34,11 +37,16 @@ def flags(
     Each test comes with the documents its rarest word is in. An optional clause walks every
     posting of its words, not only the pool's, which for common words ("breast cancer") costs
     tens of milliseconds at 250k series; such a test is intersected with the pool on its own,
-    at the price of one more accession look-up (under a millisecond).
+    at the price of looking the pool up again (about 2 ms for 400 records at 250k series), so
+    only where its words are common for the pool's size (:data:`NESTED_PER_MEMBER`).
     """
     members = Query.const_score_query(Query.term_set_query(schema, "accession", list(among)), 0.0)
+    nested_above = NESTED_PER_MEMBER * len(among)
     clauses = [
-        (Occur.Should, Query.const_score_query(_within(members, test, walked), float(1 << bit)))
+        (
+            Occur.Should,
+            Query.const_score_query(_within(members, test, walked > nested_above), float(1 << bit)),
+        )
         for bit, (test, walked) in enumerate(tests)
     ]
     query = Query.boolean_query([(Occur.Must, members), *clauses])
@@ -49,15 +57,60 @@ def flags(
     return {int(d or 0): round(score) for (score, _address), d in zip(hits, docs, strict=True)}
 
 
-def _within(members: Query, test: Query, walked: int) -> Query:
-    if walked <= NESTED_ABOVE:
+def _within(members: Query, test: Query, nested: bool) -> Query:
+    if not nested:
         return test
     return Query.boolean_query([(Occur.Must, members), (Occur.Must, test)])
 
 
-def rarest(searcher: tantivy.Searcher, stems: Sequence[str]) -> int:
+DocFreq = Callable[[str, str], int]
+"""Documents holding a stem in a field: ``doc_freq(field_name, stem)``."""
+
+
+def rarest(doc_freq: DocFreq, stems: Sequence[str]) -> int:
     """Documents holding the least frequent of ``stems`` (in the field where it is most frequent)."""
-    return min((max(searcher.doc_freq(name, stem) for name in SERIES_TEXT) for stem in stems), default=0)
+    return min((max(doc_freq(name, stem) for name in SERIES_TEXT) for stem in stems), default=0)
+
+
+def proximity_tests(doc_freq: DocFreq, schema: tantivy.Schema, stems: list[str]) -> list[tuple[Query, int]]:
+    """The bonus's tests for :func:`flags` (bits 0-3: exact and near, title then summary); none
+    for fewer than two stems.
+
+    Matched without scoring (constant scores), tantivy's slop bounds each gap between
+    consecutive words (scored, it bounds their sum): one word between, as the engine's exact
+    test allows a stop word; PROXIMITY_GAP words, as its near test.
+    """
+    if len(stems) < 2:
+        return []
+    words = list(enumerate(stems))
+    walked = rarest(doc_freq, stems)
+    return [
+        (phrase_in(schema, field_name, words, slop), walked)
+        for field_name in PHRASE_BONUS
+        for slop in (1, PROXIMITY_GAP)
+    ]
+
+
+def bonus_of(masks: Sequence[int], title_stems: Sequence[int], stems: list[str]) -> np.ndarray:
+    """Multiplicative bonus per pool document (as the engine's) from its :func:`proximity_tests` bits.
+
+    Whole-pool array operations, each adding a float32 (zero where a document earns nothing,
+    which changes no sum), in the engine's order: a field's exact bonus, the title's known-item
+    bonus, else the field's near bonus.
+    """
+    bits = np.asarray(masks, dtype=np.int64)
+    bonus = np.ones(len(bits), dtype=np.float32)
+    nothing = np.float32(0.0)
+    for position, (field_name, weight) in enumerate(PHRASE_BONUS.items()):
+        exact = (bits >> (2 * position) & 1).astype(bool)
+        near = (bits >> (2 * position + 1) & 1).astype(bool) & ~exact
+        bonus += np.where(exact, np.float32(weight), nothing)
+        if field_name == "title" and len(stems) >= 3:
+            # the query *is* this title: a pasted known item
+            is_title = exact & (np.asarray(title_stems, dtype=np.int64) == len(stems))
+            bonus += np.where(is_title, np.float32(TITLE_MATCH_BONUS), nothing)
+        bonus += np.where(near, np.float32(PROXIMITY_BONUS), nothing)
+    return bonus
 
 
 def proximity_bonus(
@@ -69,28 +122,8 @@ def proximity_bonus(
     stems: list[str],
 ) -> np.ndarray:
     """Multiplicative bonus per pool document (as the engine's) for the query stems occurring together."""
-    bonus = np.ones(len(pool), dtype=np.float32)
-    if len(stems) < 2 or not pool:
-        return bonus
-    # Matched without scoring (constant scores), tantivy's slop bounds each gap between
-    # consecutive words (scored, it bounds their sum): one word between, as the engine's exact
-    # test allows a stop word; PROXIMITY_GAP words, as its near test.
-    words = list(enumerate(stems))
-    tests = [
-        phrase_in(schema, field_name, words, slop)
-        for field_name in PHRASE_BONUS
-        for slop in (1, PROXIMITY_GAP)
-    ]
-    walked = rarest(searcher, stems)
-    passed = flags(searcher, schema, accessions, [(test, walked) for test in tests])
-    for i, doc in enumerate(pool):
-        mask = passed.get(doc, 0)
-        for position, (field_name, weight) in enumerate(PHRASE_BONUS.items()):
-            exact, near = mask >> (2 * position) & 1, mask >> (2 * position + 1) & 1
-            if exact:
-                bonus[i] += weight
-                if field_name == "title" and len(stems) >= 3 and title_stems[i] == len(stems):
-                    bonus[i] += TITLE_MATCH_BONUS  # the query *is* this title: a pasted known item
-            elif near:
-                bonus[i] += PROXIMITY_BONUS
-    return bonus
+    tests = proximity_tests(searcher.doc_freq, schema, stems)
+    if not tests or not pool:
+        return np.ones(len(pool), dtype=np.float32)
+    passed = flags(searcher, schema, accessions, tests)
+    return bonus_of([passed.get(doc, 0) for doc in pool], title_stems, stems)

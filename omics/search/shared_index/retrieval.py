@@ -10,7 +10,8 @@ their facets from fast fields. The engine's proximity re-rank then runs on the f
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import tantivy
@@ -22,11 +23,12 @@ from omics.search.shared_index.queries import (
     SharedQuery,
     concept_queries,
     covering,
+    implies_ranked,
     matching,
     ranked,
     restrictions,
 )
-from omics.search.shared_index.rerank import flags, proximity_bonus, rarest
+from omics.search.shared_index.rerank import bonus_of, flags, proximity_tests, rarest
 from omics.search.shared_index.store import SharedIndex
 
 SORT_FIELDS = {"sample_count": "sample_count", "newest": "submitted"}
@@ -40,7 +42,10 @@ def hit_count(result: tantivy.SearchResult) -> int:
 
 @dataclass
 class Retrieved:
-    """Ranked document ids (full matches first) with their scores, the counts and the facets."""
+    """Ranked document ids (full matches first) with their scores, the counts and the facets.
+
+    ``missing``: per partial match of the first pool, the indices of the concepts it does not cover.
+    """
 
     docs: list[int]
     scores: list[float]
@@ -48,6 +53,7 @@ class Retrieved:
     total: int
     total_partial: int
     facets: dict[str, dict[str, int]]
+    missing: dict[int, list[int]] = field(default_factory=dict)
 
 
 def retrieve(
@@ -66,15 +72,24 @@ def retrieve(
     terms is found in the term dictionary, a set of integers only by a scan).
     """
     searcher, schema = shared.searcher(), shared.index.schema
-    must = [(Occur.Must, matching(schema, ask, ranked(schema, ask, field_weights)))]
-    must += restrictions(schema, ask, shared.hidden)
-    cover = covering(schema, ask)
-    full_query = Query.boolean_query(must + ([(Occur.Must, cover)] if cover is not None else []))
-    total, facets = facet_counts(searcher, full_query)
+    restricted = restrictions(schema, ask, shared.hidden)
+    must = [(Occur.Must, matching(schema, ask, ranked(schema, ask, field_weights))), *restricted]
+    concepts = concept_queries(schema, ask)
+    cover = covering(schema, concepts)
+
+    def full_matches() -> Query:
+        return Query.boolean_query(must + ([(Occur.Must, cover)] if cover is not None else []))
+
+    if cover is not None and implies_ranked(ask, field_weights):  # the same documents, fewer clauses
+        total, facets = facet_counts(searcher, Query.boolean_query([(Occur.Must, cover), *restricted]))
+    else:
+        total, facets = facet_counts(searcher, full_matches())
     lifted = [(Occur.Should, Query.const_score_query(cover, FULL_MATCH_LIFT))] if cover is not None else []
     result = searcher.search(Query.boolean_query(must + lifted), limit, count=True)
+    gaps = _ConceptTests(shared, ask, concepts, accession_of, pool)
     if sort in SORT_FIELDS and hit_count(result) > limit:
-        return _sorted(shared, must, full_query, cover, total, facets, limit, SORT_FIELDS[sort])
+        found = _sorted(shared, must, full_matches(), cover, total, facets, limit, SORT_FIELDS[sort])
+        return gaps.mark(found)
     addresses = [address for _score, address in result.hits]
     docs = [int(d) for d in searcher.fast_field_values("doc", addresses)]  # type: ignore[arg-type]
     raw = np.array([score for score, _address in result.hits], dtype=np.float64)
@@ -82,15 +97,22 @@ def retrieve(
     scores = np.where(full & (cover is not None), raw - FULL_MATCH_LIFT, raw)
     if sort in SORT_FIELDS:  # every match is here: the engine's order
         values = np.array(searcher.fast_field_values(SORT_FIELDS[sort], addresses), dtype=np.int64)
-        return _by_value(docs, scores, full, values, total, hit_count(result) - total, facets)
+        return gaps.mark(_by_value(docs, scores, full, values, total, hit_count(result) - total, facets))
     titles = [int(t or 0) for t in searcher.fast_field_values("title_stems", addresses)]
+    nearby = proximity_tests(shared.doc_freq, schema, proximity_stems)
+    tiers = [np.flatnonzero(full), np.flatnonzero(~full)]
+    first, partial = ([docs[i] for i in tier[:pool].tolist()] for tier in tiers)
+    # Both pools in one query: the bonus's tests for each, the concept tests for what the
+    # partial pool misses (every test walks its words once, whatever the pool).
+    masks = _masks(searcher, schema, first + partial, accession_of, nearby + (gaps.tests if partial else []))
+    missing = gaps.missing(partial, [mask >> len(nearby) for mask in masks[len(first) :]])
     order: list[int] = []
-    for tier in (np.flatnonzero(full), np.flatnonzero(~full)):
+    for tier, tier_masks in zip(tiers, (masks[: len(first)], masks[len(first) :]), strict=True):
         head = tier[:pool]
-        members = [docs[i] for i in head]
-        names = [accession_of(d) for d in members]
-        bonus = proximity_bonus(searcher, schema, members, names, [titles[i] for i in head], proximity_stems)
-        scores[head] = scores[head] * bonus
+        if nearby:
+            scores[head] = scores[head] * bonus_of(
+                tier_masks, [titles[i] for i in head.tolist()], proximity_stems
+            )
         order += sorted(head.tolist(), key=lambda i: (-scores[i], docs[i])) + tier[pool:].tolist()
     return Retrieved(
         docs=[docs[i] for i in order],
@@ -99,7 +121,68 @@ def retrieve(
         total=total,
         total_partial=hit_count(result) - total,
         facets=facets,
+        missing=missing,
     )
+
+
+def _masks(
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    members: list[int],
+    accession_of: Callable[[int], str],
+    tests: list[tuple[Query, int]],
+) -> list[int]:
+    """Per document of ``members``, the bit mask of the ``tests`` (:func:`flags`) it passes."""
+    if not tests or not members:
+        return [0] * len(members)
+    passed = flags(searcher, schema, [accession_of(d) for d in members], tests)
+    return [passed.get(d, 0) for d in members]
+
+
+class _ConceptTests:
+    """Which concepts the partial matches of the first pool miss (their reasons say so)."""
+
+    def __init__(
+        self,
+        shared: SharedIndex,
+        ask: SharedQuery,
+        concepts: list[Query],
+        accession_of: Callable[[int], str],
+        pool: int,
+    ) -> None:
+        self.shared, self.accession_of, self.pool = shared, accession_of, pool
+        self.ask, self.concepts = ask, concepts
+
+    @cached_property
+    def tests(self) -> list[tuple[Query, int]]:
+        """Per concept, its query with the documents its rarest name's rarest word is in; none
+        for a single concept (a partial match misses it: that is what makes it partial)."""
+        if len(self.concepts) < 2:
+            return []
+        walked = [
+            max((rarest(self.shared.doc_freq, words) for words, _slop in names), default=0)
+            for names in self.ask.concepts
+        ]
+        return list(zip(self.concepts, walked, strict=True))
+
+    def missing(self, docs: list[int], masks: list[int]) -> dict[int, list[int]]:
+        """Per document of ``docs``, the concepts whose bit its mask lacks (those it misses)."""
+        if len(self.concepts) == 1:
+            return {doc: [0] for doc in docs}
+        out = {
+            d: [bit for bit in range(len(self.tests)) if not mask >> bit & 1]
+            for d, mask in zip(docs, masks, strict=True)
+        }
+        return {d: bits for d, bits in out.items() if bits}
+
+    def mark(self, found: Retrieved) -> Retrieved:
+        """``found`` with the missing concepts of its first ``pool`` partial matches, in its order."""
+        partial = [d for d, full in zip(found.docs, found.full, strict=True) if not full][: self.pool]
+        if partial and self.concepts:
+            searcher, schema = self.shared.searcher(), self.shared.index.schema
+            masks = _masks(searcher, schema, partial, self.accession_of, self.tests)
+            found.missing = self.missing(partial, masks)
+        return found
 
 
 def _by_value(
@@ -150,18 +233,3 @@ def _sorted(
         scores += [0.0] * len(addresses)
         full += [is_full] * len(addresses)
     return Retrieved(docs, scores, full, total, partial, facets)
-
-
-def uncovered(
-    shared: SharedIndex, ask: SharedQuery, docs: list[int], accessions: list[str]
-) -> list[list[int]]:
-    """Per concept of ``ask``, which of ``docs`` (with their ``accessions``) do not cover it.
-
-    One query over those documents: each concept scores its own power of two.
-    """
-    if not docs:
-        return [[] for _ in ask.concepts]
-    searcher, schema = shared.searcher(), shared.index.schema
-    walked = [max((rarest(searcher, words) for words, _phrase in names), default=0) for names in ask.concepts]
-    passed = flags(searcher, schema, accessions, list(zip(concept_queries(schema, ask), walked, strict=True)))
-    return [[d for d in docs if not passed.get(d, 0) >> bit & 1] for bit in range(len(ask.concepts))]

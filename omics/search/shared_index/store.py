@@ -23,6 +23,7 @@ from omics.search.shared_index.manifest import Manifest, manifest_text, writing
 from omics.search.shared_index.schema import ANALYSER, KIND_SERIES, analyser, schema
 
 WRITER_HEAP = 256_000_000  # bytes a writer buffers before it flushes a segment
+DOC_FREQS_KEPT = 100_000  # term statistics remembered per snapshot (then forgotten, all at once)
 MAX_SEQUENTIAL_ID = 2**63  # range bound for "every document id from here on"
 
 
@@ -37,6 +38,7 @@ class SharedIndex:
         # staged generation is never visible without the manifest that hides it.
         self.index.config_reader(reload_policy="manual")
         self.manifest = Manifest.read(root) or Manifest()
+        self._doc_freqs: dict[tuple[str, str], int] = {}
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
@@ -61,11 +63,27 @@ class SharedIndex:
 
     def reload(self) -> None:
         """See what other processes committed and published since."""
-        self.index.reload()
+        self._reopen()
         self.manifest = Manifest.read(self.root) or Manifest()
+
+    def _reopen(self) -> None:
+        self.index.reload()
+        self._doc_freqs.clear()
 
     def searcher(self) -> tantivy.Searcher:
         return self.index.searcher()
+
+    def doc_freq(self, field_name: str, stem: str) -> int:
+        """Documents holding ``stem`` in ``field_name``, remembered until the next reload (the
+        statistics of a snapshot never change, and each look-up in the term dictionary costs
+        microseconds: a query's concepts ask for a hundred)."""
+        key = (field_name, stem)
+        found = self._doc_freqs.get(key)
+        if found is None:
+            if len(self._doc_freqs) >= DOC_FREQS_KEPT:
+                self._doc_freqs.clear()
+            found = self._doc_freqs[key] = self.searcher().doc_freq(field_name, stem)
+        return found
 
     @property
     def hidden(self) -> list[int]:
@@ -86,7 +104,7 @@ class SharedIndex:
             writer.add_document(document)
         writer.commit()
         writer.wait_merging_threads()
-        self.index.reload()
+        self._reopen()
         return count
 
     def stage(self, records: Iterable[Series], first_doc: int) -> tuple[int, int]:
@@ -161,7 +179,7 @@ class SharedIndex:
         delete(writer)
         writer.commit()
         writer.wait_merging_threads()
-        self.index.reload()
+        self._reopen()
 
     def text(self) -> str | None:
         """The manifest as stored (what a publication point keeps)."""
