@@ -58,7 +58,9 @@ def test_packed_results_are_small_and_pages_are_identical(redis_client: Any, eng
     assert _pages(listed, engine, in_list) == _pages(packed, engine, in_pack) == expected["results"]
     list_bytes, packed_bytes = _bytes(redis_client, in_list), _bytes(redis_client, in_pack)
     print(f"list layout {list_bytes:,} bytes, packed {packed_bytes:,} bytes")
-    assert packed_bytes < 15_000  # the whole search, state hash included (was ~110-230 KB)
+    # The whole search, state hash included (was ~110-230 KB), with the other names every result
+    # is explained by (a disease category's kinds among them: 11 for breast cancer).
+    assert packed_bytes < 20_000 and packed_bytes * 20 < list_bytes
     assert packed_bytes * 5 < list_bytes
     assert not redis_client.exists(results_key(in_pack))
     assert redis_client.ttl(packed_key(in_pack)) > 0  # expires with its search
