@@ -14,16 +14,15 @@ import gzip
 import hashlib
 import json
 import mmap
-import operator
 import os
 import shutil
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
-from typing import SupportsIndex, overload
 
 import numpy as np
 
+from omics.search.lazy_sequence import LazySequence
 from omics.search.series import Series
 
 DECODED_CACHE = 4096  # records kept decoded: a page, its examples and the next searches' pages
@@ -98,7 +97,7 @@ def plain_copy(corpus_path: Path, directory: Path) -> Path:
     return target
 
 
-class MappedRecords(Sequence[Series]):
+class MappedRecords(LazySequence[Series]):
     """The shipped corpus then the additions file (trimmed to its committed lines by the store),
     as one read-only sequence of records.
 
@@ -114,20 +113,7 @@ class MappedRecords(Sequence[Series]):
     def __len__(self) -> int:
         return len(self._shipped) + len(self._added)
 
-    @overload
-    def __getitem__(self, doc: SupportsIndex) -> Series: ...
-    @overload
-    def __getitem__(self, doc: slice) -> list[Series]: ...
-    def __getitem__(self, doc: SupportsIndex | slice) -> Series | list[Series]:
-        if isinstance(doc, slice):
-            return [self[d] for d in range(*doc.indices(len(self)))]
-        return self._record(operator.index(doc))
-
-    def _record(self, doc: int) -> Series:
-        if doc < 0:
-            doc += len(self)
-        if not 0 <= doc < len(self):
-            raise IndexError(doc)
+    def _item(self, doc: int) -> Series:
         record = self._decoded.get(doc)
         if record is None:
             record = self._decode(doc)

@@ -10,12 +10,12 @@ ids and scores and makes a hit the first time it is read, then always returns th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import overload
 
+from omics.search.lazy_sequence import LazySequence
 from omics.search.outcome import Hit
 
 
-class RankedHits(Sequence[Hit]):
+class RankedHits(LazySequence[Hit]):
     """Hits for ``docs`` with ``scores``, all ranked for the same terms, phrases and other names."""
 
     def __init__(
@@ -34,25 +34,10 @@ class RankedHits(Sequence[Hit]):
     def __len__(self) -> int:
         return len(self._docs)
 
-    @overload
-    def __getitem__(self, index: int) -> Hit: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Hit]: ...
-
-    def __getitem__(self, index: int | slice) -> Hit | list[Hit]:
-        if isinstance(index, slice):
-            return [self._hit(i) for i in range(*index.indices(len(self._docs)))]
-        if index < 0:
-            index += len(self._docs)
-        if not 0 <= index < len(self._docs):
-            raise IndexError(index)
-        return self._hit(index)
-
     def __iter__(self) -> Iterator[Hit]:
-        return (self._hit(i) for i in range(len(self._docs)))
+        return (self._item(i) for i in range(len(self._docs)))
 
-    def _hit(self, i: int) -> Hit:
+    def _item(self, i: int) -> Hit:
         hit = self._made.get(i)
         if hit is None:
             doc = self._docs[i]

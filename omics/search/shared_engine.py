@@ -226,7 +226,7 @@ class SharedIndexEngine(SearchEngine):
             ask,
             FIELD_WEIGHTS,
             stems,
-            self._accession_of,
+            self.store.accession,
             MAX_HITS,
             RERANK_POOL,
             request.sort,
@@ -312,6 +312,3 @@ class SharedIndexEngine(SearchEngine):
         missing = {doc: [concepts[c].label for c in bits] for doc, bits in found.missing.items()}
         explained_by = (list(terms.words), list(terms.phrases), also)
         return RankedHits(docs, scores, accession_of, explained_by, missing)
-
-    def _accession_of(self, doc: int) -> str:
-        return self.store.accession(doc)

@@ -24,7 +24,7 @@ from omics.search.series import Series
 from omics.search.shared_engine import SharedIndexEngine
 from omics.search.shared_index import SharedQuery, queries
 from omics.search.shared_index.facets import facet_counts
-from omics.search.shared_index.rerank import proximity_bonus
+from omics.search.shared_index.rerank import bonus_of, flags, proximity_tests
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -116,7 +116,8 @@ def test_words_together_earn_the_engines_phrase_and_proximity_bonus(fresh_shared
     stems = query_stems("zyxoquil kidney fibrosis")
     title_stems = [len(set(query_stems(t))) for t in titles.values()]
     searcher, schema = engine.shared.searcher(), engine.shared.index.schema
-    bonus = proximity_bonus(searcher, schema, pool, list(titles), title_stems, stems)
+    passed = flags(searcher, schema, list(titles), proximity_tests(searcher.doc_freq, schema, stems))
+    bonus = bonus_of([passed.get(doc, 0) for doc in pool], title_stems, stems)
     assert bonus.tolist() == pytest.approx([1.15, 1.05, 1.0, 2.15])
     assert full(engine, "zyxoquil kidney fibrosis")[:2] == ["GSE992014", "GSE992011"]
 

@@ -111,19 +111,3 @@ def bonus_of(masks: Sequence[int], title_stems: Sequence[int], stems: list[str])
             bonus += np.where(is_title, np.float32(TITLE_MATCH_BONUS), nothing)
         bonus += np.where(near, np.float32(PROXIMITY_BONUS), nothing)
     return bonus
-
-
-def proximity_bonus(
-    searcher: tantivy.Searcher,
-    schema: tantivy.Schema,
-    pool: list[int],
-    accessions: Sequence[str],
-    title_stems: Sequence[int],
-    stems: list[str],
-) -> np.ndarray:
-    """Multiplicative bonus per pool document (as the engine's) for the query stems occurring together."""
-    tests = proximity_tests(searcher.doc_freq, schema, stems)
-    if not tests or not pool:
-        return np.ones(len(pool), dtype=np.float32)
-    passed = flags(searcher, schema, accessions, tests)
-    return bonus_of([passed.get(doc, 0) for doc in pool], title_stems, stems)
