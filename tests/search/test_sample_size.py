@@ -3,15 +3,17 @@
 Two copies of one study that differ only in their sample count: the one of 40 samples ranks
 above the one of 3 for a text query (before the weighing, equal scores kept the lower document
 id first, the small one); a copy whose count is unknown is not marked down; "more like these"
-is not weighed (its examples say what kind of series is wanted).
+is not weighed (its examples say what kind of series is wanted). Both index backends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+from pathlib import Path
 
 import pytest
 
+from omics.config import Settings
 from omics.search.engine import SearchEngine
 from omics.search.outcome import SearchOutcome
 from omics.search.request import SearchRequest
@@ -32,9 +34,16 @@ def _study(accession: str, sample_count: int | None) -> Series:
     )
 
 
-@pytest.fixture
-def copies(fresh_engine: Callable[[], SearchEngine]) -> SearchEngine:
-    engine = fresh_engine()
+@pytest.fixture(params=["bm25s", "tantivy"])
+def copies(
+    request: pytest.FixtureRequest, tmp_path: Path, engine: SearchEngine, data_dir: Path
+) -> SearchEngine:
+    """The shipped corpus and three copies of one study, on a private data directory (the
+    session's ontology lexicon copied in) of each index backend."""
+    engine.search(SearchRequest(query="warm up the vocabulary"))
+    for cached in data_dir.glob("vocabulary-*"):
+        shutil.copy(cached, tmp_path / cached.name)
+    engine = SearchEngine.open(Settings(data_dir=tmp_path, index_backend=request.param))
     # the small one first: with equal scores the lower document id would rank first
     engine.add([_study("GSE990001", 3), _study("GSE990002", 40), _study("GSE990003", None)])
     return engine
