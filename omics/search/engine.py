@@ -56,6 +56,7 @@ from omics.search.ranking import (
     holding_phrase,
     proximity_bonus,
     query_stems,
+    sample_size_weighted,
     score_expansions,
     score_terms,
     score_weighted_stems,
@@ -355,6 +356,7 @@ class SearchEngine:
 
         if terms.words and not examples and request.sort == "relevance":
             scored.scores = self._with_feedback(scored.scores, full if total else match, snap)
+            scored.scores = sample_size_weighted(scored.scores, match, snap.columns.sample_count)
         order = self._rank(request, scored, full, snap, terms)
         if total_partial and len(order) < MAX_HITS:  # partial matches only after every full one
             order += self._rank(request, scored, match & ~full, snap, terms)[: MAX_HITS - len(order)]

@@ -20,7 +20,8 @@ STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
 # 4: a SuperSeries whose summary is only GEO's fixed sentence is indexed, and profiled as an
 #    example, with its title as summary.
 # 5: a broad disease category widens to its direct children ("arrhythmia": atrial fibrillation).
-ENGINE_REVISION = 5
+# 6: a text search weighs a series of fewer than ten samples by sqrt(samples / 10).
+ENGINE_REVISION = 6
 
 
 @dataclass

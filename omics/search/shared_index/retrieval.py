@@ -17,6 +17,7 @@ import numpy as np
 import tantivy
 from tantivy import Occur, Order, Query
 
+from omics.search.ranking import sample_size_weighted
 from omics.search.shared_index.facets import facet_counts
 from omics.search.shared_index.queries import (
     FULL_MATCH_LIFT,
@@ -101,6 +102,10 @@ def retrieve(
     titles = [int(t or 0) for t in searcher.fast_field_values("title_stems", addresses)]
     nearby = proximity_tests(shared.doc_freq, schema, proximity_stems)
     tiers = [np.flatnonzero(full), np.flatnonzero(~full)]
+    if proximity_stems and not ask.left_out:  # a text search, not "more like these": as the engine
+        counts = np.array(searcher.fast_field_values("sample_count", addresses), dtype=np.int64)
+        scores = sample_size_weighted(scores, np.ones(len(scores), dtype=bool), counts)
+        tiers = [tier[np.lexsort((np.array(docs)[tier], -scores[tier]))] for tier in tiers]
     first, partial = ([docs[i] for i in tier[:pool].tolist()] for tier in tiers)
     # Both pools in one query: the bonus's tests for each, the concept tests for what the
     # partial pool misses (every test walks its words once, whatever the pool).
