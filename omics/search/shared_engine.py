@@ -7,8 +7,9 @@ match set, and applies the proximity re-rank to a bounded pool; the first page i
 from the corpus store's records as before. The ingestion seam (stage, index, publish, restore)
 writes hidden generations into the shared index instead of bm25s segments.
 
-Not on this backend yet (the bm25s engine has them): spelling correction of words no series
-holds, and pseudo-relevance feedback.
+Spelling correction is the bm25s engine's rule (:func:`omics.search.spelling.correct_query`),
+its dictionary read from the shared index's term dictionary once per corpus version. Not on
+this backend (the bm25s engine has it): pseudo-relevance feedback.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ from omics.search.request import SearchRequest, filters_to_dict
 from omics.search.series import Series
 from omics.search.shared_index import Retrieved, SharedIndex, SharedQuery, retrieve
 from omics.search.shared_index.manifest import Manifest
+from omics.search.shared_index.scoring import best_holder, stem_counts
 from omics.search.similarity import build_profile, resolve_examples
+from omics.search.spelling import correct_query
 from omics.search.staging import Publication, PublicationPoint, StagingArea, StagingConflict
 from omics.search.vocabulary import Expansion, Vocabulary
 
@@ -183,6 +186,7 @@ class SharedIndexEngine(SearchEngine):
         budget = budget or Budget(self.settings.load.search_budget_seconds)
         self._refresh_if_stale()
         parsed = parse_query(request.query)
+        spelling = self._correct_shared_spelling(parsed)
         filters = self._effective_filters(request.filters, parsed)
         report("parse", 10, {"parsed": parsed.to_dict()})
         budget.check("retrieve")
@@ -242,7 +246,7 @@ class SharedIndexEngine(SearchEngine):
         budget.check("finish")
         for hit in hits[: request.page_size]:
             self._explain(hit)
-        parsed_view = parsed.to_dict() | understood | {"filters": filters_to_dict(filters)}
+        parsed_view = parsed.to_dict() | understood | spelling | {"filters": filters_to_dict(filters)}
         parsed_view["concepts"] = [concept.label for concept in concepts]
         outcome = SearchOutcome(
             parsed_view, found.total, hits, found.facets, self._version, found.total_partial
@@ -251,6 +255,21 @@ class SharedIndexEngine(SearchEngine):
             "finish", 100, {"total": found.total, "total_partial": found.total_partial, "returned": len(hits)}
         )
         return outcome
+
+    def _correct_shared_spelling(self, parsed: ParsedQuery) -> dict[str, Any]:
+        """Replace free-text words no series holds by the corpus word meant (omics.search.spelling),
+        the dictionary read from the shared index's term dictionary (once per corpus version)."""
+        version = self._version
+
+        def holder(stem: str) -> Series:
+            return self.store.records[best_holder(self.shared, stem, FIELD_WEIGHTS) or 0]
+
+        return correct_query(
+            parsed,
+            lambda stem: self._doc_freq(stem) > 0,
+            lambda: self._speller(version, lambda: stem_counts(self.shared, list(FIELD_WEIGHTS))),
+            holder,
+        )
 
     def _doc_freq(self, stem: str) -> int:
         """Series holding ``stem`` in their largest field (as the bm25s index answers it)."""

@@ -305,3 +305,20 @@ def test_term_statistics_are_remembered_only_until_the_index_changes(fresh_share
     engine.add([axolotl(1)])
     assert engine.shared.doc_freq("title", "zyxoquil") == 1
     assert full(engine, "zyxoquil") == ["GSE992001"]
+
+
+@pytest.mark.parametrize("query", ["neuroblastma", "rheumatoid arthritus synovium", "alzhiemer brain"])
+def test_a_misspelled_word_is_corrected_as_the_bm25s_engine_corrects_it(shared, engine, query) -> None:
+    on_shared, on_bm25s = shared.search(SearchRequest(query=query)), engine.search(SearchRequest(query=query))
+    assert on_shared.parsed["did_you_mean"] == on_bm25s.parsed["did_you_mean"] != query
+    assert on_shared.parsed["spelling"] == on_bm25s.parsed["spelling"]
+    assert on_shared.parsed["free_text"] == on_shared.parsed["did_you_mean"]
+    assert on_shared.total == shared.search(SearchRequest(query=on_shared.parsed["did_you_mean"])).total > 0
+
+
+def test_a_word_only_a_new_record_holds_is_no_longer_corrected(fresh_shared) -> None:
+    engine = fresh_shared()
+    assert engine.search(SearchRequest(query="neuroblastma")).parsed["did_you_mean"] == "neuroblastoma"
+    engine.add([axolotl(1, (("GSM1", "neuroblastma of the limb"),))])
+    outcome = engine.search(SearchRequest(query="neuroblastma"))
+    assert "did_you_mean" not in outcome.parsed and [h.accession for h in outcome.hits] == ["GSE992001"]
