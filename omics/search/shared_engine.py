@@ -25,26 +25,33 @@ import numpy as np
 
 from omics.config import Settings
 from omics.search.budget import Budget
-from omics.search.concepts import CLINICAL_GAP_WORDS, QueryConcept, phrase_gap, query_concepts
+from omics.search.concepts import (
+    CLINICAL_GAP_WORDS,
+    QueryConcept,
+    has_unindexed_word,
+    phrase_gap,
+    query_concepts,
+)
 from omics.search.corpus_store import CorpusStore
 from omics.search.engine import MAX_HITS, SearchEngine, other_names
-from omics.search.highlight import QueryTerms
-from omics.search.index import write_atomically
+from omics.search.highlight import PhraseTest, QueryTerms
+from omics.search.index import FIELDS, write_atomically
 from omics.search.outcome import ProgressCallback, SearchOutcome
 from omics.search.query_parser import ParsedQuery, parse_query
 from omics.search.ranked_hits import RankedHits
-from omics.search.ranking import FIELD_WEIGHTS, RERANK_POOL, query_stems
+from omics.search.ranking import FIELD_WEIGHTS, PHRASE_CHECK_BUDGET, RERANK_POOL, query_stems
 from omics.search.request import SearchRequest, filters_to_dict
 from omics.search.series import Series
 from omics.search.shared_index import Retrieved, SharedIndex, SharedQuery, retrieve
 from omics.search.shared_index.manifest import Manifest
-from omics.search.shared_index.scoring import best_holder, stem_counts
+from omics.search.shared_index.scoring import best_holder, held_only_by, stem_counts
 from omics.search.similarity import build_profile, resolve_examples
 from omics.search.spelling import correct_query
 from omics.search.staging import Publication, PublicationPoint, StagingArea, StagingConflict
 from omics.search.vocabulary import Expansion, Vocabulary
 
 SHARED_DIR = "shared-index"
+Named = tuple[str, list[str], int | None]  # a concept's name, its stems, the slop it is held within
 
 
 def open_store_and_shared_index(corpus_path: Path, data_dir: Path) -> tuple[CorpusStore, SharedIndex]:
@@ -198,6 +205,7 @@ class SharedIndexEngine(SearchEngine):
         concepts = query_concepts(text, self.vocabulary, query_stems) if text else []
         understood: dict[str, Any] = {"expansions": [asdict(e) for e in expansions]} if expansions else {}
         weights: dict[str, float] = dict.fromkeys(stems, 1.0)
+        named = [self._names(c, expansions, contained) for c in concepts]
         examples = self._examples(request, parsed)
         if examples:
             profile = build_profile(
@@ -214,7 +222,8 @@ class SharedIndexEngine(SearchEngine):
                 terms = QueryTerms(tuple(profile.describe()["terms"]))
         ask = SharedQuery(
             weights=weights,
-            concepts=[self._names(c, expansions, contained) for c in concepts],
+            concepts=[[(stems, slop) for _name, stems, slop in names] for names in named],
+            disproved=[self._disproved(names) for names in named],
             names=[(query_stems(e.phrase), e.weight) for e in expansions],
             phrases=parsed.phrases,
             excluded=parsed.excluded,
@@ -276,27 +285,44 @@ class SharedIndexEngine(SearchEngine):
         return max(self.shared.doc_freq(name, stem) for name in FIELD_WEIGHTS)
 
     @staticmethod
-    def _names(
-        concept: QueryConcept, expansions: list[Expansion], contained: list[Expansion]
-    ) -> list[tuple[list[str], int | None]]:
-        """Every name covering ``concept`` with the slop it is held within (None: its words
-        anywhere), by the bm25s engine's rules (:func:`omics.search.concepts.phrase_gap`); other
-        names the vocabulary gave are exact phrases."""
+    def _names(concept: QueryConcept, expansions: list[Expansion], contained: list[Expansion]) -> list[Named]:
+        """Every name covering ``concept`` with its stems and the slop it is held within (None: its
+        words anywhere), by the bm25s engine's rules (:func:`omics.search.concepts.phrase_gap`);
+        other names the vocabulary gave are exact phrases."""
         recognised = bool(concept.matched)
 
-        def own(name: str, gap: int = 0) -> tuple[list[str], int | None]:
+        def own(name: str, gap: int = 0) -> Named:
             words = phrase_gap(name, query_stems, recognised, gap)
             # Held without scoring, tantivy's slop bounds each gap: one allows the stop word the
             # engine's exact test allows.
-            return query_stems(name), None if words is None else max(words, 1)
+            return name, query_stems(name), None if words is None else max(words, 1)
 
         shorter = [e.phrase for e in contained if e.matched in concept.matched]
-        other = [(query_stems(e.phrase), 0) for e in expansions if e.matched in concept.matched]
+        other = [(e.phrase, query_stems(e.phrase), 0) for e in expansions if e.matched in concept.matched]
         return (
             [own(name) for name in (*concept.names, *shorter)]
             + [own(name, CLINICAL_GAP_WORDS) for name in concept.clinical]
             + other
         )
+
+    def _disproved(self, names: list[Named]) -> list[str]:
+        """Series the index holds a concept's name in but whose text does not: a name with a
+        one-character word the index does not see ("type 2 diabetes" holds the stems of "type 1
+        diabetes"). As the bm25s engine does (omics.search.ranking.holding_phrase), the records
+        holding it as the index sees it, and no other name of the concept, are read (the first
+        ``PHRASE_CHECK_BUDGET`` by their score for it)."""
+        unseen = [(name, stems, slop) for name, stems, slop in names if has_unindexed_word(name)]
+        if not unseen:
+            return []
+        others = [(stems, slop) for name, stems, slop in names if not has_unindexed_word(name)]
+        tests = [PhraseTest(name) for name, _stems, _slop in unseen]
+        docs = held_only_by(self.shared, [(s, slop) for _n, s, slop in unseen], others, PHRASE_CHECK_BUDGET)
+        records = self.store.records
+        return [
+            self.store.accession(doc)
+            for doc in docs
+            if not any(test(records[doc].indexed_text(f)) for test in tests for f in FIELDS)
+        ]
 
     def _pinned_accessions(self, parsed: ParsedQuery) -> list[str]:
         """Series named by GSE/GDS accession in the query (shown first)."""

@@ -79,6 +79,9 @@ QUERIES = [
     ("hepatitis liver", SearchFilters()),  # the engine's own stems ("hepatiti", not "hepat")
     ("multiple sclerosis", SearchFilters()),  # a recognised name's words stand together
     ("esophageal cancer", SearchFilters()),  # ... with room for the histology in "carcinoma" forms
+    ("Type 1 Diabetes", SearchFilters()),  # a word the index does not see: "type 2 diabetes" is not it
+    ("B-cell lymphoma", SearchFilters()),
+    ("T cell exhaustion", SearchFilters()),
 ]
 
 

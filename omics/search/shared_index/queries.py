@@ -30,11 +30,13 @@ class SharedQuery:
     (stems, slop): a record covers the concept if it holds every stem of one name, anywhere
     when the slop is None, else in order with at most that many words in each gap. ``weights``:
     query weight per ranked stem. ``names``: other names of the query's concepts, as (stems, weight), scored
-    where they occur as phrases.
+    where they occur as phrases. ``disproved``: per concept, series whose text the engine read
+    and found not to hold it, though the index's stems say they do (a one-character word).
     """
 
     weights: Mapping[str, float] = field(default_factory=dict)
     concepts: Sequence[Sequence[tuple[Sequence[str], int | None]]] = ()
+    disproved: Sequence[Sequence[str]] = ()
     names: Sequence[tuple[Sequence[str], float]] = ()
     phrases: Sequence[str] = ()
     excluded: Sequence[str] = ()
@@ -121,11 +123,16 @@ def implies_ranked(ask: SharedQuery, field_weights: Mapping[str, float]) -> bool
 
 
 def concept_queries(schema: tantivy.Schema, ask: SharedQuery) -> list[Query]:
-    """Per concept, the records covering it (by any of its names)."""
-    return [
+    """Per concept, the records covering it (by any of its names), less those it was disproved for."""
+    queries = [
         _all(schema, Occur.Should, [_name_anywhere(schema, stems, slop) for stems, slop in names if stems])
         for names in ask.concepts
     ]
+    for i, disproved in enumerate(ask.disproved):
+        if disproved:
+            gone = Query.term_set_query(schema, "accession", list(disproved))
+            queries[i] = Query.boolean_query([(Occur.Must, queries[i]), (Occur.MustNot, gone)])
+    return queries
 
 
 def _name_anywhere(schema: tantivy.Schema, stems: Sequence[str], slop: int | None) -> Query:
