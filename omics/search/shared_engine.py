@@ -8,8 +8,16 @@ from the corpus store's records as before. The ingestion seam (stage, index, pub
 writes hidden generations into the shared index instead of bm25s segments.
 
 Spelling correction is the bm25s engine's rule (:func:`omics.search.spelling.correct_query`),
-its dictionary read from the shared index's term dictionary once per corpus version. Not on
-this backend (the bm25s engine has it): pseudo-relevance feedback.
+its dictionary read from the shared index's term dictionary once per corpus version. A concept
+name with a one-character word ("type 1 diabetes"), which the index does not see, is checked in
+the text of the records the index finds for it, as the bm25s engine checks it
+(:meth:`SharedIndexEngine._disproved`), so counts and full matches are the same.
+
+Not on this backend (the bm25s engine has it): pseudo-relevance feedback. Measured on it twice
+(over the retrieved candidates, and as a second index query over every match), it lowered
+broad MAP and cost about 7.5 ms a search (docs/EVALUATION.md, "Parity round"). Other
+differences in ranking: tantivy's BM25 (k1 1.2, bm25s 1.5), other names scored as exact
+phrases and added rather than corroborated against the user's words.
 """
 
 from __future__ import annotations
