@@ -278,8 +278,10 @@ class SharedIndexEngine(SearchEngine):
         the dictionary read from the shared index's term dictionary (once per corpus version)."""
         version = self._version
 
-        def holder(stem: str) -> Series:
-            return self.store.records[best_holder(self.shared, stem, FIELD_WEIGHTS) or 0]
+        def holder(stem: str) -> Series | None:
+            records = self.store.records  # a record the index shows before this store has it: none
+            doc = best_holder(self.shared, stem, FIELD_WEIGHTS)
+            return records[doc] if doc is not None and doc < len(records) else None
 
         return correct_query(
             parsed,
@@ -325,11 +327,12 @@ class SharedIndexEngine(SearchEngine):
         others = [(stems, slop) for name, stems, slop in names if not has_unindexed_word(name)]
         tests = [PhraseTest(name) for name, _stems, _slop in unseen]
         docs = held_only_by(self.shared, [(s, slop) for _n, s, slop in unseen], others, PHRASE_CHECK_BUDGET)
-        records = self.store.records
+        records = self.store.records  # records the index shows before this store has them: unread
         return [
             self.store.accession(doc)
             for doc in docs
-            if not any(test(records[doc].indexed_text(f)) for test in tests for f in FIELDS)
+            if doc < len(records)
+            and not any(test(records[doc].indexed_text(f)) for test in tests for f in FIELDS)
         ]
 
     def _pinned_accessions(self, parsed: ParsedQuery) -> list[str]:

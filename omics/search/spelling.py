@@ -62,14 +62,14 @@ def correct_query(
     parsed: ParsedQuery,
     held: Callable[[str], bool],
     speller: Callable[[], Speller],
-    holder: Callable[[str], Series],
+    holder: Callable[[str], Series | None],
 ) -> dict[str, Any]:
     """Replace free-text words no series holds (``held(stem)`` false) by the corpus word meant.
 
     ``speller()`` gives the index's dictionary (built only if a word needs it); ``holder(stem)``
-    the record holding the corrected stem most strongly, whose spelling of it is searched and
-    shown. Returns what the user is shown: each correction and the query as searched ("did you
-    mean"); the parsed query's free text and notes are changed in place.
+    the record holding the corrected stem most strongly (if it can be read), whose spelling of
+    it is searched and shown. Returns what the user is shown: each correction and the query as
+    searched ("did you mean"); the parsed query's free text and notes are changed in place.
     """
     fixed: list[dict[str, str]] = []
     words = parsed.free_text.split()
@@ -95,8 +95,10 @@ def correct_query(
     return {"spelling": fixed, "did_you_mean": meant}
 
 
-def surface_word(stem: str, record: Series) -> str:
+def surface_word(stem: str, record: Series | None) -> str:
     """How ``record`` writes ``stem`` ("arthritis" for "arthriti"); the stem if it does not."""
+    if record is None:
+        return stem
     for field_name in FIELDS:
         words: list[str] = _TEXT_WORD.findall(getattr(record, field_name) or "")
         for word, its_stem in zip(words, stem_words(words), strict=True):

@@ -263,7 +263,8 @@ def test_samples_are_documents_of_their_own_and_their_text_finds_the_series(fres
 
 @pytest.mark.parametrize(
     "query",
-    ["breast cancer", "multiple sclerosis", "type 2 diabetes islets", "esophageal cancer", "liver -mouse"],
+    # "type 2 diabetes adipose": two human series hold the name itself, not only its indexed words
+    ["breast cancer", "multiple sclerosis", "type 2 diabetes adipose", "esophageal cancer", "liver -mouse"],
 )
 def test_full_matches_counted_without_the_ranked_words_are_the_same(shared, monkeypatch, query) -> None:
     """Where covering the concepts implies a ranked word, the count leaves the words' union out."""
