@@ -11,7 +11,8 @@ Spelling correction is the bm25s engine's rule (:func:`omics.search.spelling.cor
 its dictionary read from the shared index's term dictionary once per corpus version. A concept
 name with a one-character word ("type 1 diabetes"), which the index does not see, is checked in
 the text of the records the index finds for it, as the bm25s engine checks it
-(:meth:`SharedIndexEngine._disproved`), so counts and full matches are the same.
+(:meth:`SharedIndexEngine._disproved`), so counts and full matches are the same. With words
+and examples together, the examples' profile only ranks what the words match.
 
 Not on this backend (the bm25s engine has it): pseudo-relevance feedback. Measured on it twice
 (over the retrieved candidates, and as a second index query over every match), it lowered
@@ -213,6 +214,7 @@ class SharedIndexEngine(SearchEngine):
         concepts = query_concepts(text, self.vocabulary, query_stems) if text else []
         understood: dict[str, Any] = {"expansions": [asdict(e) for e in expansions]} if expansions else {}
         weights: dict[str, float] = dict.fromkeys(stems, 1.0)
+        boost: dict[str, float] = {}
         named = [self._names(c, expansions, contained) for c in concepts]
         examples = self._examples(request, parsed)
         if examples:
@@ -224,12 +226,15 @@ class SharedIndexEngine(SearchEngine):
                 self.vocabulary,
             )
             understood["similar_to"] = profile.describe()
+            # Beside the user's words the profile only ranks what they match (as the bm25s engine).
+            profiled = boost if weights else weights
             for stem, weight in profile.terms.items():
-                weights[stem] = weights.get(stem, 0.0) + weight
+                profiled[stem] = profiled.get(stem, 0.0) + weight
             if not terms.words:
                 terms = QueryTerms(tuple(profile.describe()["terms"]))
         ask = SharedQuery(
             weights=weights,
+            boost=boost,
             concepts=[[(stems, slop) for _name, stems, slop in names] for names in named],
             disproved=[self._disproved(names) for names in named],
             names=[(query_stems(e.phrase), e.weight) for e in expansions],

@@ -326,3 +326,12 @@ def test_a_word_only_a_new_record_holds_is_no_longer_corrected(fresh_shared) -> 
     engine.add([axolotl(1, (("GSM1", "neuroblastma of the limb"),))])
     outcome = engine.search(SearchRequest(query="neuroblastma"))
     assert "did_you_mean" not in outcome.parsed and [h.accession for h in outcome.hits] == ["GSE992001"]
+
+
+def test_examples_beside_words_rank_only_what_the_words_match(shared, engine) -> None:
+    examples = tuple(h.accession for h in engine.search(SearchRequest(query="psoriasis skin")).hits[:3])
+    request = SearchRequest(query="phototherapy", similar_to=examples, page_size=100)
+    ours, theirs = shared.search(request), engine.search(request)
+    assert (ours.total, ours.total_partial) == (theirs.total, theirs.total_partial) != (0, 0)
+    words_only = {h.accession for h in shared.search(SearchRequest(query="phototherapy", page_size=100)).hits}
+    assert {h.accession for h in ours.hits} <= words_only
