@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +31,18 @@ from omics.search.series import Series
 
 STATE = "state.json"
 ADDED = "added.jsonl"
-WRITERS_LOCK = ".store.lock"  # held from an add's first appended line to its commit, and to open
+WRITERS_LOCK = ".store.lock"
 
 
 def fingerprint_prefix(corpus_path: Path, version: int) -> str:
     """The part of a store's fingerprint known without reading its records (file and version)."""
     stat = corpus_path.stat()
     return f"{corpus_path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|v{version}"
+
+
+def store_writers(data_dir: Path) -> AbstractContextManager[None]:
+    """The lock held from an add's first appended line to its commit (and while a store opens)."""
+    return exclusive(Path(data_dir) / "corpus", WRITERS_LOCK)
 
 
 def disk_version(data_dir: Path) -> int:
@@ -58,7 +64,7 @@ class CorpusStore:
     def __init__(self, corpus_path: Path, data_dir: Path, mapped: bool = False) -> None:
         self.corpus_path = Path(corpus_path)
         self.directory = Path(data_dir) / "corpus"
-        with exclusive(self.directory, WRITERS_LOCK):  # lines another process is adding are not a crash's
+        with store_writers(self.directory.parent):  # lines another process is adding are not a crash's
             state = self._read_state()
             self.version: int = int(state.get("version", 1))
             self._high_water: int = int(state.get("high_water", self.version))
@@ -139,7 +145,7 @@ class CorpusStore:
         batch = list(records)
         if not batch:
             return []
-        with exclusive(self.directory, WRITERS_LOCK):
+        with store_writers(self.directory.parent):
             write_jsonl(self.directory / ADDED, batch, append=True)
             first = len(self.records)
             self.records.extend(batch)
@@ -166,7 +172,7 @@ class CorpusStore:
         Loading the store afterwards drops the records appended since that state.
         """
         state = json.loads(text) if text else {}
-        with exclusive(self.directory, WRITERS_LOCK):
+        with store_writers(self.directory.parent):
             current = self._read_state()
             state["high_water"] = max(
                 int(current.get("high_water", current.get("version", 1))),

@@ -122,10 +122,14 @@ def _no_progress(stage: str, progress: int, detail: dict[str, Any]) -> None:
 
 
 def open_store_and_index(corpus_path: Path, data_dir: Path) -> tuple[CorpusStore, SegmentedIndex]:
-    """Read the corpus store and load its persisted index, building it (once, under a lock) if stale."""
-    store = CorpusStore(corpus_path, data_dir)
+    """Read the corpus store and load its persisted index, building it (once, under a lock) if stale.
+
+    The store is read under the index's lock too: a publication between the two would make the
+    index look built for another corpus state, and this process would rebuild it without its records.
+    """
     root = Path(data_dir) / "index"
     with _exclusive(root):
+        store = CorpusStore(corpus_path, data_dir)
         index = SegmentedIndex.load(root, store.fingerprint)
         if index is None:
             index = SegmentedIndex.build(root, _texts(store.records), store.fingerprint)

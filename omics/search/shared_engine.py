@@ -41,7 +41,7 @@ from omics.search.concepts import (
     phrase_gap,
     query_concepts,
 )
-from omics.search.corpus_store import CorpusStore
+from omics.search.corpus_store import CorpusStore, store_writers
 from omics.search.engine import MAX_HITS, SearchEngine, other_names
 from omics.search.highlight import PhraseTest, QueryTerms
 from omics.search.index import FIELDS, write_atomically
@@ -64,9 +64,14 @@ Named = tuple[str, list[str], int | None]  # a concept's name, its stems, the sl
 
 
 def open_store_and_shared_index(corpus_path: Path, data_dir: Path) -> tuple[CorpusStore, SharedIndex]:
-    """Read the corpus store (records left in their files) and open its shared index, built once."""
-    store = CorpusStore(corpus_path, data_dir, mapped=True)
-    return store, SharedIndex.open(Path(data_dir) / SHARED_DIR, store.fingerprint, lambda: store.records)
+    """Read the corpus store (records left in their files) and open its shared index, built once.
+
+    Both under the store's writer lock: a publication in between would make the index look
+    built for another corpus state, and this process would rebuild it from records it is missing.
+    """
+    with store_writers(data_dir):
+        store = CorpusStore(corpus_path, data_dir, mapped=True)
+        return store, SharedIndex.open(Path(data_dir) / SHARED_DIR, store.fingerprint, lambda: store.records)
 
 
 def persisted_fingerprint(data_dir: Path) -> str | None:
@@ -183,7 +188,7 @@ class SharedIndexEngine(SearchEngine):
             return Publication(old, self._version, len(records), tuple(area.new_accessions()))
 
     def restore(self, point: PublicationPoint) -> int:
-        with self._lock:
+        with self._lock, store_writers(self.settings.data_dir):  # no process opens a half-restored state
             self.store.restore_state(point.state)
             restored = CorpusStore(self.settings.corpus_path, self.settings.data_dir, mapped=True)
             self.shared.restore(point.manifest, len(restored), restored.records)

@@ -3,10 +3,12 @@ does, and its ingestion seam keeps staged records hidden until publish, in every
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from omics.search import engine as engine_module
 from omics.search import shared_engine
 from omics.search.engine import SearchEngine
 from omics.search.highlight import PhraseTest
+from omics.search.index import SegmentedIndex
 from omics.search.ranking import FIELD_WEIGHTS, PHRASE_CHECK_BUDGET, query_stems
 from omics.search.request import SearchFilters, SearchRequest
 from omics.search.series import Series
@@ -335,3 +338,46 @@ def test_examples_beside_words_rank_only_what_the_words_match(shared, engine) ->
     assert (ours.total, ours.total_partial) == (theirs.total, theirs.total_partial) != (0, 0)
     words_only = {h.accession for h in shared.search(SearchRequest(query="phototherapy", page_size=100)).hits}
     assert {h.accession for h in ours.hits} <= words_only
+
+
+@pytest.mark.parametrize("backend", ["tantivy", "bm25s"])
+def test_a_publication_while_a_process_opens_the_corpus_is_kept(
+    tmp_path: Path, engine: SearchEngine, data_dir: Path, monkeypatch, backend: str
+) -> None:
+    """A web process reloading while a worker publishes: reading the store and then opening its
+    index must not find the index of a newer corpus state and rebuild it from older records."""
+    engine.search(SearchRequest(query="warm up the vocabulary"))
+    settings = dataclasses.replace(_settings(tmp_path / "data", data_dir), index_backend=backend)
+    worker = SearchEngine.open(settings)
+    worker.stage("saga-x", [axolotl(5)])
+    worker.index_staged("saga-x")
+    module = shared_engine if backend == "tantivy" else engine_module
+    read_store, publishing = module.CorpusStore, []
+
+    def publish_once_read(*args, **kwargs):  # the worker publishes between the two steps
+        store = read_store(*args, **kwargs)
+        if not publishing:
+            publishing.append(threading.Thread(target=worker.publish_staged, args=("saga-x",)))
+            publishing[0].start()
+            publishing[0].join(timeout=1.0)
+        return store
+
+    shared_build = (shared_engine.SharedIndex, "_build")
+    builder, build = shared_build if backend == "tantivy" else (SegmentedIndex, "build")
+    builds: list[int] = []
+    original_build = getattr(builder, build).__func__
+
+    def counted_build(cls, *args, **kwargs):
+        builds.append(1)
+        return original_build(cls, *args, **kwargs)
+
+    monkeypatch.setattr(module, "CorpusStore", publish_once_read)
+    monkeypatch.setattr(builder, build, classmethod(counted_build))
+    web = SearchEngine.open(settings)
+    publishing[0].join()
+    monkeypatch.undo()
+
+    assert not builds  # the index was not rebuilt from the records the web process had read
+    monkeypatch.setattr(engine_module, "REFRESH_SECONDS", 0.0)
+    assert full(worker, "zyxoquil spinal cord") == ["GSE992005"]
+    assert full(web, "zyxoquil spinal cord") == ["GSE992005"]  # once it sees the publication
