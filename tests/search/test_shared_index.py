@@ -381,3 +381,18 @@ def test_a_publication_while_a_process_opens_the_corpus_is_kept(
     monkeypatch.setattr(engine_module, "REFRESH_SECONDS", 0.0)
     assert full(worker, "zyxoquil spinal cord") == ["GSE992005"]
     assert full(web, "zyxoquil spinal cord") == ["GSE992005"]  # once it sees the publication
+
+
+def test_a_search_whose_index_is_ahead_of_its_store_answers_from_what_the_store_holds(
+    fresh_shared, monkeypatch
+) -> None:
+    """tantivy's reader follows commits on its own, so a search may see documents another
+    process published before this process has reloaded its store: they wait for that reload."""
+    monkeypatch.setattr(engine_module, "REFRESH_SECONDS", 3600.0)
+    web, worker = fresh_shared(), fresh_shared()
+    worker.add([axolotl(6)])
+    web.shared.reload()  # what tantivy's reader does by itself shortly after a commit
+
+    assert web.search(SearchRequest(query="zyxoquil spinal cord")).hits == []
+    monkeypatch.setattr(engine_module, "REFRESH_SECONDS", 0.0)
+    assert full(web, "zyxoquil spinal cord") == ["GSE992006"]
