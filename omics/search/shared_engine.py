@@ -16,9 +16,11 @@ and examples together, the examples' profile only ranks what the words match.
 
 Not on this backend (the bm25s engine has it): pseudo-relevance feedback. Measured on it twice
 (over the retrieved candidates, and as a second index query over every match), it lowered
-broad MAP and cost about 7.5 ms a search (docs/EVALUATION.md, "Parity round"). Other
-differences in ranking: tantivy's BM25 (k1 1.2, bm25s 1.5), other names scored as exact
-phrases and added rather than corroborated against the user's words.
+broad MAP and cost about 7.5 ms a search (docs/EVALUATION.md, "Parity round"). Other names
+of a concept are credited by the bm25s engine's rule (their words' BM25 where the name stands
+as a phrase, corroborating the user's words: omics.search.shared_index.retrieval), except
+that a concept's names are summed where the bm25s engine keeps the best one (measured lower
+here). Other differences in ranking: tantivy's BM25 (k1 1.2, bm25s 1.5).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from omics.search.request import SearchRequest, filters_to_dict
 from omics.search.series import Series
 from omics.search.shared_index import Retrieved, SharedIndex, SharedQuery, retrieve
 from omics.search.shared_index.manifest import Manifest
+from omics.search.shared_index.queries import OtherName
 from omics.search.shared_index.scoring import best_holder, held_only_by, stem_counts
 from omics.search.similarity import build_profile, resolve_examples
 from omics.search.spelling import correct_query
@@ -237,7 +240,7 @@ class SharedIndexEngine(SearchEngine):
             boost=boost,
             concepts=[[(stems, slop) for _name, stems, slop in names] for names in named],
             disproved=[self._disproved(names) for names in named],
-            names=[(query_stems(e.phrase), e.weight) for e in expansions],
+            names=[OtherName(query_stems(e.phrase), e.weight, query_stems(e.matched)) for e in expansions],
             phrases=parsed.phrases,
             excluded=parsed.excluded,
             pinned=self._pinned_accessions(parsed),

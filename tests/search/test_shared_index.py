@@ -335,3 +335,25 @@ def test_examples_beside_words_rank_only_what_the_words_match(shared, engine) ->
     assert (ours.total, ours.total_partial) == (theirs.total, theirs.total_partial) != (0, 0)
     words_only = {h.accession for h in shared.search(SearchRequest(query="phototherapy", page_size=100)).hits}
     assert {h.accession for h in ours.hits} <= words_only
+
+
+def test_another_name_corroborates_the_users_words_rather_than_adding_to_them(fresh_shared) -> None:
+    """As the bm25s engine credits it (omics.search.ranking.corroborate): a record naming the
+    concept mostly by another name earns what that name earns alone, though its design also
+    names it once the user's way; added, the two would put it above the record naming it only
+    the other way."""
+    engine = fresh_shared()
+    both, other_only = "GSE992021", "GSE992022"
+    engine.add(
+        Series(
+            accession=accession,
+            title="Trisomy 21 fibroblasts: trisomy 21 and euploid lines",
+            summary="Trisomy 21 fibroblast lines, trisomy 21 stem cells and their euploid siblings.",
+            overall_design=f"Fibroblasts of donors with {condition} and their siblings, grown in culture "
+            "for ten passages before total RNA was extracted and sequenced on one lane.",
+        )
+        for accession, condition in ((both, "Down syndrome"), (other_only, "zyxoquil marks"))
+    )
+    outcome = engine.search(SearchRequest(query="Down syndrome", page_size=500))
+    scores = {hit.accession: hit.score for hit in outcome.hits}
+    assert scores[both] == pytest.approx(scores[other_only], rel=1e-3)
