@@ -24,6 +24,7 @@ from omics.search.series import Series
 from omics.search.shared_engine import SharedIndexEngine
 from omics.search.shared_index import SharedQuery, queries
 from omics.search.shared_index.facets import facet_counts
+from omics.search.shared_index.queries import OtherName
 from omics.search.shared_index.rerank import bonus_of, flags, proximity_tests
 
 REPO = Path(__file__).resolve().parents[2]
@@ -294,10 +295,14 @@ def test_full_matches_counted_without_the_ranked_words_are_the_same(shared, monk
 def test_a_concept_named_only_by_words_no_ranked_term_holds_is_counted_with_them() -> None:
     lay = SharedQuery(weights={"cancer": 1.0}, concepts=[[(["cancer"], None), (["carcinoma"], None)]])
     assert not queries.implies_ranked(lay, FIELD_WEIGHTS)  # "carcinoma" alone matches no ranked word
-    named = SharedQuery(weights={"cancer": 1.0}, names=[(["carcinoma"], 0.7)], concepts=lay.concepts)
+    named = SharedQuery(
+        weights={"cancer": 1.0}, names=[OtherName(["carcinoma"], 0.7, ["cancer"])], concepts=lay.concepts
+    )
     assert not queries.implies_ranked(named, FIELD_WEIGHTS)  # anywhere is not the searched exact phrase
     exact = SharedQuery(
-        weights={"cancer": 1.0}, names=[(["carcinoma"], 0.7)], concepts=[[(["carcinoma"], 0)]]
+        weights={"cancer": 1.0},
+        names=[OtherName(["carcinoma"], 0.7, ["cancer"])],
+        concepts=[[(["carcinoma"], 0)]],
     )
     assert queries.implies_ranked(exact, FIELD_WEIGHTS)
 
