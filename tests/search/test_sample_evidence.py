@@ -18,6 +18,7 @@ from omics.search.engine import SearchEngine
 from omics.search.outcome import SearchOutcome
 from omics.search.request import SearchRequest
 from omics.search.series import Sample, Series
+from tests.search.backends import bm25s_segments
 
 COHORT_TITLE = "Expression profiling of a brain tumour cohort"
 COHORT_SUMMARY = "RNA from primary brain tumours resected at one centre, profiled on one array."
@@ -115,6 +116,7 @@ def test_a_cohort_is_found_by_example_through_its_samples(cohorts: SearchEngine)
     assert "GSE990003" not in ranked or ranked.index("GSE990001") < ranked.index("GSE990003")
 
 
+@bm25s_segments
 def test_an_index_persisted_before_sample_text_is_rebuilt(
     cohorts: SearchEngine, fresh_engine: Callable[[], SearchEngine]
 ) -> None:
