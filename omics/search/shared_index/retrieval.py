@@ -285,3 +285,14 @@ def _scores_of(
         result = searcher.search(query, hit_count(result), count=False)
     found = ((where.get((address.segment_ord, address.doc)), score) for score, address in result.hits)
     return {rank: score for rank, score in found if rank is not None}
+
+
+def concepts_missed(
+    shared: SharedIndex, ask: SharedQuery, docs: list[int], accession_of: Callable[[int], str]
+) -> dict[int, list[int]]:
+    """Per document of ``docs`` (partial matches of ``ask``), the indices of the concepts it does
+    not cover, read as :attr:`Retrieved.missing` is for the first pool: for the partial matches
+    after it, read when their page is (omics.search.shared_engine)."""
+    schema = shared.index.schema
+    gaps = _ConceptTests(shared, ask, concept_queries(schema, ask), accession_of, len(docs))
+    return gaps.missing(docs, _masks(shared.searcher(), schema, docs, accession_of, gaps.tests))
