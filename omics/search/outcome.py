@@ -24,7 +24,12 @@ STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
 # 7: the shared-index backend corrects misspelled words, reads records to tell a name with a
 #    one-character word apart ("type 1 diabetes" is not "type 2 diabetes"), and with words and
 #    examples together answers only what the words match.
-ENGINE_REVISION = 7
+# 8: the shared-index backend credits a concept's other names as the bm25s engine does: their
+#    words' BM25 where the name stands as a phrase, held against the user's own words
+#    (omics.search.ranking.corroborate) instead of added to them; its phrase bonus finds a stop
+#    word between any two of the query's words, and partial matches after the first pool say
+#    what they miss.
+ENGINE_REVISION = 8
 
 
 @dataclass

@@ -16,16 +16,19 @@ and examples together, the examples' profile only ranks what the words match.
 
 Not on this backend (the bm25s engine has it): pseudo-relevance feedback. Measured on it twice
 (over the retrieved candidates, and as a second index query over every match), it lowered
-broad MAP and cost about 7.5 ms a search (docs/EVALUATION.md, "Parity round"). Other
-differences in ranking: tantivy's BM25 (k1 1.2, bm25s 1.5), other names scored as exact
-phrases and added rather than corroborated against the user's words.
+broad MAP and cost about 7.5 ms a search (docs/EVALUATION.md, "Parity round"). Other names
+of a concept are credited by the bm25s engine's rule (their words' BM25 where the name stands
+as a phrase, corroborating the user's words: omics.search.shared_index.retrieval), except
+that a concept's names are summed where the bm25s engine keeps the best one (measured lower
+here). Other differences in ranking: tantivy's BM25 (k1 1.2, bm25s 1.5).
 """
 
 from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Collection, Iterable
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -53,6 +56,8 @@ from omics.search.request import SearchRequest, filters_to_dict
 from omics.search.series import Series
 from omics.search.shared_index import Retrieved, SharedIndex, SharedQuery, retrieve
 from omics.search.shared_index.manifest import Manifest
+from omics.search.shared_index.queries import OtherName
+from omics.search.shared_index.retrieval import concepts_missed
 from omics.search.shared_index.scoring import best_holder, held_only_by, stem_counts
 from omics.search.similarity import build_profile, resolve_examples
 from omics.search.spelling import correct_query
@@ -102,6 +107,38 @@ class SharedStagingArea(StagingArea):
             self.shared.drop(staged[1])
             self.generation_path.unlink(missing_ok=True)
         super().drop(part)
+
+
+class MissedConcepts(Mapping[int, list[str]]):
+    """The concepts each partial match of a search misses (document id -> labels), as the bm25s
+    engine tells every partial hit: the first pool's from the retrieval, the rest read from the
+    index a pool at a time, when a later page's hit is first made."""
+
+    def __init__(
+        self,
+        known: dict[int, list[str]],
+        partial: list[int],
+        read: Callable[[list[int]], dict[int, list[str]]],
+    ) -> None:
+        self._known, self._partial, self._read = known, partial, read
+        self._position = {doc: i for i, doc in enumerate(partial)}
+        self._lock = threading.Lock()  # pages of one outcome may be read by several threads
+
+    def __getitem__(self, doc: int) -> list[str]:
+        if doc not in self._known:
+            start = self._position[doc]  # KeyError: not a partial match
+            with self._lock:
+                block = [d for d in self._partial[start : start + RERANK_POOL] if d not in self._known]
+                if block:
+                    found = self._read(block)
+                    self._known.update({d: found.get(d, []) for d in block})
+        return self._known[doc]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._partial)
+
+    def __len__(self) -> int:
+        return len(self._partial)
 
 
 class SharedIndexEngine(SearchEngine):
@@ -242,7 +279,7 @@ class SharedIndexEngine(SearchEngine):
             boost=boost,
             concepts=[[(stems, slop) for _name, stems, slop in names] for names in named],
             disproved=[self._disproved(names) for names in named],
-            names=[(query_stems(e.phrase), e.weight) for e in expansions],
+            names=[OtherName(query_stems(e.phrase), e.weight, query_stems(e.matched)) for e in expansions],
             phrases=parsed.phrases,
             excluded=parsed.excluded,
             pinned=self._pinned_accessions(parsed),
@@ -266,7 +303,7 @@ class SharedIndexEngine(SearchEngine):
         budget.check("rank")
 
         also = [e.phrase for e in expansions]
-        hits = self._shared_hits(found, list(ask.pinned), terms, also, concepts)
+        hits = self._shared_hits(found, list(ask.pinned), terms, also, concepts, ask)
         report("rank", 70, {"ranked": len(hits)})
         budget.check("facets")
         report("facets", 90, {"facets": sorted(found.facets)})
@@ -362,9 +399,11 @@ class SharedIndexEngine(SearchEngine):
         terms: QueryTerms,
         also: list[str],
         concepts: list[QueryConcept],
+        ask: SharedQuery,
     ) -> RankedHits:
         """The ranked hits, series named in the query first, each made when first read; partial
-        matches of the first pool say which concepts they miss (their reasons show it)."""
+        matches say which concepts they miss (their reasons show it): those of the first pool
+        as retrieved, later ones when their hit is made (:class:`MissedConcepts`)."""
         accession_of = self.store.accession  # this search's store, whatever a reload brings later
         docs = found.docs
         scores: list[float] = np.round(np.asarray(found.scores, dtype=np.float64), 4).tolist()
@@ -375,6 +414,14 @@ class SharedIndexEngine(SearchEngine):
             order = first + [i for i in range(len(docs)) if i not in chosen]
             docs = [docs[i] for i in order]
             scores = [top + 1.0 if i in chosen else scores[i] for i in order]
-        missing = {doc: [concepts[c].label for c in bits] for doc, bits in found.missing.items()}
+
+        def labels(missed: Mapping[int, list[int]]) -> dict[int, list[str]]:
+            return {doc: [concepts[c].label for c in bits] for doc, bits in missed.items()}
+
+        partial = [doc for doc, full in zip(found.docs, found.full, strict=True) if not full]
+        known: dict[int, list[str]] = {doc: [] for doc in partial[:RERANK_POOL]} | labels(found.missing)
+        missing = MissedConcepts(
+            known, partial, lambda block: labels(concepts_missed(self.shared, ask, block, accession_of))
+        )
         explained_by = (list(terms.words), list(terms.phrases), also)
         return RankedHits(docs, scores, accession_of, explained_by, missing)

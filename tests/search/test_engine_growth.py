@@ -11,6 +11,7 @@ from omics.search import engine as engine_module
 from omics.search import index as index_module
 from omics.search.request import SearchFilters, SearchRequest
 from omics.search.series import Series
+from tests.search.backends import bm25s_segments
 
 NEW = Series(
     accession="GSE990000001",
@@ -40,6 +41,7 @@ def test_add_bumps_version_and_is_searchable_at_once(fresh_engine) -> None:
     assert outcome.corpus_version == engine.version
 
 
+@bm25s_segments
 def test_index_reloads_from_disk_instead_of_rebuilding(fresh_engine, monkeypatch) -> None:
     first = fresh_engine()
     first.add([NEW])
@@ -119,6 +121,7 @@ def test_another_process_additions_are_noticed(fresh_engine, monkeypatch) -> Non
     assert web.version == worker.version == 2
 
 
+@bm25s_segments
 def test_a_grown_delta_is_merged_into_the_main_segment(fresh_engine, monkeypatch) -> None:
     monkeypatch.setattr(index_module, "MERGE_MIN_DOCS", 1)
     monkeypatch.setattr(index_module, "MERGE_RATIO", 0.0)

@@ -14,6 +14,7 @@ from omics.search.outcome import STAGES
 from omics.search.presentation import result_view
 from omics.search.request import SearchRequest
 from omics.search.series import Series
+from tests.search.backends import differs_on_shared_index
 
 HUMAN_EXPRESSION = ["Expression profiling by array", "Expression profiling by high throughput sequencing"]
 
@@ -25,6 +26,10 @@ def known_items(corpus: list[Series], count: int = 40) -> list[Series]:
     return random.Random(7).sample(eligible, count)
 
 
+@differs_on_shared_index(
+    "37 of the 40 titles first, but one (GSE135633, a 14-stem title) fourth, below three series "
+    "of nearly the same title; the bm25s engine ranks all 40 first or second"
+)
 def test_title_words_find_that_series_first(run, corpus: list[Series]) -> None:
     ranks = []
     for series in known_items(corpus):

@@ -18,6 +18,7 @@ from omics.search.engine import SearchEngine
 from omics.search.outcome import SearchOutcome
 from omics.search.request import SearchRequest
 from omics.search.series import Sample, Series
+from tests.search.backends import bm25s_segments, differs_on_shared_index
 
 COHORT_TITLE = "Expression profiling of a brain tumour cohort"
 COHORT_SUMMARY = "RNA from primary brain tumours resected at one centre, profiled on one array."
@@ -106,6 +107,11 @@ def test_samples_complete_a_query_of_two_concepts(cohorts: SearchEngine) -> None
     assert partial["GSE990003"].missing == ["glioblastoma"]
 
 
+@differs_on_shared_index(
+    "tantivy's BM25 averages a field's length over every series, and the shipped corpus has no "
+    "sample text, so a cohort's 48 sample lines are thousands of times the average: glioblastoma "
+    "in 3 of them scores 0.0068 against 28.9 for the best series (bm25s: 0.18 against 1.09)"
+)
 def test_a_cohort_is_found_by_example_through_its_samples(cohorts: SearchEngine) -> None:
     about = cohorts.search(SearchRequest(query="glioblastoma", page_size=5)).hits
     examples = tuple(hit.accession for hit in about[:3])
@@ -115,6 +121,7 @@ def test_a_cohort_is_found_by_example_through_its_samples(cohorts: SearchEngine)
     assert "GSE990003" not in ranked or ranked.index("GSE990001") < ranked.index("GSE990003")
 
 
+@bm25s_segments
 def test_an_index_persisted_before_sample_text_is_rebuilt(
     cohorts: SearchEngine, fresh_engine: Callable[[], SearchEngine]
 ) -> None:

@@ -13,7 +13,9 @@ from omics.search import staging as staging_module
 from omics.search.engine import SearchEngine
 from omics.search.request import SearchRequest
 from omics.search.series import Series
+from omics.search.shared_engine import SharedIndexEngine
 from omics.search.staging import StagingConflict
+from tests.search.backends import bm25s_segments
 
 
 def axolotl(number: int, **fields) -> Series:
@@ -45,7 +47,9 @@ def test_nothing_is_visible_until_publish_then_everywhere(fresh_engine, monkeypa
     assert (publication.previous_version, publication.version, publication.published) == (1, 2, 3)
     assert publication.new_accessions == ("GSE992001", "GSE992002")
     assert set(top(web, "axolotl spinal cord")[:3]) == {"GSE992001", "GSE992002", "GSE61"}
-    assert web.version == 2 and len(web._snapshot.index.segments) == 3
+    assert web.version == 2
+    if not isinstance(web, SharedIndexEngine):  # the bm25s engine publishes the staged segments as they are
+        assert len(web._snapshot.index.segments) == 3
     again = fresh_engine()  # a restarted process loads the published segments, no rebuild
     assert again.get("GSE992002") == axolotl(2)
 
@@ -110,6 +114,7 @@ def test_an_ingested_superseries_is_indexed_as_one_added_directly(fresh_engine, 
     assert score(ingested) == score(added)
 
 
+@bm25s_segments
 def test_segments_staged_by_a_release_of_another_index_format_are_rebuilt_at_publish(fresh_engine) -> None:
     """An ingestion that spans a rolling upgrade: the new release publishes what the old staged."""
     engine = fresh_engine()

@@ -23,15 +23,26 @@ FULL_MATCH_LIFT = 10_000.0  # added to every full match's score, so full matches
 
 
 @dataclass(frozen=True)
+class OtherName:
+    """Another name of a query concept (omics.search.vocabulary.Expansion): its stems, its weight,
+    and the stems of the query words it names the concept for (``Expansion.matched``)."""
+
+    stems: Sequence[str]
+    weight: float
+    of: Sequence[str]
+
+
+@dataclass(frozen=True)
 class SharedQuery:
     """What to retrieve, as the engine understood it (stems, not words).
 
     ``concepts``: per concept the query requires, the alternative names covering it, as
     (stems, slop): a record covers the concept if it holds every stem of one name, anywhere
     when the slop is None, else in order with at most that many words in each gap. ``weights``:
-    query weight per ranked stem. ``names``: other names of the query's concepts, as (stems, weight), scored
-    where they occur as phrases. ``boost``: stems that add to the score of what the rest matches
-    but match nothing themselves (an example profile beside the user's words). ``disproved``:
+    query weight per ranked stem. ``names``: other names of the query's concepts
+    (:class:`OtherName`), credited where they occur as phrases (:func:`names_credit`).
+    ``boost``: stems that add to the score of what the rest matches but match nothing
+    themselves (an example profile beside the user's words). ``disproved``:
     per concept, series whose text the engine read and found not to hold it, though the index's
     stems say they do (a one-character word).
     """
@@ -40,7 +51,7 @@ class SharedQuery:
     concepts: Sequence[Sequence[tuple[Sequence[str], int | None]]] = ()
     disproved: Sequence[Sequence[str]] = ()
     boost: Mapping[str, float] = field(default_factory=dict)
-    names: Sequence[tuple[Sequence[str], float]] = ()
+    names: Sequence[OtherName] = ()
     phrases: Sequence[str] = ()
     excluded: Sequence[str] = ()
     pinned: Sequence[str] = ()  # accessions named in the query: matches whatever their text
@@ -89,13 +100,10 @@ def _nothing(query: Query) -> Query:
 
 
 def ranked(schema: tantivy.Schema, ask: SharedQuery, field_weights: Mapping[str, float]) -> Query | None:
-    """The scoring part: every stem (weighted), every other name as a phrase, and the ``boost``
-    stems where those match; None if nothing to rank."""
+    """The scoring part: every stem (weighted), every concept's other names
+    (:func:`names_credit`), and the ``boost`` stems where those match; None if nothing to rank."""
     parts = [Query.boost_query(term_anywhere(schema, s, field_weights), w) for s, w in ask.weights.items()]
-    for stems, weight in ask.names:
-        words = list(enumerate(stems))
-        names = [Query.boost_query(phrase_in(schema, n, words), w) for n, w in field_weights.items()]
-        parts.append(Query.boost_query(_all(schema, Occur.Should, names), weight))
+    parts += [names_credit(schema, names, field_weights) for names in spans(ask).values()]
     if not parts:
         return None
     scoring = _all(schema, Occur.Should, parts)
@@ -103,6 +111,51 @@ def ranked(schema: tantivy.Schema, ask: SharedQuery, field_weights: Mapping[str,
         return scoring
     extra = [Query.boost_query(term_anywhere(schema, s, field_weights), w) for s, w in ask.boost.items()]
     return Query.boolean_query([(Occur.Must, scoring), (Occur.Should, _all(schema, Occur.Should, extra))])
+
+
+def spans(ask: SharedQuery) -> dict[tuple[str, ...], list[OtherName]]:
+    """The other names of ``ask`` by the query words they stand for (one concept's names each)."""
+    grouped: dict[tuple[str, ...], list[OtherName]] = {}
+    for name in ask.names:
+        grouped.setdefault(tuple(name.of), []).append(name)
+    return grouped
+
+
+def name_credit(schema: tantivy.Schema, name: OtherName, field_weights: Mapping[str, float]) -> Query:
+    """What another name earns a record, as the bm25s engine scores it
+    (omics.search.ranking.score_expansions): where the name stands as a phrase in a field, its
+    weight times the field-weighted BM25 of its words anywhere (the phrase only decides where)."""
+    credit = words_score(schema, name.stems, field_weights)
+    if len(name.stems) > 1:
+        words = list(enumerate(name.stems))
+        held = _all(schema, Occur.Should, [phrase_in(schema, n, words) for n in field_weights])
+        credit = Query.boolean_query([(Occur.Must, _nothing(held)), (Occur.Must, credit)])
+    return Query.boost_query(credit, name.weight)
+
+
+def names_credit(
+    schema: tantivy.Schema, names: Sequence[OtherName], field_weights: Mapping[str, float]
+) -> Query:
+    """What one concept's other names earn a record before they are held against the user's own
+    words (omics.search.shared_index.retrieval): each name's :func:`name_credit`, summed. (The
+    bm25s engine keeps the best name only; here that measured lower, docs/EVALUATION.md.)"""
+    credits = [name_credit(schema, name, field_weights) for name in names]
+    return credits[0] if len(credits) == 1 else _all(schema, Occur.Should, credits)
+
+
+def own_words_of_holders(
+    schema: tantivy.Schema, of: Sequence[str], credit: Query, field_weights: Mapping[str, float]
+) -> Query:
+    """The records a concept's other names credit (``credit``: :func:`names_credit`), scored by
+    the user's own words for the concept (``of``; 0 where a record has none of them)."""
+    own = words_score(schema, of, field_weights)
+    return Query.boolean_query([(Occur.Must, _nothing(credit)), (Occur.Should, own)])
+
+
+def words_score(schema: tantivy.Schema, stems: Sequence[str], field_weights: Mapping[str, float]) -> Query:
+    """The stems' field-weighted BM25, summed (unweighted): a name's words, or the user's own
+    words for a concept, which its other names are held against."""
+    return _all(schema, Occur.Should, [term_anywhere(schema, s, field_weights) for s in stems])
 
 
 def covering(schema: tantivy.Schema, concepts: Sequence[Query]) -> Query | None:
@@ -121,7 +174,7 @@ def implies_ranked(ask: SharedQuery, field_weights: Mapping[str, float]) -> bool
     """
     if not set(SERIES_TEXT) <= set(field_weights):
         return False
-    exact = {tuple(stems) for stems, _weight in ask.names}
+    exact = {tuple(name.stems) for name in ask.names}
 
     def held(stems: Sequence[str], slop: int | None) -> bool:
         return any(s in ask.weights for s in stems) or (slop == 0 and tuple(stems) in exact)

@@ -76,19 +76,39 @@ def proximity_tests(doc_freq: DocFreq, schema: tantivy.Schema, stems: list[str])
     """The bonus's tests for :func:`flags` (bits 0-3: exact and near, title then summary); none
     for fewer than two stems.
 
-    Matched without scoring (constant scores), tantivy's slop bounds each gap between
-    consecutive words (scored, it bounds their sum): one word between, as the engine's exact
-    test allows a stop word; PROXIMITY_GAP words, as its near test.
+    Matched without scoring (constant scores), tantivy's slop bounds the gaps between
+    consecutive words: one word between, as the engine's exact test allows a stop word (beyond
+    two words not always: :func:`_exact`); PROXIMITY_GAP words, as its near test.
     """
     if len(stems) < 2:
         return []
     words = list(enumerate(stems))
     walked = rarest(doc_freq, stems)
     return [
-        (phrase_in(schema, field_name, words, slop), walked)
+        (
+            _exact(schema, field_name, stems) if slop == 1 else phrase_in(schema, field_name, words, slop),
+            walked,
+        )
         for field_name in PHRASE_BONUS
         for slop in (1, PROXIMITY_GAP)
     ]
+
+
+def _exact(schema: tantivy.Schema, field_name: str, stems: list[str]) -> Query:
+    """The engine's exact test (a stop word allowed between two words) in one field.
+
+    Beyond two words a slop of one misses a stop word between the middle words (a title pasted
+    as the query, "Genomic Profiling of Neuroblastoma Cell Lines", was not found exact), so each
+    gap's stop word is also a phrase of its own: the words with one position left after the gap.
+    """
+    exact = phrase_in(schema, field_name, list(enumerate(stems)), 1)
+    if len(stems) < 3:
+        return exact
+    shifted = [
+        phrase_in(schema, field_name, [(i + (i >= gap), stem) for i, stem in enumerate(stems)])
+        for gap in range(1, len(stems))
+    ]
+    return Query.boolean_query([(Occur.Should, q) for q in (exact, *shifted)])
 
 
 def bonus_of(masks: Sequence[int], title_stems: Sequence[int], stems: list[str]) -> np.ndarray:

@@ -4,7 +4,9 @@ Two index passes, whatever the corpus size: one query returns the best ``limit``
 and the number of matches (full matches are lifted above partial ones by a constant, so one
 ranking holds both tiers in the engine's order), one aggregation counts the full matches and
 their facets from fast fields. The engine's proximity re-rank then runs on the first
-``pool`` candidates of each tier (:mod:`.rerank`); nothing reads a stored document.
+``pool`` candidates of each tier (:mod:`.rerank`); nothing reads a stored document. Where the
+query's concepts have other names, two more queries per concept, over the records holding
+those names, hold their credit against the user's own words (:func:`_corroborated`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 import tantivy
 from tantivy import Occur, Order, Query
 
-from omics.search.ranking import sample_size_weighted
+from omics.search.ranking import corroborate, sample_size_weighted
 from omics.search.shared_index.facets import facet_counts
 from omics.search.shared_index.queries import (
     FULL_MATCH_LIFT,
@@ -26,8 +28,11 @@ from omics.search.shared_index.queries import (
     covering,
     implies_ranked,
     matching,
+    names_credit,
+    own_words_of_holders,
     ranked,
     restrictions,
+    spans,
 )
 from omics.search.shared_index.rerank import bonus_of, flags, proximity_tests, rarest
 from omics.search.shared_index.store import SharedIndex
@@ -96,6 +101,7 @@ def retrieve(
     raw = np.array([score for score, _address in result.hits], dtype=np.float64)
     full = raw >= FULL_MATCH_LIFT / 2 if cover is not None else np.ones(len(raw), dtype=bool)
     scores = np.where(full & (cover is not None), raw - FULL_MATCH_LIFT, raw)
+    scores = _corroborated(searcher, schema, ask, field_weights, addresses, scores)
     if sort in SORT_FIELDS:  # every match is here: the engine's order
         values = np.array(searcher.fast_field_values(SORT_FIELDS[sort], addresses), dtype=np.int64)
         return gaps.mark(_by_value(docs, scores, full, values, total, hit_count(result) - total, facets))
@@ -105,7 +111,7 @@ def retrieve(
     if proximity_stems and not ask.left_out:  # a text search, not "more like these": as the engine
         counts = np.array(searcher.fast_field_values("sample_count", addresses), dtype=np.int64)
         scores = sample_size_weighted(scores, np.ones(len(scores), dtype=bool), counts)
-        tiers = [tier[np.lexsort((np.array(docs)[tier], -scores[tier]))] for tier in tiers]
+    tiers = [tier[np.lexsort((np.array(docs)[tier], -scores[tier]))] for tier in tiers]
     first, partial = ([docs[i] for i in tier[:pool].tolist()] for tier in tiers)
     # Both pools in one query: the bonus's tests for each, the concept tests for what the
     # partial pool misses (every test walks its words once, whatever the pool).
@@ -238,3 +244,55 @@ def _sorted(
         scores += [0.0] * len(addresses)
         full += [is_full] * len(addresses)
     return Retrieved(docs, scores, full, total, partial, facets)
+
+
+def _corroborated(
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    ask: SharedQuery,
+    field_weights: Mapping[str, float],
+    addresses: Sequence[tantivy.DocAddress],
+    scores: np.ndarray,
+) -> np.ndarray:
+    """``scores`` of the ranked hits (at ``addresses``) with each concept's other names
+    corroborating the user's words rather than adding to them (omics.search.ranking.corroborate),
+    as the bm25s engine credits them: the ranked query added the names' credit
+    (queries.names_credit); here two queries per concept read that credit and the user's own
+    words for the concept, for the records holding one of its names, and the capped credit
+    replaces the added one.
+    """
+    where = {(address.segment_ord, address.doc): i for i, address in enumerate(addresses)}
+    adjusted = scores.copy()
+    for of, names in spans(ask).items():
+        credit_query = names_credit(schema, names, field_weights)
+        other = _scores_of(searcher, credit_query, where)
+        if not other:
+            continue
+        own = _scores_of(searcher, own_words_of_holders(schema, of, credit_query, field_weights), where)
+        held = np.fromiter(other, dtype=np.int64, count=len(other))
+        credit = np.fromiter(other.values(), dtype=np.float64, count=len(other))
+        literal = np.array([own.get(i, 0.0) for i in held.tolist()], dtype=np.float64)
+        adjusted[held] += corroborate(literal, credit) - credit
+    return adjusted
+
+
+def _scores_of(
+    searcher: tantivy.Searcher, query: Query, where: Mapping[tuple[int, int], int]
+) -> dict[int, float]:
+    """``query``'s score of each ranked hit it matches (``where``: a hit's address -> its rank)."""
+    result = searcher.search(query, max(len(where), 1), count=True)
+    if hit_count(result) > len(where):  # every match, so that no ranked hit is left out
+        result = searcher.search(query, hit_count(result), count=False)
+    found = ((where.get((address.segment_ord, address.doc)), score) for score, address in result.hits)
+    return {rank: score for rank, score in found if rank is not None}
+
+
+def concepts_missed(
+    shared: SharedIndex, ask: SharedQuery, docs: list[int], accession_of: Callable[[int], str]
+) -> dict[int, list[int]]:
+    """Per document of ``docs`` (partial matches of ``ask``), the indices of the concepts it does
+    not cover, read as :attr:`Retrieved.missing` is for the first pool: for the partial matches
+    after it, read when their page is (omics.search.shared_engine)."""
+    schema = shared.index.schema
+    gaps = _ConceptTests(shared, ask, concept_queries(schema, ask), accession_of, len(docs))
+    return gaps.missing(docs, _masks(shared.searcher(), schema, docs, accession_of, gaps.tests))
