@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,6 +22,7 @@ SNIPPET_CHARS = 240
 _WORD = re.compile(r"\w\w+", re.UNICODE)
 _PHRASE_WORD = re.compile(r"\w+", re.UNICODE)
 _POSSESSIVE = re.compile(r"(?:['\u2019]s\b)")
+_WORD_CHAR = re.compile(r"\w", re.UNICODE)
 
 
 def _word_pattern(word: str, stem: str) -> str:
@@ -54,18 +55,47 @@ class QueryTerms:
         ]
         return cls(tuple(words), tuple(phrases))
 
-    def matcher(self) -> re.Pattern[str] | None:
+    def matcher(self) -> WordMatcher | None:
         return _matcher(self.words)
 
 
+class WordMatcher:
+    r"""The matches of word-start patterns (any case) that no word character precedes:
+    ``(?<!\w)(?:a|b|...)``.
+
+    A single pattern is searched without the look-behind, which is three times faster: the
+    look-behind makes the regular expression engine try every position of the text in turn,
+    while a bare pattern lets it skip to its first characters; matches a word character
+    precedes are then dropped. A match is made of word characters only, so a dropped match
+    hides no other: every position inside it follows a word character too. Several patterns
+    keep the look-behind, which is the faster form for an alternation.
+    """
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self._bare = len(patterns) == 1
+        either = "|".join(patterns)
+        self._pattern = re.compile(f"(?:{either})" if self._bare else rf"(?<!\w)(?:{either})", re.IGNORECASE)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self._word_starts(text) if self._bare else self._pattern.finditer(text)
+
+    def _word_starts(self, text: str) -> Iterator[re.Match[str]]:
+        for match in self._pattern.finditer(text):
+            start = match.start()
+            if not start or _WORD_CHAR.match(text, start - 1) is None:
+                yield match
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return next(self.finditer(text), None)
+
+
 @lru_cache(maxsize=4096)
-def _matcher(words: tuple[str, ...]) -> re.Pattern[str] | None:
+def _matcher(words: tuple[str, ...]) -> WordMatcher | None:
     """Any of ``words`` (by stem); cached: every hit of a page, and every page, asks for the same."""
     if not words:
         return None
     stems = stem_words(words)
-    alternatives = "|".join(_word_pattern(w, s) for w, s in zip(words, stems, strict=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE)
+    return WordMatcher([_word_pattern(w, s) for w, s in zip(words, stems, strict=True)])
 
 
 class PhraseTest:
@@ -102,12 +132,12 @@ class PhraseTest:
 
     def in_lowered(self, low: str) -> bool:
         """The test on text already lower-cased (several tests of one text lower it once)."""
-        if self.empty:
-            return False
+        if self.empty or not all(text in low for text, _whole in self.parts):
+            return False  # each word's letters stand in every text that holds the phrase
         return any(m.start() == 0 or not low[m.start() - 1].isalnum() for m in self.pattern.finditer(low))
 
 
-def mark(text: str, matcher: re.Pattern[str] | None) -> str:
+def mark(text: str, matcher: WordMatcher | None) -> str:
     """HTML-escaped text with every match wrapped in <mark>."""
     if matcher is None:
         return html.escape(text)
@@ -121,7 +151,7 @@ def mark(text: str, matcher: re.Pattern[str] | None) -> str:
     return "".join(out)
 
 
-def snippet(text: str, matcher: re.Pattern[str] | None, width: int = SNIPPET_CHARS) -> str:
+def snippet(text: str, matcher: WordMatcher | None, width: int = SNIPPET_CHARS) -> str:
     """The ``width``-character window of ``text`` holding the most matches, highlighted."""
     if len(text) <= width:
         return mark(text, matcher)
@@ -202,8 +232,8 @@ def sample_reasons(record: Series, terms: QueryTerms, names: Sequence[str] = (),
 @lru_cache(maxsize=4096)
 def _word_test(word: str) -> Callable[[str], bool]:
     """Does a text hold the word (by stem, as :func:`reasons` matches it)?"""
-    pattern = re.compile(rf"(?<!\w){_word_pattern(word, stem_words([word])[0])}", re.IGNORECASE)
-    return lambda text: pattern.search(text) is not None
+    matcher = WordMatcher([_word_pattern(word, stem_words([word])[0])])
+    return lambda text: matcher.search(text) is not None
 
 
 @lru_cache(maxsize=4096)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from omics.search.ranking import FIELD_WEIGHTS, PHRASE_CHECK_BUDGET, query_stems
 from omics.search.request import SearchFilters, SearchRequest
 from omics.search.series import Series
 from omics.search.shared_engine import SharedIndexEngine
-from omics.search.shared_index import SharedQuery, queries
+from omics.search.shared_index import SharedQuery, queries, retrieval
 from omics.search.shared_index.facets import facet_counts
 from omics.search.shared_index.rerank import bonus_of, flags, proximity_tests
 
@@ -174,6 +175,24 @@ def _documents(engine: SearchEngine, field: str, value: object) -> int:
     searcher = engine.shared.searcher()
     query = tantivy.Query.term_query(engine.shared.index.schema, field, value)
     return int(searcher.search(query, 1, count=True).count)
+
+
+def test_few_full_matches_are_counted_by_name_as_by_their_query(fresh_shared, monkeypatch) -> None:
+    """Full matches all among the ranked hits are counted and faceted by their accessions: the
+    same answer as the concepts' query, and a staged (hidden) version of a record is not counted."""
+    monkeypatch.setattr(engine_module, "REFRESH_SECONDS", 0.0)
+    engine = fresh_shared()
+    engine.add([axolotl(1), axolotl(2)])
+    engine.stage("saga-a", [replace(axolotl(1), sample_count=500, organisms=("Mus musculus",))])
+    engine.index_staged("saga-a")
+    assert _documents(engine, "accession", "GSE992001") == 2  # the published record and the staged one
+    request = SearchRequest(query="zyxoquil spinal cord")
+    by_name = engine.search(request)
+    monkeypatch.setattr(retrieval, "FACETS_BY_NAME", 0)  # the concepts' query instead
+    by_query = engine.search(request)
+    assert (by_name.total, by_name.facets) == (by_query.total, by_query.facets)
+    assert by_name.total == 2 and by_name.facets["sample_size"]["0-9"] == 2
+    assert "Mus musculus" not in by_name.facets["organism"]
 
 
 def test_staged_records_are_hidden_until_publish_and_gone_after_compensation(

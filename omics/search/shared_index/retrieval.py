@@ -27,11 +27,16 @@ from omics.search.shared_index.queries import (
     matching,
     ranked,
     restrictions,
+    series_named,
 )
 from omics.search.shared_index.rerank import bonus_of, flags, proximity_tests, rarest
 from omics.search.shared_index.store import SharedIndex
 
 SORT_FIELDS = {"sample_count": "sample_count", "newest": "submitted"}
+# Full matches named one by one for their count and facets, at most (each name is a look-up in
+# the term dictionary, about 2.5 us at 250,000 series; evaluating the concepts again costs
+# 1-4 ms for the bench/scale.py mix, whatever the number of matches).
+FACETS_BY_NAME = 250
 
 
 def hit_count(result: tantivy.SearchResult) -> int:
@@ -80,49 +85,73 @@ def retrieve(
     def full_matches() -> Query:
         return Query.boolean_query(must + ([(Occur.Must, cover)] if cover is not None else []))
 
-    if cover is not None and implies_ranked(ask, field_weights):  # the same documents, fewer clauses
-        total, facets = facet_counts(searcher, Query.boolean_query([(Occur.Must, cover), *restricted]))
-    else:
-        total, facets = facet_counts(searcher, full_matches())
     lifted = [(Occur.Should, Query.const_score_query(cover, FULL_MATCH_LIFT))] if cover is not None else []
     result = searcher.search(Query.boolean_query(must + lifted), limit, count=True)
+    hits = result.hits  # made anew at every read
+    addresses = [address for _score, address in hits]
+    docs = [int(d) for d in searcher.fast_field_values("doc", addresses)]  # type: ignore[arg-type]
+    raw = np.array([score for score, _address in hits], dtype=np.float64)
+    full = raw >= FULL_MATCH_LIFT / 2 if cover is not None else np.ones(len(raw), dtype=bool)
+    counted = _full_matches_counted(shared, docs, full, hit_count(result), accession_of)
+    if counted is None:
+        if cover is not None and implies_ranked(ask, field_weights):  # the same documents, fewer clauses
+            counted = Query.boolean_query([(Occur.Must, cover), *restricted])
+        else:
+            counted = full_matches()
+    total, facets = facet_counts(searcher, counted)
     gaps = _ConceptTests(shared, ask, concepts, accession_of, pool)
     if sort in SORT_FIELDS and hit_count(result) > limit:
         found = _sorted(shared, must, full_matches(), cover, total, facets, limit, SORT_FIELDS[sort])
         return gaps.mark(found)
-    addresses = [address for _score, address in result.hits]
-    docs = [int(d) for d in searcher.fast_field_values("doc", addresses)]  # type: ignore[arg-type]
-    raw = np.array([score for score, _address in result.hits], dtype=np.float64)
-    full = raw >= FULL_MATCH_LIFT / 2 if cover is not None else np.ones(len(raw), dtype=bool)
     scores = np.where(full & (cover is not None), raw - FULL_MATCH_LIFT, raw)
     if sort in SORT_FIELDS:  # every match is here: the engine's order
         values = np.array(searcher.fast_field_values(SORT_FIELDS[sort], addresses), dtype=np.int64)
         return gaps.mark(_by_value(docs, scores, full, values, total, hit_count(result) - total, facets))
-    titles = [int(t or 0) for t in searcher.fast_field_values("title_stems", addresses)]
     nearby = proximity_tests(shared.doc_freq, schema, proximity_stems)
     tiers = [np.flatnonzero(full), np.flatnonzero(~full)]
-    first, partial = ([docs[i] for i in tier[:pool].tolist()] for tier in tiers)
+    heads = [tier[:pool].tolist() for tier in tiers]
+    first, partial = ([docs[i] for i in head] for head in heads)
     # Both pools in one query: the bonus's tests for each, the concept tests for what the
     # partial pool misses (every test walks its words once, whatever the pool).
     masks = _masks(searcher, schema, first + partial, accession_of, nearby + (gaps.tests if partial else []))
     missing = gaps.missing(partial, [mask >> len(nearby) for mask in masks[len(first) :]])
     order: list[int] = []
-    for tier, tier_masks in zip(tiers, (masks[: len(first)], masks[len(first) :]), strict=True):
-        head = tier[:pool]
+    for tier, head, tier_masks in zip(tiers, heads, (masks[: len(first)], masks[len(first) :]), strict=True):
         if nearby:
-            scores[head] = scores[head] * bonus_of(
-                tier_masks, [titles[i] for i in head.tolist()], proximity_stems
-            )
-        order += sorted(head.tolist(), key=lambda i: (-scores[i], docs[i])) + tier[pool:].tolist()
+            titles = searcher.fast_field_values("title_stems", [addresses[i] for i in head])
+            scores[head] = scores[head] * bonus_of(tier_masks, [int(t or 0) for t in titles], proximity_stems)
+        ranks = {i: (-score, docs[i]) for i, score in zip(head, scores[head].tolist(), strict=True)}
+        order += sorted(head, key=ranks.__getitem__) + tier[pool:].tolist()
+    chosen = np.asarray(order, dtype=np.int64)
     return Retrieved(
         docs=[docs[i] for i in order],
-        scores=[float(scores[i]) for i in order],
-        full=[bool(full[i]) for i in order],
+        scores=scores[chosen].tolist(),
+        full=full[chosen].tolist(),
         total=total,
         total_partial=hit_count(result) - total,
         facets=facets,
         missing=missing,
     )
+
+
+def _full_matches_counted(
+    shared: SharedIndex, docs: list[int], full: np.ndarray, matches: int, accession_of: Callable[[int], str]
+) -> Query | None:
+    """The full matches named one by one, when the ranked hits hold every one of them (a partial
+    match or the last match is among the hits) and they are few; else None.
+
+    Counting them and their facets then reads their documents only, instead of evaluating the
+    concepts' phrases over the whole index a second time. The aggregation visits the same
+    documents in the same order either way, so its answer is the same.
+    """
+    named = np.flatnonzero(full)
+    if len(named) > FACETS_BY_NAME or (len(named) == len(docs) and len(docs) < matches):
+        return None
+    try:
+        accessions = [accession_of(docs[i]) for i in named.tolist()]
+    except IndexError:  # a record published to the index while this search reopened the store
+        return None
+    return series_named(shared.index.schema, accessions, shared.hidden)
 
 
 def _masks(
@@ -169,11 +198,12 @@ class _ConceptTests:
         """Per document of ``docs``, the concepts whose bit its mask lacks (those it misses)."""
         if len(self.concepts) == 1:
             return {doc: [0] for doc in docs}
-        out = {
+        every = (1 << len(self.tests)) - 1
+        return {
             d: [bit for bit in range(len(self.tests)) if not mask >> bit & 1]
             for d, mask in zip(docs, masks, strict=True)
+            if mask & every != every
         }
-        return {d: bits for d, bits in out.items() if bits}
 
     def mark(self, found: Retrieved) -> Retrieved:
         """``found`` with the missing concepts of its first ``pool`` partial matches, in its order."""
