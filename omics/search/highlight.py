@@ -60,33 +60,44 @@ class QueryTerms:
 
 
 class WordMatcher:
-    r"""The matches of word-start patterns (any case) that no word character precedes:
-    ``(?<!\w)(?:a|b|...)``.
+    r"""Where word-start patterns match (in any case) with no word character before them:
+    the matches of ``(?<!\w)(?:a|b|...)``, found faster.
 
-    A single pattern is searched without the look-behind, which is three times faster: the
-    look-behind makes the regular expression engine try every position of the text in turn,
-    while a bare pattern lets it skip to its first characters; matches a word character
-    precedes are then dropped. A match is made of word characters only, so a dropped match
-    hides no other: every position inside it follows a word character too. Several patterns
-    keep the look-behind, which is the faster form for an alternation.
+    The look-behind makes the regular expression engine try every position of a text in
+    turn; a bare pattern lets it skip to its first characters, and the matches a word
+    character precedes are dropped afterwards. A match is made of word characters only, so a
+    dropped one hides no other: every position inside it follows a word character too. Bare
+    patterns pay off where the engine can skip: a single pattern in any case, or (case-blind
+    matching costs more) any patterns in lower case over an ASCII text lower-cased, which has
+    the same positions and, being ASCII, no letter that matches another case-blind only.
     """
 
     def __init__(self, patterns: Sequence[str]) -> None:
-        self._bare = len(patterns) == 1
         either = "|".join(patterns)
-        self._pattern = re.compile(f"(?:{either})" if self._bare else rf"(?<!\w)(?:{either})", re.IGNORECASE)
+        self._single = len(patterns) == 1
+        self._any_case = re.compile(
+            f"(?:{either})" if self._single else rf"(?<!\w)(?:{either})", re.IGNORECASE
+        )
+        self._lowered = re.compile(f"(?:{either})") if either.isascii() and either == either.lower() else None
 
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        return self._word_starts(text) if self._bare else self._pattern.finditer(text)
+    def spans(self, text: str) -> Iterator[tuple[int, int]]:
+        """``(start, end)`` of each match, in order."""
+        if self._lowered is not None and text.isascii():
+            return _word_starts(self._lowered, text.lower())
+        if self._single:
+            return _word_starts(self._any_case, text)
+        return (match.span() for match in self._any_case.finditer(text))
 
-    def _word_starts(self, text: str) -> Iterator[re.Match[str]]:
-        for match in self._pattern.finditer(text):
-            start = match.start()
-            if not start or _WORD_CHAR.match(text, start - 1) is None:
-                yield match
+    def found(self, text: str) -> bool:
+        return next(self.spans(text), None) is not None
 
-    def search(self, text: str) -> re.Match[str] | None:
-        return next(self.finditer(text), None)
+
+def _word_starts(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
+    """The matches of ``pattern`` in ``text`` that no word character precedes."""
+    for match in pattern.finditer(text):
+        start = match.start()
+        if not start or _WORD_CHAR.match(text, start - 1) is None:
+            yield match.span()
 
 
 @lru_cache(maxsize=4096)
@@ -143,10 +154,10 @@ def mark(text: str, matcher: WordMatcher | None) -> str:
         return html.escape(text)
     out: list[str] = []
     last = 0
-    for match in matcher.finditer(text):
-        out.append(html.escape(text[last : match.start()]))
-        out.append(f"<mark>{html.escape(match.group(0))}</mark>")
-        last = match.end()
+    for start, end in matcher.spans(text):
+        out.append(html.escape(text[last:start]))
+        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        last = end
     out.append(html.escape(text[last:]))
     return "".join(out)
 
@@ -155,7 +166,7 @@ def snippet(text: str, matcher: WordMatcher | None, width: int = SNIPPET_CHARS) 
     """The ``width``-character window of ``text`` holding the most matches, highlighted."""
     if len(text) <= width:
         return mark(text, matcher)
-    starts = [m.start() for m in matcher.finditer(text)] if matcher else []
+    starts = [start for start, _end in matcher.spans(text)] if matcher else []
     best = 0
     if starts:
         # Matches in the window from each match (starts ascend: one bisection each, not a scan).
@@ -177,8 +188,8 @@ def highlights(record: Series, terms: QueryTerms) -> dict[str, str]:
     if (
         record.overall_design
         and matcher
-        and matcher.search(record.overall_design)
-        and not (matcher.search(record.summary))
+        and matcher.found(record.overall_design)
+        and not matcher.found(record.summary)
     ):
         out["overall_design"] = snippet(record.overall_design, matcher)
     return out
@@ -233,7 +244,7 @@ def sample_reasons(record: Series, terms: QueryTerms, names: Sequence[str] = (),
 def _word_test(word: str) -> Callable[[str], bool]:
     """Does a text hold the word (by stem, as :func:`reasons` matches it)?"""
     matcher = WordMatcher([_word_pattern(word, stem_words([word])[0])])
-    return lambda text: matcher.search(text) is not None
+    return matcher.found
 
 
 @lru_cache(maxsize=4096)
