@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -443,7 +443,7 @@ class SearchEngine:
             )
             scored.scores += extra
             scored.also = extra > 0
-            understood["expansions"] = [asdict(e) for e in expansions]
+            understood["expansions"] = [e.to_dict() for e in expansions]
         if not examples:
             return scored, understood, []
         records = resolve_examples(examples, self.store.get)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import gc
 import json
 from collections.abc import Collection, Iterable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +183,8 @@ class SharedIndexEngine(SearchEngine):
         self._refresh_if_stale()
         parsed = parse_query(request.query)
         filters = self._effective_filters(request.filters, parsed)
-        report("parse", 10, {"parsed": parsed.to_dict()})
+        shown = parsed.to_dict()  # reported now, and the base of the outcome's view
+        report("parse", 10, {"parsed": shown})
         budget.check("retrieve")
 
         text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()
@@ -192,7 +192,7 @@ class SharedIndexEngine(SearchEngine):
         terms = QueryTerms.from_text(parsed.free_text, parsed.phrases)
         expansions, contained = other_names(self.vocabulary, text, stems)
         concepts = query_concepts(text, self.vocabulary, query_stems) if text else []
-        understood: dict[str, Any] = {"expansions": [asdict(e) for e in expansions]} if expansions else {}
+        understood: dict[str, Any] = {"expansions": [e.to_dict() for e in expansions]} if expansions else {}
         weights: dict[str, float] = dict.fromkeys(stems, 1.0)
         examples = self._examples(request, parsed)
         if examples:
@@ -242,7 +242,7 @@ class SharedIndexEngine(SearchEngine):
         budget.check("finish")
         for hit in hits[: request.page_size]:
             self._explain(hit)
-        parsed_view = parsed.to_dict() | understood | {"filters": filters_to_dict(filters)}
+        parsed_view = shown | understood | {"filters": filters_to_dict(filters)}
         parsed_view["concepts"] = [concept.label for concept in concepts]
         outcome = SearchOutcome(
             parsed_view, found.total, hits, found.facets, self._version, found.total_partial

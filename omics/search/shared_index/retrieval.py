@@ -33,10 +33,10 @@ from omics.search.shared_index.rerank import bonus_of, flags, proximity_tests, r
 from omics.search.shared_index.store import SharedIndex
 
 SORT_FIELDS = {"sample_count": "sample_count", "newest": "submitted"}
-# Full matches named one by one for their count and facets, at most (each name is a look-up in
-# the term dictionary, about 2.5 us at 250,000 series; evaluating the concepts again costs
-# 1-4 ms for the bench/scale.py mix, whatever the number of matches).
-FACETS_BY_NAME = 250
+# Full matches named one by one for their count and facets, at most: naming them costs about
+# 0.3 ms and 2.2 us a name at 250,000 series, evaluating the concepts' query again 0.2-5 ms (over
+# the bench/scale.py mix: named is cheaper up to some 70-200 matches, dearer from 200 on).
+FACETS_BY_NAME = 100
 
 
 def hit_count(result: tantivy.SearchResult) -> int:
