@@ -60,6 +60,7 @@ def requests(engine: SearchEngine) -> list[SearchRequest]:
     first = [engine.store.accession(d) for d in (0, 7, 42)]
     out += [
         SearchRequest(query=first[0]),
+        SearchRequest(query="series like GSE99999999"),
         SearchRequest(query=f"{first[1]} cancer"),
         SearchRequest(similar_to=(first[0],)),
         SearchRequest(query="tumor", similar_to=(first[1], first[2])),

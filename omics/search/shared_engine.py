@@ -183,8 +183,7 @@ class SharedIndexEngine(SearchEngine):
         self._refresh_if_stale()
         parsed = parse_query(request.query)
         filters = self._effective_filters(request.filters, parsed)
-        shown = parsed.to_dict()  # reported now, and the base of the outcome's view
-        report("parse", 10, {"parsed": shown})
+        report("parse", 10, {"parsed": parsed.to_dict()})
         budget.check("retrieve")
 
         text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()
@@ -242,7 +241,7 @@ class SharedIndexEngine(SearchEngine):
         budget.check("finish")
         for hit in hits[: request.page_size]:
             self._explain(hit)
-        parsed_view = shown | understood | {"filters": filters_to_dict(filters)}
+        parsed_view = parsed.to_dict() | understood | {"filters": filters_to_dict(filters)}
         parsed_view["concepts"] = [concept.label for concept in concepts]
         outcome = SearchOutcome(
             parsed_view, found.total, hits, found.facets, self._version, found.total_partial
