@@ -195,6 +195,21 @@ def test_few_full_matches_are_counted_by_name_as_by_their_query(fresh_shared, mo
     assert "Mus musculus" not in by_name.facets["organism"]
 
 
+@pytest.mark.parametrize("query", ["heart failure", "t cell exhaustion", "type 2 diabetes islets"])
+def test_the_bonus_tests_over_the_whole_index_rank_as_over_the_pool(shared, monkeypatch, query) -> None:
+    """Where the bonus's words are rare, its tests look at the whole index instead of the pool
+    looked up by accession: the same scores, order and missing concepts."""
+    request = SearchRequest(query=query)
+
+    def ranked() -> list[tuple[str, float, list[str]]]:
+        return [(hit.accession, hit.score, hit.missing) for hit in shared.search(request).hits]
+
+    monkeypatch.setattr(retrieval, "ANYWHERE_PER_MEMBER", 10**6)
+    anywhere = ranked()
+    monkeypatch.setattr(retrieval, "ANYWHERE_PER_MEMBER", 0)
+    assert anywhere == ranked() and anywhere
+
+
 def test_staged_records_are_hidden_until_publish_and_gone_after_compensation(
     fresh_shared, monkeypatch
 ) -> None:

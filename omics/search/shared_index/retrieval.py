@@ -29,7 +29,14 @@ from omics.search.shared_index.queries import (
     restrictions,
     series_named,
 )
-from omics.search.shared_index.rerank import bonus_of, flags, proximity_tests, rarest
+from omics.search.shared_index.rerank import (
+    bonus_of,
+    flags,
+    flags_anywhere,
+    proximity_bound,
+    proximity_tests,
+    rarest,
+)
 from omics.search.shared_index.store import SharedIndex
 
 SORT_FIELDS = {"sample_count": "sample_count", "newest": "submitted"}
@@ -37,6 +44,10 @@ SORT_FIELDS = {"sample_count": "sample_count", "newest": "submitted"}
 # 0.3 ms and 2.2 us a name at 250,000 series, evaluating the concepts' query again 0.2-5 ms (over
 # the bench/scale.py mix: named is cheaper up to some 70-200 matches, dearer from 200 on).
 FACETS_BY_NAME = 100
+# Documents that may pass the bonus's tests, per pooled record, up to which the tests look at
+# the whole index rather than the pool (each such document costs about 0.3 us to read back,
+# each pooled record about 2.2 us to look up, and the lookup 0.3 ms).
+ANYWHERE_PER_MEMBER = 8
 
 
 def hit_count(result: tantivy.SearchResult) -> int:
@@ -111,9 +122,7 @@ def retrieve(
     tiers = [np.flatnonzero(full), np.flatnonzero(~full)]
     heads = [tier[:pool].tolist() for tier in tiers]
     first, partial = ([docs[i] for i in head] for head in heads)
-    # Both pools in one query: the bonus's tests for each, the concept tests for what the
-    # partial pool misses (every test walks its words once, whatever the pool).
-    masks = _masks(searcher, schema, first + partial, accession_of, nearby + (gaps.tests if partial else []))
+    masks = _pool_masks(shared, searcher, first, partial, accession_of, nearby, gaps.tests, proximity_stems)
     missing = gaps.missing(partial, [mask >> len(nearby) for mask in masks[len(first) :]])
     order: list[int] = []
     for tier, head, tier_masks in zip(tiers, heads, (masks[: len(first)], masks[len(first) :]), strict=True):
@@ -152,6 +161,39 @@ def _full_matches_counted(
     except IndexError:  # a record published to the index while this search reopened the store
         return None
     return series_named(shared.index.schema, accessions, shared.hidden)
+
+
+def _pool_masks(
+    shared: SharedIndex,
+    searcher: tantivy.Searcher,
+    first: list[int],
+    partial: list[int],
+    accession_of: Callable[[int], str],
+    nearby: list[tuple[Query, int]],
+    concept_tests: list[tuple[Query, int]],
+    proximity_stems: list[str],
+) -> list[int]:
+    """Per document of both pools, the bits of the bonus's tests (``nearby``), then of the
+    concept tests (the partial pool's only: what it misses).
+
+    Both pools in one query, by accession (every test walks its words once, whatever the
+    pool), unless the bonus's words are rare for the pools' size: then the bonus's tests look
+    at the whole index, and only the partial pool is looked up, for the concept tests.
+    """
+    schema = shared.index.schema
+    members, concepts = first + partial, concept_tests if partial else []
+    anywhere = None
+    if nearby:
+        bound = proximity_bound(shared.doc_freq, proximity_stems)
+        if bound <= ANYWHERE_PER_MEMBER * len(members):
+            anywhere = flags_anywhere(searcher, nearby, bound)
+    if anywhere is None:
+        return _masks(searcher, schema, members, accession_of, nearby + concepts)
+    near = [anywhere.get(d, 0) for d in members]
+    missed = _masks(searcher, schema, partial, accession_of, concepts) if concepts else [0] * len(partial)
+    return near[: len(first)] + [
+        n | m << len(nearby) for n, m in zip(near[len(first) :], missed, strict=True)
+    ]
 
 
 def _masks(
