@@ -1,11 +1,12 @@
 """The engine's phrase and proximity bonus (omics.search.ranking.proximity_bonus) on a bounded pool.
 
 The bm25s engine reads the text of its best candidates to see whether the query words occur
-together. Here the index answers that, in one query over the pool's documents: phrase queries
-on title and summary, exact (allowing a stop word between words, as the engine's test does)
-and near (within ``PROXIMITY_GAP`` words), each scoring a distinct power of two, so each hit's
-score says which of the four it holds. The title's stem count (a fast field) tells whether
-the query *is* the title. No stored text is read.
+together. Here the index answers that, in one query over the pool's documents (or, where the
+query's words are rare, over the whole index: :func:`flags_anywhere`): phrase queries on title
+and summary, exact (allowing a stop word between words, as the engine's test does) and near
+(within ``PROXIMITY_GAP`` words), each scoring a distinct power of two, so each hit's score
+says which of the four it holds. The title's stem count (a fast field) tells whether the
+query *is* the title. No stored text is read.
 """
 
 from __future__ import annotations
