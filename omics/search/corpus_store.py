@@ -18,23 +18,31 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from omics.search.loaders.corpus import read_jsonl, write_jsonl
+from omics.search.locking import exclusive
 from omics.search.mapped_records import MappedRecords, RecordList, plain_copy
 from omics.search.series import Series
 
 STATE = "state.json"
 ADDED = "added.jsonl"
+WRITERS_LOCK = ".store.lock"
 
 
 def fingerprint_prefix(corpus_path: Path, version: int) -> str:
     """The part of a store's fingerprint known without reading its records (file and version)."""
     stat = corpus_path.stat()
     return f"{corpus_path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|v{version}"
+
+
+def store_writers(data_dir: Path) -> AbstractContextManager[None]:
+    """The lock held from an add's first appended line to its commit (and while a store opens)."""
+    return exclusive(Path(data_dir) / "corpus", WRITERS_LOCK)
 
 
 def disk_version(data_dir: Path) -> int:
@@ -56,11 +64,12 @@ class CorpusStore:
     def __init__(self, corpus_path: Path, data_dir: Path, mapped: bool = False) -> None:
         self.corpus_path = Path(corpus_path)
         self.directory = Path(data_dir) / "corpus"
-        state = self._read_state()
-        self.version: int = int(state.get("version", 1))
-        self._high_water: int = int(state.get("high_water", self.version))
-        self._added_lines = int(state.get("added_lines", 0))
-        self._trim_additions(self._added_lines)
+        with store_writers(self.directory.parent):  # lines another process is adding are not a crash's
+            state = self._read_state()
+            self.version: int = int(state.get("version", 1))
+            self._high_water: int = int(state.get("high_water", self.version))
+            self._added_lines = int(state.get("added_lines", 0))
+            self._trim_additions(self._added_lines)
         self.records: RecordList = self._mapped() if mapped else self._in_memory()
         self._accessions: list[str] = []
         self.current: dict[str, int] = {}
@@ -136,18 +145,18 @@ class CorpusStore:
         batch = list(records)
         if not batch:
             return []
-        self.directory.mkdir(parents=True, exist_ok=True)
-        write_jsonl(self.directory / ADDED, batch, append=True)
-        first = len(self.records)
-        self.records.extend(batch)
-        for offset, record in enumerate(batch):
-            self._register(first + offset, record)
-        self._added_lines += len(batch)
-        self.version = max(self.version, self._high_water) + 1
-        self._high_water = self.version
-        if before_commit is not None:
-            before_commit(self.fingerprint)
-        self._write_state()
+        with store_writers(self.directory.parent):
+            write_jsonl(self.directory / ADDED, batch, append=True)
+            first = len(self.records)
+            self.records.extend(batch)
+            for offset, record in enumerate(batch):
+                self._register(first + offset, record)
+            self._added_lines += len(batch)
+            self.version = max(self.version, self._high_water) + 1
+            self._high_water = self.version
+            if before_commit is not None:
+                before_commit(self.fingerprint)
+            self._write_state()
         return list(range(first, len(self.records)))
 
     def state_text(self) -> str | None:
@@ -163,14 +172,14 @@ class CorpusStore:
         Loading the store afterwards drops the records appended since that state.
         """
         state = json.loads(text) if text else {}
-        current = self._read_state()
-        state["high_water"] = max(
-            int(current.get("high_water", current.get("version", 1))),
-            int(current.get("version", 1)),
-            int(state.get("high_water", state.get("version", 1))),
-        )
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self._replace_state(state)
+        with store_writers(self.directory.parent):
+            current = self._read_state()
+            state["high_water"] = max(
+                int(current.get("high_water", current.get("version", 1))),
+                int(current.get("version", 1)),
+                int(state.get("high_water", state.get("version", 1))),
+            )
+            self._replace_state(state)
 
     def disk_version(self) -> int:
         """The version another process may have written since this store was loaded."""

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import copy
 import gc
-import re
 import threading
 import time
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,7 @@ from omics.search.highlight import (
     sample_reasons,
     words_of,
 )
-from omics.search.index import FIELDS, SegmentedIndex, stem_words
+from omics.search.index import FIELDS, SegmentedIndex
 from omics.search.locking import exclusive as _exclusive  # serialise index builds across processes
 from omics.search.outcome import Hit, ProgressCallback, SearchOutcome
 from omics.search.query_parser import ParsedQuery, parse_query
@@ -56,6 +55,7 @@ from omics.search.ranking import (
     holding_phrase,
     proximity_bonus,
     query_stems,
+    sample_size_weighted,
     score_expansions,
     score_terms,
     score_weighted_stems,
@@ -65,13 +65,12 @@ from omics.search.ranking import (
 from omics.search.request import SearchFilters, SearchRequest, filters_to_dict
 from omics.search.series import Series
 from omics.search.similarity import build_profile, resolve_examples
-from omics.search.spelling import Speller
+from omics.search.spelling import Speller, correct_query
 from omics.search.staging import Publication, PublicationPoint, StageCounts, StagingArea, StagingConflict
-from omics.search.vocabulary import Expansion, Vocabulary, is_acronym, vocabulary
+from omics.search.vocabulary import Expansion, Vocabulary, vocabulary
 
 MAX_HITS = 1000  # ranked hits kept per search; totals still count every match
 REFRESH_SECONDS = 1.0  # how often a search checks whether another process added records
-_TEXT_WORD = re.compile(r"\w\w+")  # bm25s's token pattern: the words a stem came from
 
 
 @dataclass(frozen=True)
@@ -123,10 +122,14 @@ def _no_progress(stage: str, progress: int, detail: dict[str, Any]) -> None:
 
 
 def open_store_and_index(corpus_path: Path, data_dir: Path) -> tuple[CorpusStore, SegmentedIndex]:
-    """Read the corpus store and load its persisted index, building it (once, under a lock) if stale."""
-    store = CorpusStore(corpus_path, data_dir)
+    """Read the corpus store and load its persisted index, building it (once, under a lock) if stale.
+
+    The store is read under the index's lock too: a publication between the two would make the
+    index look built for another corpus state, and this process would rebuild it without its records.
+    """
     root = Path(data_dir) / "index"
     with _exclusive(root):
+        store = CorpusStore(corpus_path, data_dir)
         index = SegmentedIndex.load(root, store.fingerprint)
         if index is None:
             index = SegmentedIndex.build(root, _texts(store.records), store.fingerprint)
@@ -142,7 +145,7 @@ class SearchEngine:
         self.index_root = Path(settings.data_dir) / "index"
         self._lock = threading.Lock()
         self._checked = time.monotonic()
-        self._spelling: tuple[SegmentedIndex, Speller] | None = None
+        self._spelling: tuple[object, Speller] | None = None
         self._spelling_lock = threading.Lock()  # not the engine's: a build must not hold up adds
         self._load()
 
@@ -355,6 +358,7 @@ class SearchEngine:
 
         if terms.words and not examples and request.sort == "relevance":
             scored.scores = self._with_feedback(scored.scores, full if total else match, snap)
+            scored.scores = sample_size_weighted(scored.scores, match, snap.columns.sample_count)
         order = self._rank(request, scored, full, snap, terms)
         if total_partial and len(order) < MAX_HITS:  # partial matches only after every full one
             order += self._rank(request, scored, match & ~full, snap, terms)[: MAX_HITS - len(order)]
@@ -461,49 +465,20 @@ class SearchEngine:
         return scored, understood, example_ids
 
     def _correct_spelling(self, parsed: ParsedQuery, snap: _Snapshot) -> dict[str, Any]:
-        """Replace free-text words no series holds by the corpus word meant (omics.search.spelling).
+        """Replace free-text words no series holds by the corpus word meant (omics.search.spelling)."""
+        return correct_query(
+            parsed,
+            lambda stem: bool(snap.index.doc_freq(stem)),
+            lambda: self._speller(snap.index, snap.index.stem_counts),
+            lambda stem: self.store.records[int(np.argmax(stem_score(snap.index, stem, snap.size)))],
+        )
 
-        Returns what the user is shown: each correction and the query as searched ("did you mean").
-        """
-        fixed: list[dict[str, str]] = []
-        words = parsed.free_text.split()
-        for position, word in enumerate(words):
-            core = word.strip(".,;:!?()[]'\"")
-            stems = query_stems(core)
-            if len(stems) != 1 or is_acronym(core) or snap.index.doc_freq(stems[0]):
-                continue
-            stem = self._speller(snap).correct(core.lower(), stems[0])
-            if stem is not None:
-                surface = self._surface_word(stem, snap)
-                words[position] = word.replace(core, surface)
-                fixed.append({"typed": core, "searched": surface})
-        if not fixed:
-            return {}
-        parsed.free_text = " ".join(words)
-        meant = parsed.text
-        for correction in fixed:
-            typed, searched = correction["typed"], correction["searched"]
-            meant = meant.replace(typed, searched)
-            note = f'Did you mean "{searched}"? No series mention "{typed}", so "{searched}" was searched.'
-            parsed.notes.append(note)
-        return {"spelling": fixed, "did_you_mean": meant}
-
-    def _speller(self, snap: _Snapshot) -> Speller:
-        """The spelling dictionary of this snapshot's index, built on first use (and after growth)."""
+    def _speller(self, index: object, stem_counts: Callable[[], Mapping[str, int]]) -> Speller:
+        """The spelling dictionary of ``index`` (an index snapshot), built on first use and after growth."""
         with self._spelling_lock:
-            if self._spelling is None or self._spelling[0] is not snap.index:
-                self._spelling = (snap.index, Speller(snap.index.stem_counts()))
+            if self._spelling is None or self._spelling[0] != index:
+                self._spelling = (index, Speller(stem_counts()))
             return self._spelling[1]
-
-    def _surface_word(self, stem: str, snap: _Snapshot) -> str:
-        """How the series holding ``stem`` most strongly write it ("arthritis" for "arthriti")."""
-        record = self.store.records[int(np.argmax(stem_score(snap.index, stem, snap.size)))]
-        for field_name in FIELDS:
-            words: list[str] = _TEXT_WORD.findall(getattr(record, field_name) or "")
-            for word, its_stem in zip(words, stem_words(words), strict=True):
-                if its_stem == stem:
-                    return word.lower()
-        return stem
 
     def _coverage(
         self, parsed: ParsedQuery, scored: TermScores, snap: _Snapshot, stem_cache: StemCache

@@ -20,7 +20,11 @@ STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
 # 4: a SuperSeries whose summary is only GEO's fixed sentence is indexed, and profiled as an
 #    example, with its title as summary.
 # 5: a broad disease category widens to its direct children ("arrhythmia": atrial fibrillation).
-ENGINE_REVISION = 5
+# 6: a text search weighs a series of fewer than ten samples by sqrt(samples / 10).
+# 7: the shared-index backend corrects misspelled words, reads records to tell a name with a
+#    one-character word apart ("type 1 diabetes" is not "type 2 diabetes"), and with words and
+#    examples together answers only what the words match.
+ENGINE_REVISION = 7
 
 
 @dataclass

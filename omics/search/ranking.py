@@ -40,6 +40,9 @@ PROXIMITY_GAP = 3
 RERANK_POOL = 200
 PHRASE_CHECK_BUDGET = 2000  # records read to verify a phrase the user typed
 EXPANSION_CHECK_BUDGET = 300  # ... and an expansion phrase, which only adds credit (one per concept name)
+# A series of fewer samples than this is a small experiment rather than a cohort: its text score
+# is weighed by sqrt(samples / SMALL_STUDY_SAMPLES) (sample_size_weighted).
+SMALL_STUDY_SAMPLES = 10
 
 
 @dataclass
@@ -236,6 +239,25 @@ def proximity_bonus(records: list[Series], terms: QueryTerms) -> np.ndarray:
             elif near(text):
                 bonus[i] += PROXIMITY_BONUS
     return bonus
+
+
+def sample_size_weighted(scores: np.ndarray, match: np.ndarray, sample_counts: np.ndarray) -> np.ndarray:
+    """``scores`` of the matches weighed by how much data each series holds: a copy.
+
+    A researcher searching a condition by text is looking for data to analyse it with, and a
+    series of three samples says less about it than one of thirty: the precision of a group's
+    mean grows with the square root of its size, so below ``SMALL_STUDY_SAMPLES`` samples a
+    series' score is scaled by sqrt(samples / SMALL_STUDY_SAMPLES) (4 samples: 0.63). From that
+    size up, and where the count is unknown (negative), the text alone decides. Measured on
+    both development sets (docs/EVALUATION.md); "more like these" is not weighed, since its
+    examples already say what kind of series is wanted.
+    """
+    weighted = scores.copy()
+    docs = np.flatnonzero(match)
+    counts = sample_counts[docs].astype(np.float32)
+    small = (counts >= 0) & (counts < SMALL_STUDY_SAMPLES)
+    weighted[docs[small]] *= np.sqrt(counts[small] / np.float32(SMALL_STUDY_SAMPLES))
+    return weighted
 
 
 def top_order(scores: np.ndarray, candidates: np.ndarray, limit: int) -> np.ndarray:

@@ -7,8 +7,18 @@ match set, and applies the proximity re-rank to a bounded pool; the first page i
 from the corpus store's records as before. The ingestion seam (stage, index, publish, restore)
 writes hidden generations into the shared index instead of bm25s segments.
 
-Not on this backend yet (the bm25s engine has them): spelling correction of words no series
-holds, and pseudo-relevance feedback.
+Spelling correction is the bm25s engine's rule (:func:`omics.search.spelling.correct_query`),
+its dictionary read from the shared index's term dictionary once per corpus version. A concept
+name with a one-character word ("type 1 diabetes"), which the index does not see, is checked in
+the text of the records the index finds for it, as the bm25s engine checks it
+(:meth:`SharedIndexEngine._disproved`), so counts and full matches are the same. With words
+and examples together, the examples' profile only ranks what the words match.
+
+Not on this backend (the bm25s engine has it): pseudo-relevance feedback. Measured on it twice
+(over the retrieved candidates, and as a second index query over every match), it lowered
+broad MAP and cost about 7.5 ms a search (docs/EVALUATION.md, "Parity round"). Other
+differences in ranking: tantivy's BM25 (k1 1.2, bm25s 1.5), other names scored as exact
+phrases and added rather than corroborated against the user's words.
 """
 
 from __future__ import annotations
@@ -23,30 +33,44 @@ import numpy as np
 
 from omics.config import Settings
 from omics.search.budget import Budget
-from omics.search.concepts import CLINICAL_GAP_WORDS, QueryConcept, phrase_gap, query_concepts
-from omics.search.corpus_store import CorpusStore
+from omics.search.concepts import (
+    CLINICAL_GAP_WORDS,
+    QueryConcept,
+    has_unindexed_word,
+    phrase_gap,
+    query_concepts,
+)
+from omics.search.corpus_store import CorpusStore, store_writers
 from omics.search.engine import MAX_HITS, SearchEngine, other_names
-from omics.search.highlight import QueryTerms
-from omics.search.index import write_atomically
+from omics.search.highlight import PhraseTest, QueryTerms
+from omics.search.index import FIELDS, write_atomically
 from omics.search.outcome import ProgressCallback, SearchOutcome
 from omics.search.query_parser import ParsedQuery, parse_query
 from omics.search.ranked_hits import RankedHits
-from omics.search.ranking import FIELD_WEIGHTS, RERANK_POOL, query_stems
+from omics.search.ranking import FIELD_WEIGHTS, PHRASE_CHECK_BUDGET, RERANK_POOL, query_stems
 from omics.search.request import SearchRequest, filters_to_dict
 from omics.search.series import Series
 from omics.search.shared_index import Retrieved, SharedIndex, SharedQuery, retrieve
 from omics.search.shared_index.manifest import Manifest
+from omics.search.shared_index.scoring import best_holder, held_only_by, stem_counts
 from omics.search.similarity import build_profile, resolve_examples
+from omics.search.spelling import correct_query
 from omics.search.staging import Publication, PublicationPoint, StagingArea, StagingConflict
 from omics.search.vocabulary import Expansion, Vocabulary
 
 SHARED_DIR = "shared-index"
+Named = tuple[str, list[str], int | None]  # a concept's name, its stems, the slop it is held within
 
 
 def open_store_and_shared_index(corpus_path: Path, data_dir: Path) -> tuple[CorpusStore, SharedIndex]:
-    """Read the corpus store (records left in their files) and open its shared index, built once."""
-    store = CorpusStore(corpus_path, data_dir, mapped=True)
-    return store, SharedIndex.open(Path(data_dir) / SHARED_DIR, store.fingerprint, lambda: store.records)
+    """Read the corpus store (records left in their files) and open its shared index, built once.
+
+    Both under the store's writer lock: a publication in between would make the index look
+    built for another corpus state, and this process would rebuild it from records it is missing.
+    """
+    with store_writers(data_dir):
+        store = CorpusStore(corpus_path, data_dir, mapped=True)
+        return store, SharedIndex.open(Path(data_dir) / SHARED_DIR, store.fingerprint, lambda: store.records)
 
 
 def persisted_fingerprint(data_dir: Path) -> str | None:
@@ -163,7 +187,7 @@ class SharedIndexEngine(SearchEngine):
             return Publication(old, self._version, len(records), tuple(area.new_accessions()))
 
     def restore(self, point: PublicationPoint) -> int:
-        with self._lock:
+        with self._lock, store_writers(self.settings.data_dir):  # no process opens a half-restored state
             self.store.restore_state(point.state)
             restored = CorpusStore(self.settings.corpus_path, self.settings.data_dir, mapped=True)
             self.shared.restore(point.manifest, len(restored), restored.records)
@@ -182,6 +206,7 @@ class SharedIndexEngine(SearchEngine):
         budget = budget or Budget(self.settings.load.search_budget_seconds)
         self._refresh_if_stale()
         parsed = parse_query(request.query)
+        spelling = self._correct_shared_spelling(parsed)
         filters = self._effective_filters(request.filters, parsed)
         report("parse", 10, {"parsed": parsed.to_dict()})
         budget.check("retrieve")
@@ -193,6 +218,8 @@ class SharedIndexEngine(SearchEngine):
         concepts = query_concepts(text, self.vocabulary, query_stems) if text else []
         understood: dict[str, Any] = {"expansions": [e.to_dict() for e in expansions]} if expansions else {}
         weights: dict[str, float] = dict.fromkeys(stems, 1.0)
+        boost: dict[str, float] = {}
+        named = [self._names(c, expansions, contained) for c in concepts]
         examples = self._examples(request, parsed)
         if examples:
             profile = build_profile(
@@ -203,13 +230,17 @@ class SharedIndexEngine(SearchEngine):
                 self.vocabulary,
             )
             understood["similar_to"] = profile.describe()
+            # Beside the user's words the profile only ranks what they match (as the bm25s engine).
+            profiled = boost if weights else weights
             for stem, weight in profile.terms.items():
-                weights[stem] = weights.get(stem, 0.0) + weight
+                profiled[stem] = profiled.get(stem, 0.0) + weight
             if not terms.words:
                 terms = QueryTerms(tuple(profile.describe()["terms"]))
         ask = SharedQuery(
             weights=weights,
-            concepts=[self._names(c, expansions, contained) for c in concepts],
+            boost=boost,
+            concepts=[[(stems, slop) for _name, stems, slop in names] for names in named],
+            disproved=[self._disproved(names) for names in named],
             names=[(query_stems(e.phrase), e.weight) for e in expansions],
             phrases=parsed.phrases,
             excluded=parsed.excluded,
@@ -241,7 +272,7 @@ class SharedIndexEngine(SearchEngine):
         budget.check("finish")
         for hit in hits[: request.page_size]:
             self._explain(hit)
-        parsed_view = parsed.to_dict() | understood | {"filters": filters_to_dict(filters)}
+        parsed_view = parsed.to_dict() | understood | spelling | {"filters": filters_to_dict(filters)}
         parsed_view["concepts"] = [concept.label for concept in concepts]
         outcome = SearchOutcome(
             parsed_view, found.total, hits, found.facets, self._version, found.total_partial
@@ -251,32 +282,67 @@ class SharedIndexEngine(SearchEngine):
         )
         return outcome
 
+    def _correct_shared_spelling(self, parsed: ParsedQuery) -> dict[str, Any]:
+        """Replace free-text words no series holds by the corpus word meant (omics.search.spelling),
+        the dictionary read from the shared index's term dictionary (once per corpus version)."""
+        version = self._version
+
+        def holder(stem: str) -> Series | None:
+            records = self.store.records  # a record the index shows before this store has it: none
+            doc = best_holder(self.shared, stem, FIELD_WEIGHTS)
+            return records[doc] if doc is not None and doc < len(records) else None
+
+        return correct_query(
+            parsed,
+            lambda stem: self._doc_freq(stem) > 0,
+            lambda: self._speller(version, lambda: stem_counts(self.shared, list(FIELD_WEIGHTS))),
+            holder,
+        )
+
     def _doc_freq(self, stem: str) -> int:
         """Series holding ``stem`` in their largest field (as the bm25s index answers it)."""
         return max(self.shared.doc_freq(name, stem) for name in FIELD_WEIGHTS)
 
     @staticmethod
-    def _names(
-        concept: QueryConcept, expansions: list[Expansion], contained: list[Expansion]
-    ) -> list[tuple[list[str], int | None]]:
-        """Every name covering ``concept`` with the slop it is held within (None: its words
-        anywhere), by the bm25s engine's rules (:func:`omics.search.concepts.phrase_gap`); other
-        names the vocabulary gave are exact phrases."""
+    def _names(concept: QueryConcept, expansions: list[Expansion], contained: list[Expansion]) -> list[Named]:
+        """Every name covering ``concept`` with its stems and the slop it is held within (None: its
+        words anywhere), by the bm25s engine's rules (:func:`omics.search.concepts.phrase_gap`);
+        other names the vocabulary gave are exact phrases."""
         recognised = bool(concept.matched)
 
-        def own(name: str, gap: int = 0) -> tuple[list[str], int | None]:
+        def own(name: str, gap: int = 0) -> Named:
             words = phrase_gap(name, query_stems, recognised, gap)
             # Held without scoring, tantivy's slop bounds each gap: one allows the stop word the
             # engine's exact test allows.
-            return query_stems(name), None if words is None else max(words, 1)
+            return name, query_stems(name), None if words is None else max(words, 1)
 
         shorter = [e.phrase for e in contained if e.matched in concept.matched]
-        other = [(query_stems(e.phrase), 0) for e in expansions if e.matched in concept.matched]
+        other = [(e.phrase, query_stems(e.phrase), 0) for e in expansions if e.matched in concept.matched]
         return (
             [own(name) for name in (*concept.names, *shorter)]
             + [own(name, CLINICAL_GAP_WORDS) for name in concept.clinical]
             + other
         )
+
+    def _disproved(self, names: list[Named]) -> list[str]:
+        """Series the index holds a concept's name in but whose text does not: a name with a
+        one-character word the index does not see ("type 2 diabetes" holds the stems of "type 1
+        diabetes"). As the bm25s engine does (omics.search.ranking.holding_phrase), the records
+        holding it as the index sees it, and no other name of the concept, are read (the first
+        ``PHRASE_CHECK_BUDGET`` by their score for it)."""
+        unseen = [(name, stems, slop) for name, stems, slop in names if has_unindexed_word(name)]
+        if not unseen:
+            return []
+        others = [(stems, slop) for name, stems, slop in names if not has_unindexed_word(name)]
+        tests = [PhraseTest(name) for name, _stems, _slop in unseen]
+        docs = held_only_by(self.shared, [(s, slop) for _n, s, slop in unseen], others, PHRASE_CHECK_BUDGET)
+        records = self.store.records  # records the index shows before this store has them: unread
+        return [
+            self.store.accession(doc)
+            for doc in docs
+            if doc < len(records)
+            and not any(test(records[doc].indexed_text(f)) for test in tests for f in FIELDS)
+        ]
 
     def _pinned_accessions(self, parsed: ParsedQuery) -> list[str]:
         """Series named by GSE/GDS accession in the query (shown first)."""

@@ -10,6 +10,7 @@ import gzip
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,7 @@ def test_a_rolled_back_addition_is_gone_after_reload(tmp_path: Path) -> None:
 
 READER = """
 import sys
+import threading
 from pathlib import Path
 from omics.search.corpus_store import CorpusStore
 from omics.search.series import Series
@@ -121,3 +123,30 @@ def test_dropping_rolled_back_lines_never_cuts_a_file_another_reader_has_mapped(
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "GSE100049"
+
+
+@pytest.mark.parametrize("mapped", [False, True])
+def test_a_store_opened_during_another_writers_add_keeps_its_records(tmp_path: Path, mapped: bool) -> None:
+    """A web process reloading while a worker publishes must not drop the worker's appended,
+    not yet committed lines (loading trims uncommitted lines: those of a crashed add)."""
+    corpus = write_corpus(tmp_path / "corpus.jsonl", [record(n) for n in range(3)])
+    data = tmp_path / "data"
+    writer = CorpusStore(corpus, data, mapped=mapped)
+    opened: list[CorpusStore] = []
+    readers: list[threading.Thread] = []
+
+    def open_another() -> None:
+        opened.append(CorpusStore(corpus, data, mapped=mapped))
+
+    def open_another_meanwhile(_fingerprint: str) -> None:
+        readers.append(threading.Thread(target=open_another))
+        readers[0].start()
+        readers[0].join(timeout=0.5)  # it waits for the commit (or, unguarded, trims the new lines now)
+
+    writer.add([record(10), record(11)], open_another_meanwhile)
+    readers[0].join()
+    writer.add([record(12)])
+
+    again = CorpusStore(corpus, data, mapped=mapped)
+    assert [r.accession for r in again.records[3:]] == ["GSE900010", "GSE900011", "GSE900012"]
+    assert len(opened) == 1 and len(opened[0]) == 5  # it opened once the first add committed

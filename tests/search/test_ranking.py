@@ -22,6 +22,7 @@ from omics.search.ranking import (
     holding_phrase,
     proximity_bonus,
     query_stems,
+    sample_size_weighted,
     score_terms,
     stem_score,
     top_order,
@@ -174,3 +175,16 @@ def test_top_order_cut_keeps_the_lowest_ids_among_ties() -> None:
     assert top_order(np.array([0.0, 0.0, 1.0, 1.0], dtype=np.float32), np.arange(4), 1).tolist() == [2]
     flat = np.zeros(40, dtype=np.float32)  # a filter-only search: every match scores 0
     assert top_order(flat, np.arange(40), 10).tolist() == list(range(10))
+
+
+def test_sample_size_weighs_small_experiments_and_leaves_cohorts_and_unknowns() -> None:
+    """Below ten samples a series' score is scaled by sqrt(samples / 10); from ten up, or with
+    the count unknown (-1), the text alone decides; documents outside the match keep theirs."""
+    scores = np.full(6, 2.0, dtype=np.float32)
+    counts = np.array([1, 4, 9, 10, 400, -1], dtype=np.int32)
+    match = np.array([True, True, True, True, True, True])
+    weighted = sample_size_weighted(scores, match, counts)
+    assert weighted == pytest.approx([2 * 0.1**0.5, 2 * 0.4**0.5, 2 * 0.9**0.5, 2.0, 2.0, 2.0], rel=1e-6)
+    assert scores.tolist() == [2.0] * 6  # a copy: the caller's scores are not changed
+    outside = sample_size_weighted(scores, np.array([False] * 6), counts)
+    assert outside.tolist() == [2.0] * 6

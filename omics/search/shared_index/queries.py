@@ -30,11 +30,16 @@ class SharedQuery:
     (stems, slop): a record covers the concept if it holds every stem of one name, anywhere
     when the slop is None, else in order with at most that many words in each gap. ``weights``:
     query weight per ranked stem. ``names``: other names of the query's concepts, as (stems, weight), scored
-    where they occur as phrases.
+    where they occur as phrases. ``boost``: stems that add to the score of what the rest matches
+    but match nothing themselves (an example profile beside the user's words). ``disproved``:
+    per concept, series whose text the engine read and found not to hold it, though the index's
+    stems say they do (a one-character word).
     """
 
     weights: Mapping[str, float] = field(default_factory=dict)
     concepts: Sequence[Sequence[tuple[Sequence[str], int | None]]] = ()
+    disproved: Sequence[Sequence[str]] = ()
+    boost: Mapping[str, float] = field(default_factory=dict)
     names: Sequence[tuple[Sequence[str], float]] = ()
     phrases: Sequence[str] = ()
     excluded: Sequence[str] = ()
@@ -84,13 +89,20 @@ def _nothing(query: Query) -> Query:
 
 
 def ranked(schema: tantivy.Schema, ask: SharedQuery, field_weights: Mapping[str, float]) -> Query | None:
-    """The scoring part: every stem (weighted), every other name as a phrase; None if nothing to rank."""
+    """The scoring part: every stem (weighted), every other name as a phrase, and the ``boost``
+    stems where those match; None if nothing to rank."""
     parts = [Query.boost_query(term_anywhere(schema, s, field_weights), w) for s, w in ask.weights.items()]
     for stems, weight in ask.names:
         words = list(enumerate(stems))
         names = [Query.boost_query(phrase_in(schema, n, words), w) for n, w in field_weights.items()]
         parts.append(Query.boost_query(_all(schema, Occur.Should, names), weight))
-    return _all(schema, Occur.Should, parts) if parts else None
+    if not parts:
+        return None
+    scoring = _all(schema, Occur.Should, parts)
+    if not ask.boost:
+        return scoring
+    extra = [Query.boost_query(term_anywhere(schema, s, field_weights), w) for s, w in ask.boost.items()]
+    return Query.boolean_query([(Occur.Must, scoring), (Occur.Should, _all(schema, Occur.Should, extra))])
 
 
 def covering(schema: tantivy.Schema, concepts: Sequence[Query]) -> Query | None:
@@ -121,11 +133,16 @@ def implies_ranked(ask: SharedQuery, field_weights: Mapping[str, float]) -> bool
 
 
 def concept_queries(schema: tantivy.Schema, ask: SharedQuery) -> list[Query]:
-    """Per concept, the records covering it (by any of its names)."""
-    return [
+    """Per concept, the records covering it (by any of its names), less those it was disproved for."""
+    queries = [
         _all(schema, Occur.Should, [_name_anywhere(schema, stems, slop) for stems, slop in names if stems])
         for names in ask.concepts
     ]
+    for i, disproved in enumerate(ask.disproved):
+        if disproved:
+            gone = Query.term_set_query(schema, "accession", list(disproved))
+            queries[i] = Query.boolean_query([(Occur.Must, queries[i]), (Occur.MustNot, gone)])
+    return queries
 
 
 def _name_anywhere(schema: tantivy.Schema, stems: Sequence[str], slop: int | None) -> Query:

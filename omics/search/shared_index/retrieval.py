@@ -17,6 +17,7 @@ import numpy as np
 import tantivy
 from tantivy import Occur, Order, Query
 
+from omics.search.ranking import sample_size_weighted
 from omics.search.shared_index.facets import facet_counts
 from omics.search.shared_index.queries import (
     FULL_MATCH_LIFT,
@@ -120,6 +121,10 @@ def retrieve(
         return gaps.mark(_by_value(docs, scores, full, values, total, hit_count(result) - total, facets))
     nearby = proximity_tests(shared.doc_freq, schema, proximity_stems)
     tiers = [np.flatnonzero(full), np.flatnonzero(~full)]
+    if proximity_stems and not ask.left_out:  # a text search, not "more like these": as the engine
+        counts = np.array(searcher.fast_field_values("sample_count", addresses), dtype=np.int64)
+        scores = sample_size_weighted(scores, np.ones(len(scores), dtype=bool), counts)
+        tiers = [tier[np.lexsort((np.array(docs)[tier], -scores[tier]))] for tier in tiers]
     heads = [tier[:pool].tolist() for tier in tiers]
     first, partial = ([docs[i] for i in head] for head in heads)
     masks = _pool_masks(shared, searcher, first, partial, accession_of, nearby, gaps.tests, proximity_stems)
