@@ -59,7 +59,8 @@ def search_layer(root: Path, queries: int) -> None:
     for n in range(queries):
         stems = query_stems(QUERIES[n % len(QUERIES)])
         ask = SharedQuery(weights=dict.fromkeys(stems, 1.0), concepts=[[([s], False)] for s in stems])
-        retrieve(shared, ask, FIELD_WEIGHTS, stems, lambda doc: f"GSE{doc}", 1000, RERANK_POOL)
+        known = shared.searcher().num_docs  # every document: no store lags behind this index
+        retrieve(shared, ask, FIELD_WEIGHTS, stems, lambda doc: f"GSE{doc}", known, 1000, RERANK_POOL)
 
 
 def search_engine(settings: Settings, queries: int) -> None:

@@ -15,7 +15,7 @@ import gc
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -447,7 +447,7 @@ class SearchEngine:
             )
             scored.scores += extra
             scored.also = extra > 0
-            understood["expansions"] = [asdict(e) for e in expansions]
+            understood["expansions"] = [e.to_dict() for e in expansions]
         if not examples:
             return scored, understood, []
         records = resolve_examples(examples, self.store.get)

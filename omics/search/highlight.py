@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,6 +22,7 @@ SNIPPET_CHARS = 240
 _WORD = re.compile(r"\w\w+", re.UNICODE)
 _PHRASE_WORD = re.compile(r"\w+", re.UNICODE)
 _POSSESSIVE = re.compile(r"(?:['\u2019]s\b)")
+_WORD_CHAR = re.compile(r"\w", re.UNICODE)
 
 
 def _word_pattern(word: str, stem: str) -> str:
@@ -54,18 +55,58 @@ class QueryTerms:
         ]
         return cls(tuple(words), tuple(phrases))
 
-    def matcher(self) -> re.Pattern[str] | None:
+    def matcher(self) -> WordMatcher | None:
         return _matcher(self.words)
 
 
+class WordMatcher:
+    r"""Where word-start patterns match (in any case) with no word character before them:
+    the matches of ``(?<!\w)(?:a|b|...)``, found faster.
+
+    The look-behind makes the regular expression engine try every position of a text in
+    turn; a bare pattern lets it skip to its first characters, and the matches a word
+    character precedes are dropped afterwards. A match is made of word characters only, so a
+    dropped one hides no other: every position inside it follows a word character too. Bare
+    patterns pay off where the engine can skip: a single pattern in any case, or (case-blind
+    matching costs more) any patterns in lower case over an ASCII text lower-cased, which has
+    the same positions and, being ASCII, no letter that matches another case-blind only.
+    """
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        either = "|".join(patterns)
+        self._single = len(patterns) == 1
+        self._any_case = re.compile(
+            f"(?:{either})" if self._single else rf"(?<!\w)(?:{either})", re.IGNORECASE
+        )
+        self._lowered = re.compile(f"(?:{either})") if either.isascii() and either == either.lower() else None
+
+    def spans(self, text: str) -> Iterator[tuple[int, int]]:
+        """``(start, end)`` of each match, in order."""
+        if self._lowered is not None and text.isascii():
+            return _word_starts(self._lowered, text.lower())
+        if self._single:
+            return _word_starts(self._any_case, text)
+        return (match.span() for match in self._any_case.finditer(text))
+
+    def found(self, text: str) -> bool:
+        return next(self.spans(text), None) is not None
+
+
+def _word_starts(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
+    """The matches of ``pattern`` in ``text`` that no word character precedes."""
+    for match in pattern.finditer(text):
+        start = match.start()
+        if not start or _WORD_CHAR.match(text, start - 1) is None:
+            yield match.span()
+
+
 @lru_cache(maxsize=4096)
-def _matcher(words: tuple[str, ...]) -> re.Pattern[str] | None:
+def _matcher(words: tuple[str, ...]) -> WordMatcher | None:
     """Any of ``words`` (by stem); cached: every hit of a page, and every page, asks for the same."""
     if not words:
         return None
     stems = stem_words(words)
-    alternatives = "|".join(_word_pattern(w, s) for w, s in zip(words, stems, strict=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE)
+    return WordMatcher([_word_pattern(w, s) for w, s in zip(words, stems, strict=True)])
 
 
 class PhraseTest:
@@ -102,30 +143,30 @@ class PhraseTest:
 
     def in_lowered(self, low: str) -> bool:
         """The test on text already lower-cased (several tests of one text lower it once)."""
-        if self.empty:
-            return False
+        if self.empty or not all(text in low for text, _whole in self.parts):
+            return False  # each word's letters stand in every text that holds the phrase
         return any(m.start() == 0 or not low[m.start() - 1].isalnum() for m in self.pattern.finditer(low))
 
 
-def mark(text: str, matcher: re.Pattern[str] | None) -> str:
+def mark(text: str, matcher: WordMatcher | None) -> str:
     """HTML-escaped text with every match wrapped in <mark>."""
     if matcher is None:
         return html.escape(text)
     out: list[str] = []
     last = 0
-    for match in matcher.finditer(text):
-        out.append(html.escape(text[last : match.start()]))
-        out.append(f"<mark>{html.escape(match.group(0))}</mark>")
-        last = match.end()
+    for start, end in matcher.spans(text):
+        out.append(html.escape(text[last:start]))
+        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        last = end
     out.append(html.escape(text[last:]))
     return "".join(out)
 
 
-def snippet(text: str, matcher: re.Pattern[str] | None, width: int = SNIPPET_CHARS) -> str:
+def snippet(text: str, matcher: WordMatcher | None, width: int = SNIPPET_CHARS) -> str:
     """The ``width``-character window of ``text`` holding the most matches, highlighted."""
     if len(text) <= width:
         return mark(text, matcher)
-    starts = [m.start() for m in matcher.finditer(text)] if matcher else []
+    starts = [start for start, _end in matcher.spans(text)] if matcher else []
     best = 0
     if starts:
         # Matches in the window from each match (starts ascend: one bisection each, not a scan).
@@ -147,8 +188,8 @@ def highlights(record: Series, terms: QueryTerms) -> dict[str, str]:
     if (
         record.overall_design
         and matcher
-        and matcher.search(record.overall_design)
-        and not (matcher.search(record.summary))
+        and matcher.found(record.overall_design)
+        and not matcher.found(record.summary)
     ):
         out["overall_design"] = snippet(record.overall_design, matcher)
     return out
@@ -202,8 +243,8 @@ def sample_reasons(record: Series, terms: QueryTerms, names: Sequence[str] = (),
 @lru_cache(maxsize=4096)
 def _word_test(word: str) -> Callable[[str], bool]:
     """Does a text hold the word (by stem, as :func:`reasons` matches it)?"""
-    pattern = re.compile(rf"(?<!\w){_word_pattern(word, stem_words([word])[0])}", re.IGNORECASE)
-    return lambda text: pattern.search(text) is not None
+    matcher = WordMatcher([_word_pattern(word, stem_words([word])[0])])
+    return matcher.found
 
 
 @lru_cache(maxsize=4096)

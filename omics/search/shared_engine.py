@@ -29,7 +29,6 @@ import gc
 import json
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -254,7 +253,7 @@ class SharedIndexEngine(SearchEngine):
         terms = QueryTerms.from_text(parsed.free_text, parsed.phrases)
         expansions, contained = other_names(self.vocabulary, text, stems)
         concepts = query_concepts(text, self.vocabulary, query_stems) if text else []
-        understood: dict[str, Any] = {"expansions": [asdict(e) for e in expansions]} if expansions else {}
+        understood: dict[str, Any] = {"expansions": [e.to_dict() for e in expansions]} if expansions else {}
         weights: dict[str, float] = dict.fromkeys(stems, 1.0)
         boost: dict[str, float] = {}
         named = [self._names(c, expansions, contained) for c in concepts]
@@ -289,12 +288,14 @@ class SharedIndexEngine(SearchEngine):
             filters=filters,
             browse=not [a for a in parsed.accessions if not a.startswith("GPL")] and not parsed.similar_to,
         )
+        store = self.store  # what this search names documents by, whatever a reload brings meanwhile
         found = retrieve(
             self.shared,
             ask,
             FIELD_WEIGHTS,
             stems,
-            self.store.accession,
+            store.accession,
+            len(store),
             MAX_HITS,
             RERANK_POOL,
             request.sort,

@@ -37,7 +37,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TypedDict
@@ -142,6 +142,14 @@ class Expansion:
     label: str
     relation: str  # "synonym", "acronym" or "subtype"
     matched: str  # the words of the query this came from
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields by name (``dataclasses.asdict`` without its deep copies: every field is a
+        string or a number; a search shows a dozen of these)."""
+        return {name: getattr(self, name) for name in _EXPANSION_FIELDS}
+
+
+_EXPANSION_FIELDS = tuple(f.name for f in fields(Expansion))
 
 
 @dataclass(frozen=True)

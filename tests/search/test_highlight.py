@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from omics.search.highlight import (
     SNIPPET_CHARS,
     PhraseTest,
     QueryTerms,
+    WordMatcher,
     highlights,
     mark,
     other_names_found,
@@ -103,3 +108,18 @@ def test_a_phrase_keeps_its_one_character_words() -> None:
     assert holds("Circadian oscillations in Type 2 Diabetes") and holds("type-2 diabetes")
     assert not holds("siblings of type 1 diabetes patients") and not holds("type 21 diabetes")
     assert PhraseTest("B-cell lymphoma")("diffuse large B cell lymphoma")
+
+
+@pytest.mark.parametrize("patterns", [[r"(?:cancer\w*|cancers)"], [r"(?:cell\w*|cells)", r"(?:typ\w*|type)"]])
+def test_word_matches_are_those_no_word_character_precedes(patterns: list[str]) -> None:
+    """Found with or without a look-behind, the matches are the look-behind's, in any case."""
+    text = (
+        "Cancer precancer _cancer 2cancer-CANCERS; cancer\u2019s cell-type prototype \u0130type "
+        "cells\u017fcancer \u00e9cancer (cancerous) subtype typecell"
+    )
+    expected = re.compile(rf"(?<!\w)(?:{'|'.join(patterns)})", re.IGNORECASE)
+    ascii_text = text.encode("ascii", "replace").decode()
+    for shown in (text, ascii_text, ascii_text.upper()):
+        found = list(WordMatcher(patterns).spans(shown))
+        assert found and found == [m.span() for m in expected.finditer(shown)]
+    assert not WordMatcher(patterns).found("precancer")

@@ -225,9 +225,21 @@ def restrictions(
     clauses += [(Occur.Must, _nothing(q)) for q in _filters(schema, ask)]
     if ask.left_out:
         clauses.append((Occur.MustNot, Query.term_set_query(schema, "accession", list(ask.left_out))))
-    if hidden:
-        clauses.append((Occur.MustNot, Query.term_set_query(schema, "generation", list(hidden))))
-    return clauses
+    return clauses + visible(schema, hidden)
+
+
+def visible(schema: tantivy.Schema, hidden: Sequence[int]) -> list[tuple[Occur, Query]]:
+    """The clause that leaves out the documents of staged, unpublished generations (none if none)."""
+    if not hidden:
+        return []
+    return [(Occur.MustNot, Query.term_set_query(schema, "generation", list(hidden)))]
+
+
+def series_named(schema: tantivy.Schema, accessions: Sequence[str], hidden: Sequence[int]) -> Query:
+    """The visible series documents of ``accessions`` (a record has one: a publish deletes the
+    documents it supersedes, and a staged one is hidden)."""
+    named = Query.term_set_query(schema, "accession", list(accessions))
+    return Query.boolean_query([(Occur.Must, named), *visible(schema, hidden)])
 
 
 def _filters(schema: tantivy.Schema, ask: SharedQuery) -> list[Query]:

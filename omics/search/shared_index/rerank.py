@@ -1,16 +1,18 @@
 """The engine's phrase and proximity bonus (omics.search.ranking.proximity_bonus) on a bounded pool.
 
 The bm25s engine reads the text of its best candidates to see whether the query words occur
-together. Here the index answers that, in one query over the pool's documents: phrase queries
-on title and summary, exact (allowing a stop word between words, as the engine's test does)
-and near (within ``PROXIMITY_GAP`` words), each scoring a distinct power of two, so each hit's
-score says which of the four it holds. The title's stem count (a fast field) tells whether
-the query *is* the title. No stored text is read.
+together. Here the index answers that, in one query over the pool's documents (or, where the
+query's words are rare, over the whole index: :func:`flags_anywhere`): phrase queries on title
+and summary, exact (allowing a stop word between words, as the engine's test does) and near
+(within ``PROXIMITY_GAP`` words), each scoring a distinct power of two, so each hit's score
+says which of the four it holds. The title's stem count (a fast field) tells whether the
+query *is* the title. No stored text is read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import tantivy
@@ -50,11 +52,37 @@ def flags(
         for bit, (test, walked) in enumerate(tests)
     ]
     query = Query.boolean_query([(Occur.Must, members), *clauses])
-    hits = [
-        (score, address) for score, address in searcher.search(query, len(among), count=False).hits if score
+    return _bits(searcher, [hit for hit in searcher.search(query, len(among), count=False).hits if hit[0]])
+
+
+def flags_anywhere(
+    searcher: tantivy.Searcher, tests: Sequence[tuple[Query, int]], bound: int
+) -> dict[int, int] | None:
+    """Per document passing any test, the bit mask of the tests it passes, from one query over
+    the whole index (no pool to look up); None if more than ``bound`` documents pass one.
+
+    Where the tests' words are rare, walking their postings costs less than looking the pool
+    up by accession (about 2 us a record at 250,000 series), and the tests walk them anyway.
+    """
+    clauses = [
+        (Occur.Should, Query.const_score_query(test, float(1 << bit))) for bit, (test, _) in enumerate(tests)
     ]
+    found = searcher.search(Query.boolean_query(clauses), max(bound, 1), count=True)
+    if int(found.count) > bound:  # type: ignore[attr-defined]
+        return None
+    return _bits(searcher, found.hits)
+
+
+def _bits(searcher: tantivy.Searcher, hits: list[tuple[Any, tantivy.DocAddress]]) -> dict[int, int]:
+    """Per hit's document id, its score (a sum of distinct powers of two) as a bit mask."""
     docs = searcher.fast_field_values("doc", [address for _score, address in hits])
     return {int(d or 0): round(score) for (score, _address), d in zip(hits, docs, strict=True)}
+
+
+def proximity_bound(doc_freq: DocFreq, stems: Sequence[str]) -> int:
+    """At most how many documents pass a test of :func:`proximity_tests`: in each field tested,
+    those holding the field's rarest stem."""
+    return sum(min(doc_freq(name, stem) for stem in stems) for name in PHRASE_BONUS)
 
 
 def _within(members: Query, test: Query, nested: bool) -> Query:

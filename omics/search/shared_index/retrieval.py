@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import tantivy
@@ -32,12 +33,28 @@ from omics.search.shared_index.queries import (
     own_words_of_holders,
     ranked,
     restrictions,
+    series_named,
     spans,
 )
-from omics.search.shared_index.rerank import bonus_of, flags, proximity_tests, rarest
+from omics.search.shared_index.rerank import (
+    bonus_of,
+    flags,
+    flags_anywhere,
+    proximity_bound,
+    proximity_tests,
+    rarest,
+)
 from omics.search.shared_index.store import SharedIndex
 
 SORT_FIELDS = {"sample_count": "sample_count", "newest": "submitted"}
+# Full matches named one by one for their count and facets, at most: naming them costs about
+# 0.3 ms and 2.2 us a name at 250,000 series, evaluating the concepts' query again 0.2-5 ms (over
+# the bench/scale.py mix: named is cheaper up to some 70-200 matches, dearer from 200 on).
+FACETS_BY_NAME = 100
+# Documents that may pass the bonus's tests, per pooled record, up to which the tests look at
+# the whole index rather than the pool (each such document costs about 0.3 us to read back,
+# each pooled record about 2.2 us to look up, and the lookup 0.3 ms).
+ANYWHERE_PER_MEMBER = 8
 
 
 def hit_count(result: tantivy.SearchResult) -> int:
@@ -68,6 +85,7 @@ def retrieve(
     field_weights: Mapping[str, float],
     proximity_stems: list[str],
     accession_of: Callable[[int], str],
+    known: int,
     limit: int,
     pool: int,
     sort: str = "relevance",
@@ -75,7 +93,9 @@ def retrieve(
     """Answer ``ask``: at most ``limit`` ranked candidates, the first ``pool`` of each tier re-ranked.
 
     ``accession_of(doc)`` names a document (the pool is addressed by accession: a set of text
-    terms is found in the term dictionary, a set of integers only by a scan).
+    terms is found in the term dictionary, a set of integers only by a scan) whose id is below
+    ``known``: the caller's store holds those. tantivy's reader follows commits by itself, so a
+    document another process published since the caller read its store waits for its reload.
     """
     searcher, schema = shared.searcher(), shared.index.schema
     restricted = restrictions(schema, ask, shared.hidden)
@@ -86,54 +106,115 @@ def retrieve(
     def full_matches() -> Query:
         return Query.boolean_query(must + ([(Occur.Must, cover)] if cover is not None else []))
 
-    if cover is not None and implies_ranked(ask, field_weights):  # the same documents, fewer clauses
-        total, facets = facet_counts(searcher, Query.boolean_query([(Occur.Must, cover), *restricted]))
-    else:
-        total, facets = facet_counts(searcher, full_matches())
     lifted = [(Occur.Should, Query.const_score_query(cover, FULL_MATCH_LIFT))] if cover is not None else []
     result = searcher.search(Query.boolean_query(must + lifted), limit, count=True)
+    addresses, docs, raw = _held(searcher, result.hits, known)
+    full = raw >= FULL_MATCH_LIFT / 2 if cover is not None else np.ones(len(raw), dtype=bool)
+    counted = _full_matches_counted(shared, docs, full, hit_count(result), accession_of)
+    if counted is None:
+        if cover is not None and implies_ranked(ask, field_weights):  # the same documents, fewer clauses
+            counted = Query.boolean_query([(Occur.Must, cover), *restricted])
+        else:
+            counted = full_matches()
+    total, facets = facet_counts(searcher, counted)
     gaps = _ConceptTests(shared, ask, concepts, accession_of, pool)
     if sort in SORT_FIELDS and hit_count(result) > limit:
-        found = _sorted(shared, must, full_matches(), cover, total, facets, limit, SORT_FIELDS[sort])
+        found = _sorted(shared, must, full_matches(), cover, total, facets, limit, known, SORT_FIELDS[sort])
         return gaps.mark(found)
-    addresses = [address for _score, address in result.hits]
-    docs = [int(d) for d in searcher.fast_field_values("doc", addresses)]  # type: ignore[arg-type]
-    raw = np.array([score for score, _address in result.hits], dtype=np.float64)
-    full = raw >= FULL_MATCH_LIFT / 2 if cover is not None else np.ones(len(raw), dtype=bool)
     scores = np.where(full & (cover is not None), raw - FULL_MATCH_LIFT, raw)
     scores = _corroborated(searcher, schema, ask, field_weights, addresses, scores)
     if sort in SORT_FIELDS:  # every match is here: the engine's order
         values = np.array(searcher.fast_field_values(SORT_FIELDS[sort], addresses), dtype=np.int64)
         return gaps.mark(_by_value(docs, scores, full, values, total, hit_count(result) - total, facets))
-    titles = [int(t or 0) for t in searcher.fast_field_values("title_stems", addresses)]
     nearby = proximity_tests(shared.doc_freq, schema, proximity_stems)
     tiers = [np.flatnonzero(full), np.flatnonzero(~full)]
     if proximity_stems and not ask.left_out:  # a text search, not "more like these": as the engine
         counts = np.array(searcher.fast_field_values("sample_count", addresses), dtype=np.int64)
         scores = sample_size_weighted(scores, np.ones(len(scores), dtype=bool), counts)
     tiers = [tier[np.lexsort((np.array(docs)[tier], -scores[tier]))] for tier in tiers]
-    first, partial = ([docs[i] for i in tier[:pool].tolist()] for tier in tiers)
-    # Both pools in one query: the bonus's tests for each, the concept tests for what the
-    # partial pool misses (every test walks its words once, whatever the pool).
-    masks = _masks(searcher, schema, first + partial, accession_of, nearby + (gaps.tests if partial else []))
+    heads = [tier[:pool].tolist() for tier in tiers]
+    first, partial = ([docs[i] for i in head] for head in heads)
+    masks = _pool_masks(shared, searcher, first, partial, accession_of, nearby, gaps.tests, proximity_stems)
     missing = gaps.missing(partial, [mask >> len(nearby) for mask in masks[len(first) :]])
     order: list[int] = []
-    for tier, tier_masks in zip(tiers, (masks[: len(first)], masks[len(first) :]), strict=True):
-        head = tier[:pool]
+    for tier, head, tier_masks in zip(tiers, heads, (masks[: len(first)], masks[len(first) :]), strict=True):
         if nearby:
-            scores[head] = scores[head] * bonus_of(
-                tier_masks, [titles[i] for i in head.tolist()], proximity_stems
-            )
-        order += sorted(head.tolist(), key=lambda i: (-scores[i], docs[i])) + tier[pool:].tolist()
+            titles = searcher.fast_field_values("title_stems", [addresses[i] for i in head])
+            scores[head] = scores[head] * bonus_of(tier_masks, [int(t or 0) for t in titles], proximity_stems)
+        ranks = {i: (-score, docs[i]) for i, score in zip(head, scores[head].tolist(), strict=True)}
+        order += sorted(head, key=ranks.__getitem__) + tier[pool:].tolist()
+    chosen = np.asarray(order, dtype=np.int64)
     return Retrieved(
         docs=[docs[i] for i in order],
-        scores=[float(scores[i]) for i in order],
-        full=[bool(full[i]) for i in order],
+        scores=scores[chosen].tolist(),
+        full=full[chosen].tolist(),
         total=total,
         total_partial=hit_count(result) - total,
         facets=facets,
         missing=missing,
     )
+
+
+def _held(
+    searcher: tantivy.Searcher, hits: list[tuple[Any, tantivy.DocAddress]], known: int
+) -> tuple[list[tantivy.DocAddress], list[int], np.ndarray]:
+    """Addresses, document ids and scores (or sort values) of the ``hits`` whose ids are below ``known``."""
+    addresses = [address for _score, address in hits]
+    docs = [int(d) for d in searcher.fast_field_values("doc", addresses)]  # type: ignore[arg-type]
+    if docs and max(docs) >= known:
+        kept = [i for i, doc in enumerate(docs) if doc < known]
+        addresses, docs, hits = [addresses[i] for i in kept], [docs[i] for i in kept], [hits[i] for i in kept]
+    return addresses, docs, np.array([score for score, _address in hits], dtype=np.float64)
+
+
+def _full_matches_counted(
+    shared: SharedIndex, docs: list[int], full: np.ndarray, matches: int, accession_of: Callable[[int], str]
+) -> Query | None:
+    """The full matches named one by one, when the ranked hits hold every one of them (a partial
+    match or the last match is among the hits) and they are few; else None.
+
+    Counting them and their facets then reads their documents only, instead of evaluating the
+    concepts' phrases over the whole index a second time. The aggregation visits the same
+    documents in the same order either way, so its answer is the same.
+    """
+    named = np.flatnonzero(full)
+    if len(named) > FACETS_BY_NAME or (len(named) == len(docs) and len(docs) < matches):
+        return None
+    accessions = [accession_of(docs[i]) for i in named.tolist()]
+    return series_named(shared.index.schema, accessions, shared.hidden)
+
+
+def _pool_masks(
+    shared: SharedIndex,
+    searcher: tantivy.Searcher,
+    first: list[int],
+    partial: list[int],
+    accession_of: Callable[[int], str],
+    nearby: list[tuple[Query, int]],
+    concept_tests: list[tuple[Query, int]],
+    proximity_stems: list[str],
+) -> list[int]:
+    """Per document of both pools, the bits of the bonus's tests (``nearby``), then of the
+    concept tests (the partial pool's only: what it misses).
+
+    Both pools in one query, by accession (every test walks its words once, whatever the
+    pool), unless the bonus's words are rare for the pools' size: then the bonus's tests look
+    at the whole index, and only the partial pool is looked up, for the concept tests.
+    """
+    schema = shared.index.schema
+    members, concepts = first + partial, concept_tests if partial else []
+    anywhere = None
+    if nearby:
+        bound = proximity_bound(shared.doc_freq, proximity_stems)
+        if bound <= ANYWHERE_PER_MEMBER * len(members):
+            anywhere = flags_anywhere(searcher, nearby, bound)
+    if anywhere is None:
+        return _masks(searcher, schema, members, accession_of, nearby + concepts)
+    near = [anywhere.get(d, 0) for d in members]
+    missed = _masks(searcher, schema, partial, accession_of, concepts) if concepts else [0] * len(partial)
+    return near[: len(first)] + [
+        n | m << len(nearby) for n, m in zip(near[len(first) :], missed, strict=True)
+    ]
 
 
 def _masks(
@@ -180,11 +261,12 @@ class _ConceptTests:
         """Per document of ``docs``, the concepts whose bit its mask lacks (those it misses)."""
         if len(self.concepts) == 1:
             return {doc: [0] for doc in docs}
-        out = {
+        every = (1 << len(self.tests)) - 1
+        return {
             d: [bit for bit in range(len(self.tests)) if not mask >> bit & 1]
             for d, mask in zip(docs, masks, strict=True)
+            if mask & every != every
         }
-        return {d: bits for d, bits in out.items() if bits}
 
     def mark(self, found: Retrieved) -> Retrieved:
         """``found`` with the missing concepts of its first ``pool`` partial matches, in its order."""
@@ -224,10 +306,12 @@ def _sorted(
     total: int,
     facets: dict[str, dict[str, int]],
     limit: int,
+    known: int,
     sort_field: str,
 ) -> Retrieved:
     """More matches than ``limit``: full matches by a fast field (largest first), then partial
-    ones the same way; ties in index order (the engine breaks them by score)."""
+    ones the same way; ties in index order (the engine breaks them by score). Ids from ``known``
+    up are left out, as :func:`retrieve` leaves them."""
     searcher = shared.searcher()
     tiers = [(full_query, True)]
     if cover is not None:
@@ -239,8 +323,9 @@ def _sorted(
     for query, is_full in tiers:
         result = searcher.search(query, limit, count=True, order_by_field=sort_field, order=Order.Desc)
         partial += 0 if is_full else hit_count(result)
-        addresses = [address for _value, address in result.hits][: limit - len(docs)]
-        docs += [int(d) for d in searcher.fast_field_values("doc", addresses)]  # type: ignore[arg-type]
+        addresses, held, _values = _held(searcher, result.hits, known)
+        addresses, held = addresses[: limit - len(docs)], held[: limit - len(docs)]
+        docs += held
         scores += [0.0] * len(addresses)
         full += [is_full] * len(addresses)
     return Retrieved(docs, scores, full, total, partial, facets)
