@@ -122,7 +122,8 @@ def retrieve(
         found = _sorted(shared, must, full_matches(), cover, total, facets, limit, known, SORT_FIELDS[sort])
         return gaps.mark(found)
     scores = np.where(full & (cover is not None), raw - FULL_MATCH_LIFT, raw)
-    scores = _corroborated(searcher, schema, ask, field_weights, addresses, scores)
+    among = Query.const_score_query(series_named(schema, [accession_of(d) for d in docs], shared.hidden), 0.0)
+    scores = _corroborated(searcher, schema, ask, field_weights, (addresses, among), scores)
     if sort in SORT_FIELDS:  # every match is here: the engine's order
         values = np.array(searcher.fast_field_values(SORT_FIELDS[sort], addresses), dtype=np.int64)
         return gaps.mark(_by_value(docs, scores, full, values, total, hit_count(result) - total, facets))
@@ -336,7 +337,7 @@ def _corroborated(
     schema: tantivy.Schema,
     ask: SharedQuery,
     field_weights: Mapping[str, float],
-    addresses: Sequence[tantivy.DocAddress],
+    hits: tuple[Sequence[tantivy.DocAddress], Query],
     scores: np.ndarray,
 ) -> np.ndarray:
     """``scores`` of the ranked hits (at ``addresses``) with each concept's other names
@@ -346,14 +347,16 @@ def _corroborated(
     words for the concept, for the records holding one of its names, and the capped credit
     replaces the added one.
     """
+    addresses, among = hits
     where = {(address.segment_ord, address.doc): i for i, address in enumerate(addresses)}
     adjusted = scores.copy()
     for of, names in spans(ask).items():
         credit_query = names_credit(schema, names, field_weights)
-        other = _scores_of(searcher, credit_query, where)
+        other = _scores_of(searcher, credit_query, where, among)
         if not other:
             continue
-        own = _scores_of(searcher, own_words_of_holders(schema, of, credit_query, field_weights), where)
+        own_query = own_words_of_holders(schema, of, credit_query, field_weights)
+        own = _scores_of(searcher, own_query, where, among)
         held = np.fromiter(other, dtype=np.int64, count=len(other))
         credit = np.fromiter(other.values(), dtype=np.float64, count=len(other))
         literal = np.array([own.get(i, 0.0) for i in held.tolist()], dtype=np.float64)
@@ -362,12 +365,13 @@ def _corroborated(
 
 
 def _scores_of(
-    searcher: tantivy.Searcher, query: Query, where: Mapping[tuple[int, int], int]
+    searcher: tantivy.Searcher, query: Query, where: Mapping[tuple[int, int], int], among: Query
 ) -> dict[int, float]:
-    """``query``'s score of each ranked hit it matches (``where``: a hit's address -> its rank)."""
-    result = searcher.search(query, max(len(where), 1), count=True)
-    if hit_count(result) > len(where):  # every match, so that no ranked hit is left out
-        result = searcher.search(query, hit_count(result), count=False)
+    """``query``'s score of each ranked hit it matches (``where``: a hit's address -> its rank;
+    ``among``: those hits, scoring nothing), looked at alone: a name may match far more."""
+    result = searcher.search(
+        Query.boolean_query([(Occur.Must, query), (Occur.Must, among)]), max(len(where), 1)
+    )
     found = ((where.get((address.segment_ord, address.doc)), score) for score, address in result.hits)
     return {rank: score for rank, score in found if rank is not None}
 
