@@ -114,14 +114,17 @@ def _display_words(examples: Sequence[Series], stems: Sequence[str]) -> dict[str
 def _shared_concepts(
     examples: Sequence[Series], vocabulary: Vocabulary | None
 ) -> tuple[tuple[str, str], ...]:
-    """Ontology concepts named in full in the title or summary of at least half the examples."""
+    """Ontology concepts named in full in the title or summary of at least half the examples,
+    most shared first, ties in the order the examples name them (the same in every process)."""
     if vocabulary is None:
         return ()
     counts: Counter[tuple[str, str]] = Counter()
     for series in examples:
         text = f"{series.title}. {series.summary}"
-        found = {(c.term_id, c.label) for c in vocabulary.specific_concepts(text) if not c.via_acronym}
-        counts.update(found)
+        found = dict.fromkeys(
+            (c.term_id, c.label) for c in vocabulary.specific_concepts(text) if not c.via_acronym
+        )
+        counts.update(list(found))
     needed = max(1, math.ceil(len(examples) / 2))
     return tuple(concept for concept, n in counts.most_common() if n >= needed)
 
