@@ -123,7 +123,7 @@ def retrieve(
         return gaps.mark(found)
     scores = np.where(full & (cover is not None), raw - FULL_MATCH_LIFT, raw)
     among = Query.const_score_query(series_named(schema, [accession_of(d) for d in docs], shared.hidden), 0.0)
-    scores = _corroborated(searcher, schema, ask, field_weights, (addresses, among), scores)
+    scores = _corroborated(searcher, schema, ask, field_weights, addresses, among, scores)
     if sort in SORT_FIELDS:  # every match is here: the engine's order
         values = np.array(searcher.fast_field_values(SORT_FIELDS[sort], addresses), dtype=np.int64)
         return gaps.mark(_by_value(docs, scores, full, values, total, hit_count(result) - total, facets))
@@ -337,17 +337,17 @@ def _corroborated(
     schema: tantivy.Schema,
     ask: SharedQuery,
     field_weights: Mapping[str, float],
-    hits: tuple[Sequence[tantivy.DocAddress], Query],
+    addresses: Sequence[tantivy.DocAddress],
+    among: Query,
     scores: np.ndarray,
 ) -> np.ndarray:
-    """``scores`` of the ranked hits (at ``addresses``) with each concept's other names
-    corroborating the user's words rather than adding to them (omics.search.ranking.corroborate),
-    as the bm25s engine credits them: the ranked query added the names' credit
-    (queries.names_credit); here two queries per concept read that credit and the user's own
+    """``scores`` of the ranked hits (at ``addresses``; ``among`` matches them, scoring nothing)
+    with each concept's other names corroborating the user's words rather than adding to them
+    (omics.search.ranking.corroborate), as the bm25s engine credits them: the ranked query added
+    the names' credit (queries.names_credit); here two queries per concept read that credit and the user's own
     words for the concept, for the records holding one of its names, and the capped credit
     replaces the added one.
     """
-    addresses, among = hits
     where = {(address.segment_ord, address.doc): i for i, address in enumerate(addresses)}
     adjusted = scores.copy()
     for of, names in spans(ask).items():
