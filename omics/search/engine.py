@@ -357,7 +357,7 @@ class SearchEngine:
         budget.check("rank")
 
         if terms.words and not examples and request.sort == "relevance":
-            scored.scores = self._with_feedback(scored.scores, full if total else match, snap)
+            scored.scores = self._with_feedback(scored.scores, full if total else match, snap, scored.stems)
             scored.scores = sample_size_weighted(scored.scores, match, snap.columns.sample_count)
         order = self._rank(request, scored, full, snap, terms)
         if total_partial and len(order) < MAX_HITS:  # partial matches only after every full one
@@ -504,8 +504,11 @@ class SearchEngine:
             concepts, present, scored.credits, query_stems, snap.size, holding, scored.contained
         )
 
-    def _with_feedback(self, scores: np.ndarray, among: np.ndarray, snap: _Snapshot) -> np.ndarray:
-        """The query's scores mixed with what its best matches share (omics.search.feedback)."""
+    def _with_feedback(
+        self, scores: np.ndarray, among: np.ndarray, snap: _Snapshot, stems: Sequence[str]
+    ) -> np.ndarray:
+        """The query's scores mixed with what its best matches share (omics.search.feedback);
+        ``stems`` are the query's own, left out of the resemblance of partial matches."""
         return with_feedback(
             scores,
             among,
@@ -513,7 +516,8 @@ class SearchEngine:
             snap.index.doc_freq,
             snap.size,
             FIELD_WEIGHTS,
-            lambda stems: score_weighted_stems(snap.index, stems, snap.size),
+            lambda weights: score_weighted_stems(snap.index, weights, snap.size),
+            query_stems=stems,
         )
 
     @staticmethod

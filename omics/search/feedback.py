@@ -10,11 +10,19 @@ query and the relevance model.
 
 Feedback only reorders what the query matched: it never adds a match, so counts and facets
 stay those of the user's words. docs/EVALUATION.md has the measured variants.
+
+Partial matches (records missing a concept of the query, ranked after every full match) mix
+the feedback in at ``PARTIAL_FEEDBACK_WEIGHT``, as much as their own words: the words such a
+record holds are the query's weaker half ("cancer" without "endometrioid"), so which of them
+resembles what the full matches are about (an ovarian cancer study, not a breast cancer one)
+is the better evidence of what the user is after. Their resemblance leaves out the query's own
+stems, which the record's words already scored ("cancer" again would favour the records saying
+it most, the order resemblance is meant to improve on).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import numpy as np
 
@@ -24,6 +32,8 @@ from omics.search.similarity import build_profile
 FEEDBACK_DOCS = 10
 FEEDBACK_TERMS = 30
 FEEDBACK_WEIGHT = 0.1  # 0.1-0.8 measured (docs/EVALUATION.md): above 0.1 the broad set loses
+# ... for the records outside ``match`` (the partial matches when ``match`` is the full ones)
+PARTIAL_FEEDBACK_WEIGHT = 1.0
 
 
 def with_feedback(
@@ -37,10 +47,15 @@ def with_feedback(
     docs: int = FEEDBACK_DOCS,
     terms: int = FEEDBACK_TERMS,
     weight: float = FEEDBACK_WEIGHT,
+    partial_weight: float = PARTIAL_FEEDBACK_WEIGHT,
+    query_stems: Collection[str] = (),
 ) -> np.ndarray:
     """``scores`` over ``match`` mixed with the feedback model of the best ``docs`` of them.
 
     ``score_stems`` scores a weighted stem query over every document (the engine's fielded BM25).
+    Documents outside ``match`` (partial matches, when ``match`` holds the full ones) get the
+    model without ``query_stems`` at ``partial_weight``; each part is scaled by its best score
+    within ``match``.
     """
     candidates = np.flatnonzero(match)
     if weight <= 0 or len(candidates) < 2:
@@ -53,9 +68,18 @@ def with_feedback(
         [record(int(d)) for d in top], doc_freq, size, field_weights, size=terms, shown=False
     )
     extra = score_stems(profile.terms)
-    peak = float(extra[candidates].max()) if len(candidates) else 0.0
-    mixed = scores / np.float32(best)
-    if peak > 0:
-        mixed = mixed + np.float32(weight / peak) * extra
+    mixed = scores / np.float32(best) + _scaled(extra, candidates, weight) * match
+    own = {stem: w for stem, w in profile.terms.items() if stem in query_stems}
+    other = extra - score_stems(own) if own else extra  # the model is a sum over its stems
+    mixed = mixed + _scaled(other, candidates, partial_weight) * ~match
     result: np.ndarray = mixed.astype(np.float32)
     return result
+
+
+def _scaled(extra: np.ndarray, candidates: np.ndarray, weight: float) -> np.ndarray:
+    """``extra`` times ``weight`` over its best score among ``candidates`` (zeros if none scored)."""
+    peak = float(extra[candidates].max())
+    if peak <= 0:
+        return np.zeros(len(extra), dtype=np.float32)
+    scaled: np.ndarray = np.maximum(extra, 0) * np.float32(weight / peak)  # ufuncs return Any
+    return scaled.astype(np.float32)

@@ -29,7 +29,10 @@ STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
 #    (omics.search.ranking.corroborate) instead of added to them; its phrase bonus finds a stop
 #    word between any two of the query's words, and partial matches after the first pool say
 #    what they miss.
-ENGINE_REVISION = 8
+# 9: partial matches mix the pseudo-relevance feedback in as much as their own words, read
+#    without the query's stems (bm25s engine; omics.search.feedback.PARTIAL_FEEDBACK_WEIGHT):
+#    among records missing a concept, those resembling the full matches come first.
+ENGINE_REVISION = 9
 
 
 @dataclass
