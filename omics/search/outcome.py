@@ -29,7 +29,11 @@ STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
 #    (omics.search.ranking.corroborate) instead of added to them; its phrase bonus finds a stop
 #    word between any two of the query's words, and partial matches after the first pool say
 #    what they miss.
-ENGINE_REVISION = 8
+# 9: the shared-index backend holds a concept's other names where the engine's phrase test holds
+#    them: at their own positions (a name's stop words leave gaps in the index), with a stop word
+#    more in a gap, and reads the records the index cannot tell ("endometrioid endometrial
+#    carcinoma" holds no "endometrioid carcinoma").
+ENGINE_REVISION = 9
 
 
 @dataclass
