@@ -58,7 +58,7 @@ def search_layer(root: Path, queries: int) -> None:
     shared = SharedIndex.open(root, FINGERPRINT, list)
     for n in range(queries):
         stems = query_stems(QUERIES[n % len(QUERIES)])
-        ask = SharedQuery(weights=dict.fromkeys(stems, 1.0), concepts=[[([s], False)] for s in stems])
+        ask = SharedQuery(weights=dict.fromkeys(stems, 1.0), concepts=[[([(0, s)], None)] for s in stems])
         known = shared.searcher().num_docs  # every document: no store lags behind this index
         retrieve(shared, ask, FIELD_WEIGHTS, stems, lambda doc: f"GSE{doc}", known, 1000, RERANK_POOL)
 

@@ -32,7 +32,11 @@ STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
 # 9: partial matches mix the pseudo-relevance feedback in as much as their own words, read
 #    without the query's stems (bm25s engine; omics.search.feedback.PARTIAL_FEEDBACK_WEIGHT):
 #    among records missing a concept, those resembling the full matches come first.
-ENGINE_REVISION = 9
+# 10: the shared-index backend holds a concept's other names where the engine's phrase test holds
+#    them: at their own positions (a name's stop words leave gaps in the index), with a stop word
+#    more in a gap, and reads the records the index cannot tell ("endometrioid endometrial
+#    carcinoma" holds no "endometrioid carcinoma").
+ENGINE_REVISION = 10
 
 
 @dataclass

@@ -20,7 +20,11 @@ broad MAP and cost about 7.5 ms a search (docs/EVALUATION.md, "Parity round"). O
 of a concept are credited by the bm25s engine's rule (their words' BM25 where the name stands
 as a phrase, corroborating the user's words: omics.search.shared_index.retrieval), except
 that a concept's names are summed where the bm25s engine keeps the best one (measured lower
-here). Other differences in ranking: tantivy's BM25 (k1 1.2, bm25s 1.5).
+here). A name stands as a phrase where the engine's test says so: its words at their
+positions in it (its stop words leave gaps in the index), with a stop word more in a gap; the
+index cannot tell that stop word from another word, so the records it is unsure of are read
+(:meth:`SharedIndexEngine._unheld`). Other differences in ranking: tantivy's BM25 (k1 1.2,
+bm25s 1.5).
 """
 
 from __future__ import annotations
@@ -50,12 +54,18 @@ from omics.search.index import FIELDS, write_atomically
 from omics.search.outcome import ProgressCallback, SearchOutcome
 from omics.search.query_parser import ParsedQuery, parse_query
 from omics.search.ranked_hits import RankedHits
-from omics.search.ranking import FIELD_WEIGHTS, PHRASE_CHECK_BUDGET, RERANK_POOL, query_stems
+from omics.search.ranking import (
+    EXPANSION_CHECK_BUDGET,
+    FIELD_WEIGHTS,
+    PHRASE_CHECK_BUDGET,
+    RERANK_POOL,
+    query_stems,
+)
 from omics.search.request import SearchRequest, filters_to_dict
 from omics.search.series import Series
 from omics.search.shared_index import Retrieved, SharedIndex, SharedQuery, retrieve
 from omics.search.shared_index.manifest import Manifest
-from omics.search.shared_index.queries import OtherName
+from omics.search.shared_index.queries import OtherName, Words, name_words
 from omics.search.shared_index.retrieval import concepts_missed
 from omics.search.shared_index.scoring import best_holder, held_only_by, stem_counts
 from omics.search.similarity import build_profile, resolve_examples
@@ -64,7 +74,7 @@ from omics.search.staging import Publication, PublicationPoint, StagingArea, Sta
 from omics.search.vocabulary import Expansion, Vocabulary
 
 SHARED_DIR = "shared-index"
-Named = tuple[str, list[str], int | None]  # a concept's name, its stems, the slop it is held within
+Named = tuple[str, Words, int | None]  # a concept's name, its words, the slop it is held within
 
 
 def open_store_and_shared_index(corpus_path: Path, data_dir: Path) -> tuple[CorpusStore, SharedIndex]:
@@ -257,6 +267,7 @@ class SharedIndexEngine(SearchEngine):
         weights: dict[str, float] = dict.fromkeys(stems, 1.0)
         boost: dict[str, float] = {}
         named = [self._names(c, expansions, contained) for c in concepts]
+        unheld = [self._unheld(names, expansions) for names in named]
         examples = self._examples(request, parsed)
         if examples:
             profile = build_profile(
@@ -278,7 +289,7 @@ class SharedIndexEngine(SearchEngine):
             boost=boost,
             concepts=[[(stems, slop) for _name, stems, slop in names] for names in named],
             disproved=[self._disproved(names) for names in named],
-            names=[OtherName(query_stems(e.phrase), e.weight, query_stems(e.matched)) for e in expansions],
+            names=[self._other_name(e, concepts, unheld) for e in expansions],
             phrases=parsed.phrases,
             excluded=parsed.excluded,
             pinned=self._pinned_accessions(parsed),
@@ -344,24 +355,63 @@ class SharedIndexEngine(SearchEngine):
 
     @staticmethod
     def _names(concept: QueryConcept, expansions: list[Expansion], contained: list[Expansion]) -> list[Named]:
-        """Every name covering ``concept`` with its stems and the slop it is held within (None: its
-        words anywhere), by the bm25s engine's rules (:func:`omics.search.concepts.phrase_gap`);
-        other names the vocabulary gave are exact phrases."""
+        """Every name covering ``concept`` with its words (stems at their positions in it) and the
+        slop it is held within (None: its words anywhere), by the bm25s engine's rules
+        (:func:`omics.search.concepts.phrase_gap`); other names the vocabulary gave are held by
+        the engine's exact test (slop 1: a stop word more in a gap, as :meth:`_unheld` checks)."""
         recognised = bool(concept.matched)
 
         def own(name: str, gap: int = 0) -> Named:
             words = phrase_gap(name, query_stems, recognised, gap)
             # Held without scoring, tantivy's slop bounds each gap: one allows the stop word the
             # engine's exact test allows.
-            return name, query_stems(name), None if words is None else max(words, 1)
+            return name, name_words(name, query_stems(name)), None if words is None else max(words, 1)
 
         shorter = [e.phrase for e in contained if e.matched in concept.matched]
-        other = [(e.phrase, query_stems(e.phrase), 0) for e in expansions if e.matched in concept.matched]
+        other = [
+            (e.phrase, name_words(e.phrase, query_stems(e.phrase)), 1)
+            for e in expansions
+            if e.matched in concept.matched
+        ]
         return (
             [own(name) for name in (*concept.names, *shorter)]
             + [own(name, CLINICAL_GAP_WORDS) for name in concept.clinical]
             + other
         )
+
+    @staticmethod
+    def _other_name(expansion: Expansion, concepts: list[QueryConcept], unheld: list[list[str]]) -> OtherName:
+        """``expansion`` as the shared index credits it: its stems where they stand as its phrase,
+        except in the series read and found to hold none of its concept's other names (``unheld``,
+        per concept: :meth:`_unheld`)."""
+        stems = query_stems(expansion.phrase)
+        positions = [p for p, _stem in name_words(expansion.phrase, stems)]
+        gone = [
+            a
+            for c, read in zip(concepts, unheld, strict=True)
+            if expansion.matched in c.matched
+            for a in read
+        ]
+        return OtherName(stems, expansion.weight, query_stems(expansion.matched), positions, gone)
+
+    def _unheld(self, names: list[Named], expansions: list[Expansion]) -> list[str]:
+        """Series the index holds an other name of a concept in by the engine's exact test as it
+        can answer it (a slop of one at the name's positions: any word may stand in a gap, where
+        the engine allows only a stop word) and none at its own positions: read, as the
+        bm25s engine reads an expansion's holders (omics.search.ranking.holding_phrase, the first
+        ``EXPANSION_CHECK_BUDGET`` by their score for them), those whose text holds none of those
+        names. "endometrioid endometrial carcinoma" holds no "endometrioid carcinoma"."""
+        phrases = {e.phrase for e in expansions}
+        loose = [
+            (n, w)
+            for n, w, slop in names
+            if n in phrases and slop == 1 and len(w) > 1 and not has_unindexed_word(n)
+        ]
+        if not loose:
+            return []
+        strict = [(w, 0) for _n, w in loose]
+        docs = held_only_by(self.shared, [(w, 1) for _n, w in loose], strict, EXPANSION_CHECK_BUDGET)
+        return self._holding_none(docs, [name for name, _w in loose])
 
     def _disproved(self, names: list[Named]) -> list[str]:
         """Series the index holds a concept's name in but whose text does not: a name with a
@@ -373,9 +423,17 @@ class SharedIndexEngine(SearchEngine):
         if not unseen:
             return []
         others = [(stems, slop) for name, stems, slop in names if not has_unindexed_word(name)]
-        tests = [PhraseTest(name) for name, _stems, _slop in unseen]
         docs = held_only_by(self.shared, [(s, slop) for _n, s, slop in unseen], others, PHRASE_CHECK_BUDGET)
-        records = self.store.records  # records the index shows before this store has them: unread
+        return self._holding_none(docs, [name for name, _stems, _slop in unseen])
+
+    def _holding_none(self, docs: list[int], names: list[str]) -> list[str]:
+        """The accessions of ``docs`` whose text holds none of ``names`` (the engine's phrase test,
+        omics.search.highlight.PhraseTest), read from the store; documents the index shows
+        before this store has them are left unread."""
+        if not docs:
+            return []
+        tests = [PhraseTest(name) for name in names]
+        records = self.store.records
         return [
             self.store.accession(doc)
             for doc in docs

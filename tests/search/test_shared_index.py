@@ -343,7 +343,9 @@ def test_full_matches_counted_without_the_ranked_words_are_the_same(shared, monk
 
 
 def test_a_concept_named_only_by_words_no_ranked_term_holds_is_counted_with_them() -> None:
-    lay = SharedQuery(weights={"cancer": 1.0}, concepts=[[(["cancer"], None), (["carcinoma"], None)]])
+    lay = SharedQuery(
+        weights={"cancer": 1.0}, concepts=[[([(0, "cancer")], None), ([(0, "carcinoma")], None)]]
+    )
     assert not queries.implies_ranked(lay, FIELD_WEIGHTS)  # "carcinoma" alone matches no ranked word
     named = SharedQuery(
         weights={"cancer": 1.0}, names=[OtherName(["carcinoma"], 0.7, ["cancer"])], concepts=lay.concepts
@@ -352,7 +354,7 @@ def test_a_concept_named_only_by_words_no_ranked_term_holds_is_counted_with_them
     exact = SharedQuery(
         weights={"cancer": 1.0},
         names=[OtherName(["carcinoma"], 0.7, ["cancer"])],
-        concepts=[[(["carcinoma"], 0)]],
+        concepts=[[([(0, "carcinoma")], 1)]],
     )
     assert queries.implies_ranked(exact, FIELD_WEIGHTS)
 
@@ -470,3 +472,21 @@ def test_another_name_corroborates_the_users_words_rather_than_adding_to_them(fr
     outcome = engine.search(SearchRequest(query="Down syndrome", page_size=500))
     scores = {hit.accession: hit.score for hit in outcome.hits}
     assert scores[both] == pytest.approx(scores[other_only], rel=1e-3)
+
+
+def test_other_names_are_held_where_the_bm25s_engine_holds_them(fresh_shared) -> None:
+    """An other name of a concept covers it where its words stand as the engine's exact test
+    reads a phrase (omics.search.highlight.PhraseTest): with the name's own stop words between
+    them ("carcinoma of the urinary bladder", whose stop words leave gaps in the index), or one
+    more stop word ("Crohn's and colitis" holds "Crohn colitis"), but not another word
+    ("Crohn granulomatous colitis", which the index alone cannot tell apart: read)."""
+    engine = fresh_shared()
+    titles = {
+        "GSE992031": "Zyxoquil carcinoma of the urinary bladder cohort",
+        "GSE992032": "Zyxoquil urinary bladder biopsies of lung carcinoma",
+        "GSE992033": "Zyxoquil Crohn's and colitis registry",
+        "GSE992034": "Zyxoquil Crohn granulomatous colitis registry",
+    }
+    engine.add(Series(accession=accession, title=title) for accession, title in titles.items())
+    assert full(engine, "zyxoquil bladder cancer") == ["GSE992031"]
+    assert full(engine, "zyxoquil Crohn's disease") == ["GSE992033"]

@@ -21,15 +21,29 @@ from omics.search.shared_index.schema import KIND_SERIES, SERIES_TEXT, analyser
 _ANALYSER = analyser()
 FULL_MATCH_LIFT = 10_000.0  # added to every full match's score, so full matches rank first
 
+Words = Sequence[tuple[int, str]]
+"""A name's stems with their positions in it: its stop words leave gaps, as in the index
+(:func:`positioned`), so "carcinoma of the urinary bladder" is carcinoma 0, urinari 3, bladder 4."""
+
 
 @dataclass(frozen=True)
 class OtherName:
     """Another name of a query concept (omics.search.vocabulary.Expansion): its stems, its weight,
-    and the stems of the query words it names the concept for (``Expansion.matched``)."""
+    the stems of the query words it names the concept for (``Expansion.matched``), its stems'
+    positions in the name (:data:`Words`; empty: one after another, as a name without stop words),
+    and the series (accessions) the engine read and found not to hold it though the index says
+    they do (another word in a gap: "endometrioid endometrial carcinoma")."""
 
     stems: Sequence[str]
     weight: float
     of: Sequence[str]
+    positions: Sequence[int] = ()
+    unheld: Sequence[str] = ()
+
+    @property
+    def words(self) -> list[tuple[int, str]]:
+        """The name's stems with their positions (:data:`Words`)."""
+        return list(zip(self.positions or range(len(self.stems)), self.stems, strict=True))
 
 
 @dataclass(frozen=True)
@@ -37,8 +51,10 @@ class SharedQuery:
     """What to retrieve, as the engine understood it (stems, not words).
 
     ``concepts``: per concept the query requires, the alternative names covering it, as
-    (stems, slop): a record covers the concept if it holds every stem of one name, anywhere
-    when the slop is None, else in order with at most that many words in each gap. ``weights``:
+    (words, slop) (:data:`Words`): a record covers the concept if it holds every stem of one
+    name, anywhere when the slop is None, else in order with at most that many words more than
+    the name's own gaps (1: the engine's exact test, a stop word more in a gap; the index
+    cannot tell a stop word's gap from another word, so the engine reads what it is unsure of). ``weights``:
     query weight per ranked stem. ``names``: other names of the query's concepts
     (:class:`OtherName`), credited where they occur as phrases (:func:`names_credit`).
     ``boost``: stems that add to the score of what the rest matches but match nothing
@@ -48,7 +64,7 @@ class SharedQuery:
     """
 
     weights: Mapping[str, float] = field(default_factory=dict)
-    concepts: Sequence[Sequence[tuple[Sequence[str], int | None]]] = ()
+    concepts: Sequence[Sequence[tuple[Words, int | None]]] = ()
     disproved: Sequence[Sequence[str]] = ()
     boost: Mapping[str, float] = field(default_factory=dict)
     names: Sequence[OtherName] = ()
@@ -67,6 +83,13 @@ def positioned(text: str) -> list[tuple[int, str]]:
     return [(token.position, token.text) for token in _ANALYSER.pre_tokenize(stemmed_text(text)).tokens]
 
 
+def name_words(text: str, stems: Sequence[str]) -> list[tuple[int, str]]:
+    """A name's ``stems`` (omics.search.ranking.query_stems of ``text``) with their positions in
+    it (:data:`Words`); one after another where the index reads other tokens (a repeated word)."""
+    words = positioned(text)
+    return words if [stem for _p, stem in words] == list(stems) else list(enumerate(stems))
+
+
 def _all(schema: tantivy.Schema, occur: Occur, queries: Sequence[Query]) -> Query:
     return Query.boolean_query([(occur, q) for q in queries])
 
@@ -78,6 +101,11 @@ def term_anywhere(schema: tantivy.Schema, stem: str, field_weights: Mapping[str,
         Occur.Should,
         [Query.boost_query(Query.term_query(schema, name, stem), w) for name, w in field_weights.items()],
     )
+
+
+def held_anywhere(schema: tantivy.Schema, stem: str) -> Query:
+    """Records holding ``stem`` in any series text field (scoring each field's BM25)."""
+    return _all(schema, Occur.Should, [Query.term_query(schema, name, stem) for name in SERIES_TEXT])
 
 
 def phrase_in(schema: tantivy.Schema, name: str, words: Sequence[tuple[int, str]], slop: int = 0) -> Query:
@@ -124,12 +152,13 @@ def spans(ask: SharedQuery) -> dict[tuple[str, ...], list[OtherName]]:
 def name_credit(schema: tantivy.Schema, name: OtherName, field_weights: Mapping[str, float]) -> Query:
     """What another name earns a record, as the bm25s engine scores it
     (omics.search.ranking.score_expansions): where the name stands as a phrase in a field, its
-    weight times the field-weighted BM25 of its words anywhere (the phrase only decides where)."""
+    weight times the field-weighted BM25 of its words anywhere (the phrase only decides where:
+    at the name's positions, a word more in a gap, as the engine's test allows a stop word)."""
     credit = words_score(schema, name.stems, field_weights)
     if len(name.stems) > 1:
-        words = list(enumerate(name.stems))
-        held = _all(schema, Occur.Should, [phrase_in(schema, n, words) for n in field_weights])
-        credit = Query.boolean_query([(Occur.Must, _nothing(held)), (Occur.Must, credit)])
+        held = _all(schema, Occur.Should, [phrase_in(schema, n, name.words, 1) for n in field_weights])
+        held = _nothing(held)
+        credit = Query.boolean_query([(Occur.Must, held), (Occur.Must, credit)])
     return Query.boost_query(credit, name.weight)
 
 
@@ -137,10 +166,12 @@ def names_credit(
     schema: tantivy.Schema, names: Sequence[OtherName], field_weights: Mapping[str, float]
 ) -> Query:
     """What one concept's other names earn a record before they are held against the user's own
-    words (omics.search.shared_index.retrieval): each name's :func:`name_credit`, summed. (The
-    bm25s engine keeps the best name only; here that measured lower, docs/EVALUATION.md.)"""
+    words (omics.search.shared_index.retrieval): each name's :func:`name_credit`, summed, but
+    none where the engine read the record and found none of them (:attr:`OtherName.unheld`).
+    (The bm25s engine keeps the best name only; here that measured lower, docs/EVALUATION.md.)"""
     credits = [name_credit(schema, name, field_weights) for name in names]
-    return credits[0] if len(credits) == 1 else _all(schema, Occur.Should, credits)
+    summed = credits[0] if len(credits) == 1 else _all(schema, Occur.Should, credits)
+    return _but(schema, summed, sorted({a for name in names for a in name.unheld}))
 
 
 def own_words_of_holders(
@@ -174,21 +205,31 @@ def implies_ranked(ask: SharedQuery, field_weights: Mapping[str, float]) -> bool
     """
     if not set(SERIES_TEXT) <= set(field_weights):
         return False
-    exact = {tuple(name.stems) for name in ask.names}
+    exact = {tuple(name.words) for name in ask.names}
 
-    def held(stems: Sequence[str], slop: int | None) -> bool:
-        return any(s in ask.weights for s in stems) or (slop == 0 and tuple(stems) in exact)
+    def held(words: Words, slop: int | None) -> bool:
+        return any(s in ask.weights for _p, s in words) or (slop == 1 and tuple(words) in exact)
 
     return any(
-        any(stems for stems, _slop in names) and all(held(stems, slop) for stems, slop in names if stems)
+        any(words for words, _slop in names) and all(held(words, slop) for words, slop in names if words)
         for names in ask.concepts
     )
 
 
 def concept_queries(schema: tantivy.Schema, ask: SharedQuery) -> list[Query]:
-    """Per concept, the records covering it (by any of its names), less those it was disproved for."""
+    """Per concept, the records covering it (by any of its names), less those it was disproved for
+    and those read and found not to hold an other name (:attr:`OtherName.unheld`) for that name."""
+    unheld = {tuple(name.words): name.unheld for name in ask.names if name.unheld}
     queries = [
-        _all(schema, Occur.Should, [_name_anywhere(schema, stems, slop) for stems, slop in names if stems])
+        _all(
+            schema,
+            Occur.Should,
+            [
+                _but(schema, _name_anywhere(schema, w, slop), unheld.get(tuple(w), ()))
+                for w, slop in names
+                if w
+            ],
+        )
         for names in ask.concepts
     ]
     for i, disproved in enumerate(ask.disproved):
@@ -198,14 +239,23 @@ def concept_queries(schema: tantivy.Schema, ask: SharedQuery) -> list[Query]:
     return queries
 
 
-def _name_anywhere(schema: tantivy.Schema, stems: Sequence[str], slop: int | None) -> Query:
-    """A name's stems in any field: all of them (anywhere in the record), or as a phrase in one field."""
+def _but(schema: tantivy.Schema, query: Query, accessions: Sequence[str]) -> Query:
+    """``query`` less the series ``accessions`` names (``query`` itself if none): term queries,
+    read only where ``query`` leads (a term set marks its documents before the search starts,
+    which cost about 2 ms a query at 8,091 series)."""
+    if not accessions:
+        return query
+    return Query.boolean_query(
+        [(Occur.Must, query), (Occur.MustNot, any_term(schema, "accession", accessions))]
+    )
+
+
+def _name_anywhere(schema: tantivy.Schema, words: Words, slop: int | None) -> Query:
+    """A name's stems in any field: all of them (anywhere in the record), or as a phrase in one
+    field (at the name's own positions, ``slop`` words more)."""
     if slop is not None:
-        words = list(enumerate(stems))
         return _all(schema, Occur.Should, [phrase_in(schema, name, words, slop) for name in SERIES_TEXT])
-    held = [
-        _all(schema, Occur.Should, [Query.term_query(schema, name, s) for name in SERIES_TEXT]) for s in stems
-    ]
+    held = [held_anywhere(schema, s) for _p, s in words]
     return _all(schema, Occur.Must, held)
 
 

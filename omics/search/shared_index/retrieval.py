@@ -253,7 +253,7 @@ class _ConceptTests:
         if len(self.concepts) < 2:
             return []
         walked = [
-            max((rarest(self.shared.doc_freq, words) for words, _slop in names), default=0)
+            max((rarest(self.shared.doc_freq, [s for _p, s in words]) for words, _slop in names), default=0)
             for names in self.ask.concepts
         ]
         return list(zip(self.concepts, walked, strict=True))

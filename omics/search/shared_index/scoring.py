@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from tantivy import Occur, Query
 
-from omics.search.shared_index.queries import SharedQuery, concept_queries, ranked, restrictions
+from omics.search.shared_index.queries import SharedQuery, Words, concept_queries, ranked, restrictions
 from omics.search.shared_index.store import SharedIndex
 
 
@@ -44,8 +44,8 @@ def best_holder(shared: SharedIndex, stem: str, field_weights: Mapping[str, floa
     return int(searcher.fast_field_values("doc", [hits[0][1]])[0] or 0)
 
 
-Names = Sequence[tuple[Sequence[str], int | None]]
-"""Names of a concept as :class:`SharedQuery` gives them: (stems, slop)."""
+Names = Sequence[tuple[Words, int | None]]
+"""Names of a concept as :class:`SharedQuery` gives them: (words, slop)."""
 
 
 def held_only_by(shared: SharedIndex, names: Names, others: Names, limit: int) -> list[int]:
