@@ -143,15 +143,6 @@ def names_credit(
     return credits[0] if len(credits) == 1 else _all(schema, Occur.Should, credits)
 
 
-def own_words_of_holders(
-    schema: tantivy.Schema, of: Sequence[str], credit: Query, field_weights: Mapping[str, float]
-) -> Query:
-    """The records a concept's other names credit (``credit``: :func:`names_credit`), scored by
-    the user's own words for the concept (``of``; 0 where a record has none of them)."""
-    own = words_score(schema, of, field_weights)
-    return Query.boolean_query([(Occur.Must, _nothing(credit)), (Occur.Should, own)])
-
-
 def words_score(schema: tantivy.Schema, stems: Sequence[str], field_weights: Mapping[str, float]) -> Query:
     """The stems' field-weighted BM25, summed (unweighted): a name's words, or the user's own
     words for a concept, which its other names are held against."""
