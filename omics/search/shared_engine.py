@@ -57,7 +57,7 @@ from omics.search.shared_index import Retrieved, SharedIndex, SharedQuery, retri
 from omics.search.shared_index.manifest import Manifest
 from omics.search.shared_index.queries import OtherName
 from omics.search.shared_index.retrieval import concepts_missed
-from omics.search.shared_index.scoring import best_holder, held_only_by, stem_counts
+from omics.search.shared_index.scoring import best_holder, phrase_candidates, stem_counts
 from omics.search.similarity import build_profile, resolve_examples
 from omics.search.spelling import correct_query
 from omics.search.staging import Publication, PublicationPoint, StagingArea, StagingConflict
@@ -365,23 +365,31 @@ class SharedIndexEngine(SearchEngine):
 
     def _disproved(self, names: list[Named]) -> list[str]:
         """Series the index holds a concept's name in but whose text does not: a name with a
-        one-character word the index does not see ("type 2 diabetes" holds the stems of "type 1
-        diabetes"). As the bm25s engine does (omics.search.ranking.holding_phrase), the records
-        holding it as the index sees it, and no other name of the concept, are read (the first
-        ``PHRASE_CHECK_BUDGET`` by their score for it)."""
+        one-character word the ranked fields do not see ("type 2 diabetes" holds the stems of
+        "type 1 diabetes"). As the bm25s engine does (omics.search.ranking.holding_phrase), the
+        records holding it as those fields see it, and no other name of the concept, are
+        checked (the first ``PHRASE_CHECK_BUDGET`` by their score for it): by the index's words
+        around one-character words where they tell (omics.search.shared_index.exact), else by
+        reading the record."""
         unseen = [(name, stems, slop) for name, stems, slop in names if has_unindexed_word(name)]
         if not unseen:
             return []
         others = [(stems, slop) for name, stems, slop in names if not has_unindexed_word(name)]
         tests = [PhraseTest(name) for name, _stems, _slop in unseen]
-        docs = held_only_by(self.shared, [(s, slop) for _n, s, slop in unseen], others, PHRASE_CHECK_BUDGET)
+        found = phrase_candidates(
+            self.shared, [(s, slop) for _n, s, slop in unseen], others, tests, PHRASE_CHECK_BUDGET
+        )
         records = self.store.records  # records the index shows before this store has them: unread
-        return [
-            self.store.accession(doc)
-            for doc in docs
-            if doc < len(records)
-            and not any(test(records[doc].indexed_text(f)) for test in tests for f in FIELDS)
-        ]
+        disproved = []
+        for doc in found.docs:
+            if doc >= len(records):
+                continue
+            read = found.to_read(doc)
+            if read is None or (
+                read and not any(test(records[doc].indexed_text(f)) for test in tests for f in FIELDS)
+            ):
+                disproved.append(self.store.accession(doc))
+        return disproved
 
     def _pinned_accessions(self, parsed: ParsedQuery) -> list[str]:
         """Series named by GSE/GDS accession in the query (shown first)."""
