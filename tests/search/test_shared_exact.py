@@ -41,11 +41,16 @@ MORE = [
     "type's 2 of diabetes",
     "x_type 2 diabetes",
     "type 2 diabetes_x",
+    "diabetes mellitus, type 2",
+    "diabetes mellitus of the type 2",
+    "mellitus type 2 diabetes",
     "the t cells' exhaustion",
     " ".join(["word"] * 20 + ["b", "cell"] + ["word"] * 20),
 ]
 PHRASES = [
     "type 2 diabetes",
+    "diabetes mellitus type 2",
+    "diabetes mellitis type 2",
     "type 1 diabetes",
     "t cell exhaustion",
     "t cell",

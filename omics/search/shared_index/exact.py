@@ -35,7 +35,9 @@ from omics.search.highlight import PhraseTest
 
 NEAR_SHORT, SHORT_WORDS = "near_short", "short_words"
 WORDS_TOKENIZER = "omics_words"  # whitespace: the words are split here, as the text test splits them
-WINDOW = 8  # words kept on each side of a one-character word (a name this long still fits)
+# Words kept on each side of a one-character word: "diabetes mellitus type 2" still fits with
+# two words in each gap (:func:`possible`).
+WINDOW = 9
 UNDERSCORE = "_"  # in short_words before a letter or digit that follows an underscore
 SEPARATOR = "|"  # stands between windows and fields: never a word, so no phrase runs across
 GAP_FREE_WORDS = frozenset(("of", "the", "and", "in", "with", "a", "an", "s"))  # and a possessive's s
@@ -143,10 +145,19 @@ def _near(
 ) -> Query | None:
     """The phrase's words in order within ``near_short``, two words between each at most."""
     gaps = len(test.parts) - 1
-    if not gaps or 3 * gaps > WINDOW or not all(text and "_" not in text for text, _whole in test.parts):
+    # A match's words are at most 3 words apart (a word, a possessive's "s", a gap word): all
+    # of them must be within the window of one of its one-character words.
+    spans = [max(3 * i, 3 * (gaps - i)) for i, (_text, whole) in enumerate(test.parts) if whole]
+    if (
+        not gaps
+        or min(spans, default=WINDOW + 1) > WINDOW
+        or not all(text and "_" not in text for text, _whole in test.parts)
+    ):
         return None
     choices = [[text] if whole else [w for w, _n in forms(text)] for text, whole in test.parts]
-    if not all(choices) or math.prod(len(c) for c in choices) > MOST_PHRASES:
+    if not all(choices):  # a word no window holds: no match is near a one-character word
+        return Query.empty_query()
+    if math.prod(len(c) for c in choices) > MOST_PHRASES:
         return None
     # tantivy's slop is the words out of place in all: two a gap is at most 2 * gaps
     phrases = [
