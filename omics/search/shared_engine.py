@@ -9,9 +9,10 @@ writes hidden generations into the shared index instead of bm25s segments.
 
 Spelling correction is the bm25s engine's rule (:func:`omics.search.spelling.correct_query`),
 its dictionary read from the shared index's term dictionary once per corpus version. A concept
-name with a one-character word ("type 1 diabetes"), which the index does not see, is checked in
-the text of the records the index finds for it, as the bm25s engine checks it
-(:meth:`SharedIndexEngine._disproved`), so counts and full matches are the same. With words
+name with a one-character word ("type 1 diabetes"), which the ranked fields do not see, is
+checked in the records the index finds for it, as the bm25s engine checks them
+(:meth:`SharedIndexEngine._disproved`): by the index's words around one-character words where
+they tell, else by reading the text, so counts and full matches are the same. With words
 and examples together, the examples' profile only ranks what the words match.
 
 Not on this backend (the bm25s engine has it): pseudo-relevance feedback. Measured on it twice

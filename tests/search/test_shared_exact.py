@@ -38,6 +38,7 @@ MORE = [
     "vitamin d deficiency",
     "vitamin d3 deficiency",
     "b b cell",
+    "type 2 diabetes" + "x" * 300,
     "type's 2 of diabetes",
     "x_type 2 diabetes",
     "type 2 diabetes_x",

@@ -45,7 +45,9 @@ _WORD = re.compile(r"\w+")
 _ALNUM_RUN = re.compile(r"[^\W_]+")
 _AFTER_UNDERSCORE = re.compile(r"_([^\W_])")
 MOST_PHRASES = 64  # forms of a name's words tried together, at most
-_LONGEST = 200  # a longer run is kept out (tantivy bounds a term's length); it is no name's word
+# A longer word is cut (tantivy bounds a term's length): it still starts with the letters the
+# text test matches a name's word by.
+_LONGEST = 200
 
 
 def words_tokenizer() -> tantivy.TextAnalyzer:
@@ -56,7 +58,7 @@ def near_short(texts: Iterable[str]) -> str:
     """The ``near_short`` value of a record whose fields read ``texts``."""
     out: list[str] = []
     for text in texts:
-        words = [w if len(w) <= _LONGEST else SEPARATOR for w in _WORD.findall(text.lower())]
+        words = [w[:_LONGEST] for w in _WORD.findall(text.lower())]
         spans: list[list[int]] = []  # [first, end) of each window, overlapping ones merged
         for i in (i for i, w in enumerate(words) if len(w) == 1):
             first, end = max(i - WINDOW, 0), min(i + WINDOW + 1, len(words))

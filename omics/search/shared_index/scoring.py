@@ -2,9 +2,9 @@
 
 Spelling correction (omics.search.spelling) needs the index's stems with how many series hold each
 (:func:`stem_counts`, read from the term dictionary) and the series holding a stem most
-strongly (:func:`best_holder`). A concept named with a word the index does not see ("type 1
-diabetes") is told apart by reading the records that hold it as the index sees it
-(:func:`held_only_by`).
+strongly (:func:`best_holder`). A concept named with a word the ranked fields do not see
+("type 1 diabetes") is told apart in the records that hold it as they see it
+(:func:`held_only_by`), by the words around one-character words (:func:`phrase_candidates`).
 """
 
 from __future__ import annotations
