@@ -123,6 +123,7 @@ class PhraseTest:
         # phrase apart ("type 1 diabetes"): here they must be there, as whole words.
         # A possessive is the same name: "Alzheimer's disease" ~ "Alzheimer disease".
         words = _PHRASE_WORD.findall(_POSSESSIVE.sub("", phrase.lower()))
+        self.words = tuple(words)  # as the shared index's near_short field holds them
         self.empty = not any(len(w) > 1 for w in words)
         self.gap_words = gap_words
         # What each word must be: a word starting with the shared prefix of word and stem, or

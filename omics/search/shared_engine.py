@@ -9,9 +9,10 @@ writes hidden generations into the shared index instead of bm25s segments.
 
 Spelling correction is the bm25s engine's rule (:func:`omics.search.spelling.correct_query`),
 its dictionary read from the shared index's term dictionary once per corpus version. A concept
-name with a one-character word ("type 1 diabetes"), which the index does not see, is checked in
-the text of the records the index finds for it, as the bm25s engine checks it
-(:meth:`SharedIndexEngine._disproved`), so counts and full matches are the same. With words
+name with a one-character word ("type 1 diabetes"), which the ranked fields do not see, is
+checked in the records the index finds for it, as the bm25s engine checks them
+(:meth:`SharedIndexEngine._disproved`): by the index's words around one-character words where
+they tell, else by reading the text, so counts and full matches are the same. With words
 and examples together, the examples' profile only ranks what the words match.
 
 Not on this backend (the bm25s engine has it): pseudo-relevance feedback. Measured on it twice
@@ -67,7 +68,7 @@ from omics.search.shared_index import Retrieved, SharedIndex, SharedQuery, retri
 from omics.search.shared_index.manifest import Manifest
 from omics.search.shared_index.queries import OtherName, Words, name_words
 from omics.search.shared_index.retrieval import concepts_missed
-from omics.search.shared_index.scoring import best_holder, held_only_by, stem_counts
+from omics.search.shared_index.scoring import best_holder, held_only_by, phrase_candidates, stem_counts
 from omics.search.similarity import build_profile, resolve_examples
 from omics.search.spelling import correct_query
 from omics.search.staging import Publication, PublicationPoint, StagingArea, StagingConflict
@@ -415,16 +416,25 @@ class SharedIndexEngine(SearchEngine):
 
     def _disproved(self, names: list[Named]) -> list[str]:
         """Series the index holds a concept's name in but whose text does not: a name with a
-        one-character word the index does not see ("type 2 diabetes" holds the stems of "type 1
-        diabetes"). As the bm25s engine does (omics.search.ranking.holding_phrase), the records
-        holding it as the index sees it, and no other name of the concept, are read (the first
-        ``PHRASE_CHECK_BUDGET`` by their score for it)."""
+        one-character word the ranked fields do not see ("type 2 diabetes" holds the stems of
+        "type 1 diabetes"). As the bm25s engine does (omics.search.ranking.holding_phrase), the
+        records holding it as those fields see it, and no other name of the concept, are
+        checked (the first ``PHRASE_CHECK_BUDGET`` by their score for it): by the index's words
+        around one-character words where they tell (omics.search.shared_index.exact), else by
+        reading the record."""
         unseen = [(name, stems, slop) for name, stems, slop in names if has_unindexed_word(name)]
         if not unseen:
             return []
         others = [(stems, slop) for name, stems, slop in names if not has_unindexed_word(name)]
-        docs = held_only_by(self.shared, [(s, slop) for _n, s, slop in unseen], others, PHRASE_CHECK_BUDGET)
-        return self._holding_none(docs, [name for name, _stems, _slop in unseen])
+        tests = [PhraseTest(name) for name, _stems, _slop in unseen]
+        found = phrase_candidates(
+            self.shared, [(s, slop) for _n, s, slop in unseen], others, tests, PHRASE_CHECK_BUDGET
+        )
+        visible = len(self.store.records)  # records the index shows before this store has them: unread
+        ruled_out = [doc for doc in found.docs if doc < visible and found.to_read(doc) is None]
+        unsure = [doc for doc in found.docs if found.to_read(doc)]
+        held_by_none = self._holding_none(unsure, [name for name, _stems, _slop in unseen])
+        return [self.store.accession(doc) for doc in ruled_out] + held_by_none
 
     def _holding_none(self, docs: list[int], names: list[str]) -> list[str]:
         """The accessions of ``docs`` whose text holds none of ``names`` (the engine's phrase test,

@@ -5,7 +5,8 @@ opened by every process from the same files (:mod:`.store`), written in hidden g
 that an ingestion publishes or drops (:mod:`.manifest`). A search is the engine's parsed query
 as index queries (:mod:`.queries`), one retrieval with the match count and one aggregation
 for facets (:mod:`.retrieval`, :mod:`.facets`), and the engine's proximity rule on a bounded
-pool (:mod:`.rerank`). The engine on top is omics.search.shared_engine.
+pool (:mod:`.rerank`). Names with a one-character word are told apart by the words around
+one-character words (:mod:`.exact`). The engine on top is omics.search.shared_engine.
 """
 
 from omics.search.shared_index.queries import SharedQuery

@@ -9,6 +9,7 @@ import tantivy
 from omics.search.facets import day_number
 from omics.search.index import stemmed_text
 from omics.search.series import Series
+from omics.search.shared_index.exact import NEAR_SHORT, SHORT_WORDS, near_short, short_words
 from omics.search.shared_index.schema import KEYWORDS, KIND_SAMPLE, KIND_SERIES, SERIES_TEXT, analyser
 
 _ANALYSER = analyser()
@@ -19,8 +20,11 @@ def series_document(record: Series, doc: int, generation: int) -> tantivy.Docume
     out = tantivy.Document()
     out.add_text("kind", KIND_SERIES)
     out.add_text("accession", record.accession)
-    for name in SERIES_TEXT:  # the texts the bm25s engine indexes, stemmed as it stems them
-        out.add_text(name, stemmed_text(record.indexed_text(name)))
+    texts = [record.indexed_text(name) for name in SERIES_TEXT]
+    for name, text in zip(SERIES_TEXT, texts, strict=True):  # as the bm25s engine indexes and stems them
+        out.add_text(name, stemmed_text(text))
+    out.add_text(NEAR_SHORT, near_short(texts))
+    out.add_text(SHORT_WORDS, short_words(texts))
     for name in KEYWORDS:
         for value in getattr(record, name):
             out.add_text(name, value)

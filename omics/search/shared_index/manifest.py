@@ -22,7 +22,8 @@ from omics.search.locking import exclusive
 
 MANIFEST = "shared-manifest.json"
 # An index of other terms or texts is rebuilt, not read. 2: the engine's own stems, not tantivy's.
-FORMAT = f"2, {STEMMING}, texts {TEXTS_FORMAT}"
+# 3: the words around one-character words (.exact).
+FORMAT = f"3, {STEMMING}, texts {TEXTS_FORMAT}"
 
 
 @dataclass

@@ -174,15 +174,6 @@ def names_credit(
     return _but(schema, summed, sorted({a for name in names for a in name.unheld}))
 
 
-def own_words_of_holders(
-    schema: tantivy.Schema, of: Sequence[str], credit: Query, field_weights: Mapping[str, float]
-) -> Query:
-    """The records a concept's other names credit (``credit``: :func:`names_credit`), scored by
-    the user's own words for the concept (``of``; 0 where a record has none of them)."""
-    own = words_score(schema, of, field_weights)
-    return Query.boolean_query([(Occur.Must, _nothing(credit)), (Occur.Should, own)])
-
-
 def words_score(schema: tantivy.Schema, stems: Sequence[str], field_weights: Mapping[str, float]) -> Query:
     """The stems' field-weighted BM25, summed (unweighted): a name's words, or the user's own
     words for a concept, which its other names are held against."""

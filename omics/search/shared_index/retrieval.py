@@ -30,11 +30,11 @@ from omics.search.shared_index.queries import (
     implies_ranked,
     matching,
     names_credit,
-    own_words_of_holders,
     ranked,
     restrictions,
     series_named,
     spans,
+    words_score,
 )
 from omics.search.shared_index.rerank import (
     bonus_of,
@@ -345,8 +345,8 @@ def _corroborated(
     with each concept's other names corroborating the user's words rather than adding to them
     (omics.search.ranking.corroborate), as the bm25s engine credits them: the ranked query added
     the names' credit (queries.names_credit); here two queries per concept read that credit and the user's own
-    words for the concept, for the records holding one of its names, and the capped credit
-    replaces the added one.
+    words for the concept, among the ranked hits, and for the records holding one of its names
+    the capped credit replaces the added one.
     """
     where = {(address.segment_ord, address.doc): i for i, address in enumerate(addresses)}
     adjusted = scores.copy()
@@ -355,8 +355,9 @@ def _corroborated(
         other = _scores_of(searcher, credit_query, where, among)
         if not other:
             continue
-        own_query = own_words_of_holders(schema, of, credit_query, field_weights)
-        own = _scores_of(searcher, own_query, where, among)
+        # The user's words alone: read for the holders only, their score is the same as with
+        # the names required too, and the names' phrases are not evaluated a second time.
+        own = _scores_of(searcher, words_score(schema, of, field_weights), where, among)
         held = np.fromiter(other, dtype=np.int64, count=len(other))
         credit = np.fromiter(other.values(), dtype=np.float64, count=len(other))
         literal = np.array([own.get(i, 0.0) for i in held.tolist()], dtype=np.float64)

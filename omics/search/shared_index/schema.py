@@ -23,6 +23,8 @@ from __future__ import annotations
 import tantivy
 from bm25s.stopwords import STOPWORDS_EN
 
+from omics.search.shared_index.exact import NEAR_SHORT, SHORT_WORDS, WORDS_TOKENIZER
+
 ANALYSER = "omics_en"
 SERIES_TEXT: tuple[str, ...] = ("title", "summary", "overall_design", "sample_text")
 SAMPLE_TEXT: tuple[str, ...] = ("sample_title", "characteristics")
@@ -45,6 +47,8 @@ def schema() -> tantivy.Schema:
     builder.add_text_field("accession", stored=True, tokenizer_name="raw")
     for name in SERIES_TEXT + SAMPLE_TEXT:
         builder.add_text_field(name, tokenizer_name=ANALYSER)
+    builder.add_text_field(NEAR_SHORT, tokenizer_name=WORDS_TOKENIZER)  # words as written (.exact)
+    builder.add_text_field(SHORT_WORDS, tokenizer_name=WORDS_TOKENIZER, index_option="basic")
     builder.add_text_field("series", stored=True, tokenizer_name="raw")  # a sample's series accession
     for name in KEYWORDS:
         builder.add_text_field(name, fast=True, tokenizer_name="raw")  # as written: facet values

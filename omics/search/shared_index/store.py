@@ -19,6 +19,7 @@ import tantivy
 from omics.search.mapped_records import RecordList
 from omics.search.series import Series
 from omics.search.shared_index.documents import documents
+from omics.search.shared_index.exact import WORDS_TOKENIZER, words_tokenizer
 from omics.search.shared_index.manifest import Manifest, manifest_text, writing
 from omics.search.shared_index.schema import ANALYSER, KIND_SERIES, analyser, schema
 
@@ -34,6 +35,7 @@ class SharedIndex:
         self.root = root
         self.index = tantivy.Index(schema(), path=str(root / "tantivy"), reuse=True)
         self.index.register_tokenizer(ANALYSER, analyser())
+        self.index.register_tokenizer(WORDS_TOKENIZER, words_tokenizer())
         # Searches see new commits only at reload(), which reads the manifest after them: a
         # staged generation is never visible without the manifest that hides it.
         self.index.config_reader(reload_policy="manual")
