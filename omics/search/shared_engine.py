@@ -412,7 +412,7 @@ class SharedIndexEngine(SearchEngine):
             return []
         strict = [(w, 0) for _n, w in loose]
         docs = held_only_by(self.shared, [(w, 1) for _n, w in loose], strict, EXPANSION_CHECK_BUDGET)
-        return self._holding_none(docs, [name for name, _w in loose])
+        return self._holding_none(docs, [PhraseTest(name) for name, _w in loose])
 
     def _disproved(self, names: list[Named]) -> list[str]:
         """Series the index holds a concept's name in but whose text does not: a name with a
@@ -433,16 +433,15 @@ class SharedIndexEngine(SearchEngine):
         visible = len(self.store.records)  # records the index shows before this store has them: unread
         ruled_out = [doc for doc in found.docs if doc < visible and found.to_read(doc) is None]
         unsure = [doc for doc in found.docs if found.to_read(doc)]
-        held_by_none = self._holding_none(unsure, [name for name, _stems, _slop in unseen])
+        held_by_none = self._holding_none(unsure, tests)
         return [self.store.accession(doc) for doc in ruled_out] + held_by_none
 
-    def _holding_none(self, docs: list[int], names: list[str]) -> list[str]:
-        """The accessions of ``docs`` whose text holds none of ``names`` (the engine's phrase test,
-        omics.search.highlight.PhraseTest), read from the store; documents the index shows
-        before this store has them are left unread."""
+    def _holding_none(self, docs: list[int], tests: list[PhraseTest]) -> list[str]:
+        """The accessions of ``docs`` whose text passes none of ``tests`` (the engine's phrase
+        test), read from the store; documents the index shows before this store has them are
+        left unread."""
         if not docs:
             return []
-        tests = [PhraseTest(name) for name in names]
         records = self.store.records
         visible = len(records)
         return [
