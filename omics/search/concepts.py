@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from omics.search.highlight import BRACKET
 from omics.search.vocabulary import Vocabulary, is_acronym
 
 # Words a researcher adds to say what kind of record they want, not what it is about.
@@ -37,7 +38,6 @@ Stems = Callable[[str], list[str]]
 LAY_WORDS: dict[str, tuple[str, ...]] = {"cancer": ("carcinoma",), "tumor": ("tumour",), "tumour": ("tumor",)}
 NAME_GAP_WORDS = 1  # other words allowed between a recognised name's words (see phrase_gap)
 CLINICAL_GAP_WORDS = 2  # ... and between those of its clinical form ("esophageal squamous cell carcinoma")
-_BRACKET = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 _SHORT_WORD = re.compile(r"(?<![A-Za-z0-9'\u2019])[A-Za-z0-9](?![A-Za-z0-9])")  # not a possessive's s
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)?")
 
@@ -73,9 +73,9 @@ def query_concepts(text: str, vocabulary: Vocabulary, stems: Stems) -> list[Quer
     ``stems`` tokenises a name the way the index does; a word without stems (a stop word) is
     no concept.
     """
-    outside = _BRACKET.sub(lambda m: " " * len(m.group(0)), text)
+    outside = BRACKET.sub(lambda m: " " * len(m.group(0)), text)
     units = _units(outside, vocabulary, stems)
-    for bracket in _BRACKET.finditer(text):
+    for bracket in BRACKET.finditer(text):
         inner = (bracket.group(1) or bracket.group(2) or "").strip()
         if not stems(inner):
             continue

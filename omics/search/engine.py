@@ -36,6 +36,7 @@ from omics.search.facets import MetadataColumns
 from omics.search.feedback import with_feedback
 from omics.search.highlight import (
     QueryTerms,
+    bracket_names,
     highlights,
     other_names_found,
     reasons,
@@ -435,7 +436,8 @@ class SearchEngine:
         the document ids of the examples. With both text and examples, each part is scaled to
         its best document so neither dominates by the mere size of its numbers.
         """
-        scored = score_terms(snap.index, stems, snap.size, cache=stem_cache)
+        names = [query_stems(name) for name in bracket_names(parsed.free_text)]
+        scored = score_terms(snap.index, stems, snap.size, cache=stem_cache, names=names)
         understood: dict[str, Any] = {}
         text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()
         expansions, contained = other_names(self.vocabulary, text, stems)

@@ -105,9 +105,16 @@ def score_terms(
     size: int,
     weights: dict[str, float] | None = None,
     cache: StemCache | None = None,
+    names: Sequence[Sequence[str]] = (),
 ) -> TermScores:
     """Weighted field BM25 per stem (times the stem's query weight, default 1), summed, then
-    scaled by query-stem coverage."""
+    scaled by query-stem coverage.
+
+    ``names`` are the stems of each name the query gave its topic in brackets
+    (:func:`omics.search.highlight.bracket_names`); with them, coverage is the best share of
+    one name's stems a record holds: "Lupus (Systemic Lupus Erythematosus)" is fully named by
+    "lupus" or by "systemic lupus erythematosus", not a third named by the first.
+    """
     cache = {} if cache is None else cache
     scores = np.zeros(size, dtype=np.float32)
     present: dict[str, np.ndarray] = {}
@@ -116,11 +123,21 @@ def score_terms(
         present[stem] = term > 0
         scores += (weights or {}).get(stem, 1.0) * term
     if len(stems) > 1:
-        covered = np.zeros(size, dtype=np.uint8)
-        for mask in present.values():
-            covered += mask
-        scores *= (covered / np.float32(len(stems))) ** COVERAGE_EXPONENT
+        groups = [kept for kept in ([s for s in name if s in present] for name in names) if kept] or [stems]
+        coverage = _share_held(present, groups[0], size)
+        for group in groups[1:]:
+            coverage = np.maximum(coverage, _share_held(present, group, size))
+        scores *= coverage**COVERAGE_EXPONENT
     return TermScores(stems, scores, present)
+
+
+def _share_held(present: Mapping[str, np.ndarray], stems: Sequence[str], size: int) -> np.ndarray:
+    """Per document, the share of ``stems`` it holds."""
+    covered = np.zeros(size, dtype=np.uint8)
+    for stem in stems:
+        covered += present[stem]
+    share: np.ndarray = covered / np.float32(len(stems))
+    return share
 
 
 def score_weighted_stems(index: SegmentedIndex, weights: Mapping[str, float], size: int) -> np.ndarray:
@@ -164,7 +181,7 @@ def score_expansions(
             everywhere = holding_phrase(
                 expansion.phrase, everywhere, index, record, summed, budget=EXPANSION_CHECK_BUDGET
             )
-        score = np.float32(expansion.weight) * summed * everywhere
+        score = np.float32(expansion.weight * _length_ratio(expansion, stems)) * summed * everywhere
         current = best.get(expansion.matched)
         best[expansion.matched] = score if current is None else np.maximum(current, score)
     total = np.zeros(size, dtype=np.float32)
@@ -174,6 +191,19 @@ def score_expansions(
             literal += cached_stem_score(index, stem, size, cache)
         total += corroborate(literal, credit)
     return total
+
+
+def _length_ratio(expansion: Expansion, stems: Sequence[str]) -> float:
+    """How much of an other name's summed BM25 counts: the user's name's length over its own, at most 1.
+
+    A name is credited with its words' BM25 summed, so a longer name earned more for the same
+    mention: "malignant neoplasm of ovary" (three indexed words) half as much again as "ovarian
+    cancer" (two), and "type II diabetes" counted "II", a rare word and so a heavy one, on top
+    of "type diabetes".
+    Scaled to the user's name's length, every name of a concept is worth what the user's own
+    words would be for the same mention, times its weight.
+    """
+    return min(1.0, len(query_stems(expansion.matched)) / len(stems))
 
 
 def corroborate(literal: np.ndarray, other: np.ndarray) -> np.ndarray:
@@ -220,13 +250,15 @@ def holding_phrase(
 
 
 def proximity_bonus(records: list[Series], terms: QueryTerms) -> np.ndarray:
-    """Multiplicative bonus per record for the query words appearing together in title/summary."""
+    """Multiplicative bonus per record for the query words appearing together in title/summary.
+
+    A query that names its topic twice, once in brackets, is tested for each name of more than
+    one word (:func:`phrases_of`), not for the two run together.
+    """
     bonus = np.ones(len(records), dtype=np.float32)
     if len(terms.words) < 2:
         return bonus
-    phrase_text = " ".join(terms.words)
-    exact = PhraseTest(phrase_text)
-    near = PhraseTest(phrase_text, gap_words=PROXIMITY_GAP)
+    tests = [(PhraseTest(text), PhraseTest(text, gap_words=PROXIMITY_GAP)) for text in phrases_of(terms)]
     query_stems_in_order = tuple(stem_words(terms.words))
     known_item = len(query_stems_in_order) >= 3
     for i, record in enumerate(records):
@@ -234,11 +266,25 @@ def proximity_bonus(records: list[Series], terms: QueryTerms) -> np.ndarray:
             bonus[i] += TITLE_MATCH_BONUS  # the query *is* this title: a pasted known item
         for field_name, weight in PHRASE_BONUS.items():
             text = getattr(record, field_name)
-            if exact(text):
+            if any(exact(text) for exact, _ in tests):
                 bonus[i] += weight
-            elif near(text):
+            elif any(near(text) for _, near in tests):
                 bonus[i] += PROXIMITY_BONUS
     return bonus
+
+
+def phrases_of(terms: QueryTerms) -> list[str]:
+    """What the proximity bonus looks for: the query's words together, or, when the query gave
+    its topic a second name in brackets, each name of more than one word.
+
+    "Autism spectrum disorder (ASD)" is written "autism spectrum disorder" in a title, never
+    "autism spectrum disorder ASD"; testing the words run together rewarded only records that
+    spell the acronym out right after the name, and for "Lupus (Systemic Lupus
+    Erythematosus)" ("lupus systemic erythematosus") no record at all.
+    """
+    if not terms.names:
+        return [" ".join(terms.words)]
+    return [name for name in terms.names if len(query_stems(name)) > 1]
 
 
 def sample_size_weighted(scores: np.ndarray, match: np.ndarray, sample_counts: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from omics.search.highlight import PhraseTest, QueryTerms
+from omics.search.highlight import PhraseTest, QueryTerms, bracket_names
 from omics.search.index import FIELDS, SegmentedIndex
 from omics.search.ranking import (
     FIELD_WEIGHTS,
@@ -23,11 +23,13 @@ from omics.search.ranking import (
     proximity_bonus,
     query_stems,
     sample_size_weighted,
+    score_expansions,
     score_terms,
     stem_score,
     top_order,
 )
 from omics.search.series import Series
+from omics.search.vocabulary import Expansion
 
 
 def build_index(root: Path, records: list[Series]) -> SegmentedIndex:
@@ -188,3 +190,59 @@ def test_sample_size_weighs_small_experiments_and_leaves_cohorts_and_unknowns() 
     assert scores.tolist() == [2.0] * 6  # a copy: the caller's scores are not changed
     outside = sample_size_weighted(scores, np.array([False] * 6), counts)
     assert outside.tolist() == [2.0] * 6
+
+
+def test_a_query_naming_its_topic_in_brackets_is_near_either_name() -> None:
+    """ "Autism spectrum disorder (ASD)": a title saying "autism spectrum disorder" has the
+    phrase; the words run together ("... disorder asd") are not what records write."""
+    records = [
+        series(1, "Autism spectrum disorder in blood", "text"),
+        series(2, "Blood of children", "autism spectrum disorder (ASD) in blood"),
+        series(3, "Systemic lupus erythematosus skin", "lupus nephritis"),
+    ]
+    autism = proximity_bonus(records, QueryTerms.from_text("Autism spectrum disorder (ASD)"))
+    assert autism.tolist() == pytest.approx([1 + PHRASE_BONUS["title"], 1 + PHRASE_BONUS["summary"], 1.0])
+    lupus = proximity_bonus(records, QueryTerms.from_text("Lupus (Systemic Lupus Erythematosus)"))
+    assert lupus.tolist() == pytest.approx([1.0, 1.0, 1 + PHRASE_BONUS["title"]])
+
+
+def test_bracket_names_are_the_text_outside_and_each_bracket() -> None:
+    assert bracket_names("Lupus (Systemic Lupus Erythematosus)") == ("Lupus", "Systemic Lupus Erythematosus")
+    assert bracket_names("Heart rate [HR] at rest") == ("Heart rate at rest", "HR")
+    assert bracket_names("lung cancer") == ()
+
+
+def test_a_record_naming_the_topic_by_one_of_its_bracketed_names_is_fully_covered(tmp_path: Path) -> None:
+    """Coverage counts the best name: "lupus" alone names "Lupus (Systemic Lupus Erythematosus)"."""
+    records = [
+        series(1, "lupus nephritis biopsies", "kidney"),
+        series(2, "systemic sclerosis biopsies", "kidney"),
+        series(3, "psoriasis skin", "keratinocytes"),
+    ]
+    index = build_index(tmp_path, records)
+    query = "Lupus (Systemic Lupus Erythematosus)"
+    stems = query_stems(query)
+    plain = score_terms(index, stems, len(records)).scores
+    names = [query_stems(name) for name in bracket_names(query)]
+    named = score_terms(index, stems, len(records), names=names).scores
+    assert named[0] == pytest.approx(plain[0] * len(stems))  # held one stem of three: was a third
+    assert named[1] == pytest.approx(plain[1])  # "systemic": a third of the long name, as of all
+    assert named[2] == 0
+    assert ranked(named) == [0, 1]
+
+
+def test_a_longer_other_name_earns_no_more_than_the_users_own_name_would(tmp_path: Path) -> None:
+    """Another name is credited with its words' BM25 scaled to the user's name's length: the
+    three indexed words of "malignant neoplasm of ovary" do not earn half as much again as two."""
+    records = [
+        series(1, "malignant neoplasm of ovary", "tumour samples"),
+        series(2, "ovarian cancer", "tumour samples"),
+        series(3, "liver samples", "hepatocytes"),
+    ]
+    index = build_index(tmp_path, records)
+    name, query = "malignant neoplasm of ovary", "ovarian cancer"
+    longer = Expansion(name, 0.7, "MONDO:1", query, "synonym", query)
+    credit = score_expansions(index, [longer], len(records), records.__getitem__)
+    summed = sum(stem_score(index, stem, len(records)) for stem in query_stems(longer.phrase))
+    assert credit[0] == pytest.approx(0.7 * summed[0] * 2 / 3)  # two stems of the user's, three of its
+    assert credit[1] == credit[2] == 0
