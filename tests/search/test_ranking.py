@@ -212,19 +212,18 @@ def test_bracket_names_are_the_text_outside_and_each_bracket() -> None:
     assert bracket_names("lung cancer") == ()
 
 
+# One name of "Lupus (Systemic Lupus Erythematosus)", one word of its other name, neither.
+LUPUS = [series(1, "lupus nephritis", "kidney"), series(2, "systemic sclerosis", "kidney"), series(3, "skin")]
+
+
 def test_a_record_naming_the_topic_by_one_of_its_bracketed_names_is_fully_covered(tmp_path: Path) -> None:
     """Coverage counts the best name: "lupus" alone names "Lupus (Systemic Lupus Erythematosus)"."""
-    records = [
-        series(1, "lupus nephritis biopsies", "kidney"),
-        series(2, "systemic sclerosis biopsies", "kidney"),
-        series(3, "psoriasis skin", "keratinocytes"),
-    ]
-    index = build_index(tmp_path, records)
+    index = build_index(tmp_path, LUPUS)
     query = "Lupus (Systemic Lupus Erythematosus)"
     stems = query_stems(query)
-    plain = score_terms(index, stems, len(records)).scores
+    plain = score_terms(index, stems, len(LUPUS)).scores
     names = [query_stems(name) for name in bracket_names(query)]
-    named = score_terms(index, stems, len(records), names=names).scores
+    named = score_terms(index, stems, len(LUPUS), names=names).scores
     assert named[0] == pytest.approx(plain[0] * len(stems))  # held one stem of three: was a third
     assert named[1] == pytest.approx(plain[1])  # "systemic": a third of the long name, as of all
     assert named[2] == 0
