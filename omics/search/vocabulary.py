@@ -210,6 +210,17 @@ def is_short(name: str) -> bool:
     return len(name) <= 6 and len(_TOKEN.findall(name)) == 1
 
 
+def typed_by_user(name: str, matched: str) -> bool:
+    """Is the one-word ``name`` one of the words the user typed for its concept (``matched``)?
+
+    A short name is dropped as ambiguous in prose ("PD", "autism" could be a passing word),
+    but not when the user typed it: MONDO's "autism", a kind of autism spectrum disorder, names
+    what "Autism spectrum disorder" asks for, and a record titled "Autism-like phenotype ..."
+    covers the concept (it is made of the user's words, so it is not searched again).
+    """
+    return normalise(name) in normalise(matched).split()
+
+
 def _usable_names(label: str, synonyms: Iterable[str]) -> Iterator[str]:
     """Yield display names of a term, skipping annotated or enumerated synonyms that never occur in prose.
 
@@ -451,7 +462,7 @@ class Vocabulary:
     def _as_expansion(
         self, name: str, concept: Concept, term_id: str, relation: str, weight: float, factor: float
     ) -> Iterator[Expansion]:
-        if is_short(name):
+        if is_short(name) and not typed_by_user(name, concept.matched):
             usable = is_acronym(name) and name.isalpha() and len(name) >= MIN_ACRONYM_EMIT
             if relation == "subtype" or not usable or name.lower() in ENGLISH_STOPWORDS:
                 return

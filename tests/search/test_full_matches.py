@@ -64,6 +64,18 @@ def test_a_bracket_renames_what_precedes_it(run: Callable[..., SearchOutcome]) -
     assert "atrial septal defect" not in named
 
 
+def test_a_short_name_the_user_typed_covers_its_concept(engine: SearchEngine) -> None:
+    """MONDO's "autism" (a kind of autism spectrum disorder) is one short word, dropped as an
+    ambiguous guess, but the user typed it: a study of autism that never says "spectrum
+    disorder" or "ASD" is a full match."""
+    outcome = engine.search(SearchRequest(query="Autism spectrum disorder", page_size=1000))
+    full = [_text(engine, hit.accession) for hit in outcome.hits[: outcome.total]]
+    assert any(
+        re.search(r"\bautism", t, re.I) and not re.search(r"spectrum|\bASDs?\b", t, re.I) for t in full
+    )
+    assert all(re.search(r"autis|\bASDs?\b|asperger|kanner|pervasive developmental", t, re.I) for t in full)
+
+
 def test_a_number_in_a_concept_tells_it_apart(engine: SearchEngine) -> None:
     """ "Type 1 diabetes" holds the words "type" and "diabetes" but is not "Type 2 Diabetes"."""
     outcome = engine.search(SearchRequest(query="Type 2 Diabetes", page_size=1000))
