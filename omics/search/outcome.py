@@ -38,7 +38,8 @@ STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
 #    carcinoma" holds no "endometrioid carcinoma").
 # 11: a query naming its topic twice, once in brackets ("Autism spectrum disorder (ASD)"), is
 #    tested for each name by the phrase bonus and covered by the best of them (bm25s engine);
-#    another name of a concept is credited at most for as many words as the user's name has;
+#    another name of a concept is credited at most for as many words as the user's name has
+#    (both backends);
 #    a one-word name the user typed ("autism" of autism spectrum disorder) covers its concept.
 ENGINE_REVISION = 11
 

@@ -181,7 +181,7 @@ def score_expansions(
             everywhere = holding_phrase(
                 expansion.phrase, everywhere, index, record, summed, budget=EXPANSION_CHECK_BUDGET
             )
-        score = np.float32(expansion.weight * _length_ratio(expansion, stems)) * summed * everywhere
+        score = np.float32(expansion.weight * length_ratio(expansion, stems)) * summed * everywhere
         current = best.get(expansion.matched)
         best[expansion.matched] = score if current is None else np.maximum(current, score)
     total = np.zeros(size, dtype=np.float32)
@@ -193,7 +193,7 @@ def score_expansions(
     return total
 
 
-def _length_ratio(expansion: Expansion, stems: Sequence[str]) -> float:
+def length_ratio(expansion: Expansion, stems: Sequence[str]) -> float:
     """How much of an other name's summed BM25 counts: the user's name's length over its own, at most 1.
 
     A name is credited with its words' BM25 summed, so a longer name earned more for the same

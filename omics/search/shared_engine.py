@@ -60,6 +60,7 @@ from omics.search.ranking import (
     FIELD_WEIGHTS,
     PHRASE_CHECK_BUDGET,
     RERANK_POOL,
+    length_ratio,
     query_stems,
 )
 from omics.search.request import SearchRequest, filters_to_dict
@@ -393,7 +394,8 @@ class SharedIndexEngine(SearchEngine):
             if expansion.matched in c.matched
             for a in read
         ]
-        return OtherName(stems, expansion.weight, query_stems(expansion.matched), positions, gone)
+        weight = expansion.weight * length_ratio(expansion, stems)  # as the bm25s engine credits it
+        return OtherName(stems, weight, query_stems(expansion.matched), positions, gone)
 
     def _unheld(self, names: list[Named], expansions: list[Expansion]) -> list[str]:
         """Series the index holds an other name of a concept in by the engine's exact test as it
