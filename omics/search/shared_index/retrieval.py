@@ -26,14 +26,13 @@ from omics.search.shared_index.queries import (
     FULL_MATCH_LIFT,
     SharedQuery,
     concept_queries,
+    concepts_credit,
     covering,
     implies_ranked,
     matching,
-    names_credit,
     ranked,
     restrictions,
     series_named,
-    spans,
     words_score,
 )
 from omics.search.shared_index.rerank import (
@@ -103,7 +102,8 @@ def retrieve(
     """
     searcher, schema = shared.searcher(), shared.index.schema
     restricted = restrictions(schema, ask, shared.hidden)
-    must = [(Occur.Must, matching(schema, ask, ranked(schema, ask, field_weights))), *restricted]
+    credits = concepts_credit(schema, ask, field_weights)
+    must = [(Occur.Must, matching(schema, ask, ranked(schema, ask, field_weights, credits))), *restricted]
     concepts = concept_queries(schema, ask)
     cover = covering(schema, concepts)
 
@@ -131,7 +131,7 @@ def retrieve(
         named = series_named(schema, [accession_of(docs[i]) for i in ranks], shared.hidden)
         return Query.const_score_query(named, 0.0)
 
-    scores = _corroborated(searcher, schema, ask, field_weights, addresses, among, scores)
+    scores = _corroborated(searcher, schema, field_weights, credits, addresses, among, scores)
     if sort in SORT_FIELDS:  # every match is here: the engine's order
         values = np.array(searcher.fast_field_values(SORT_FIELDS[sort], addresses), dtype=np.int64)
         return gaps.mark(_by_value(docs, scores, full, values, total, hit_count(result) - total, facets))
@@ -343,8 +343,8 @@ def _sorted(
 def _corroborated(
     searcher: tantivy.Searcher,
     schema: tantivy.Schema,
-    ask: SharedQuery,
     field_weights: Mapping[str, float],
+    credits: Mapping[tuple[str, ...], Query],
     addresses: Sequence[tantivy.DocAddress],
     among: Callable[[Sequence[int]], Query],
     scores: np.ndarray,
@@ -352,15 +352,16 @@ def _corroborated(
     """``scores`` of the ranked hits (at ``addresses``; ``among(ranks)`` matches those of the
     ranks given, scoring nothing) with each concept's other names corroborating the user's words
     rather than adding to them (omics.search.ranking.corroborate), as the bm25s engine credits
-    them: the ranked query added the names' credit (queries.names_credit); here two queries per
-    concept read that credit and the user's own words for the concept, among the ranked hits,
-    and for the records holding one of its names the capped credit replaces the added one.
+    them: the ranked query added the names' credit (``credits``, by the query words each concept
+    stands for: queries.concepts_credit); here two queries per concept read that credit and the
+    user's own words for the concept, among the ranked hits, and for the records holding one of
+    its names the capped credit replaces the added one.
     """
     where = {(address.segment_ord, address.doc): i for i, address in enumerate(addresses)}
     every = range(len(addresses))
     adjusted = scores.copy()
-    for of, names in spans(ask).items():
-        other = _credit_of(searcher, names_credit(schema, names, field_weights), where, lambda: among(every))
+    for of, credit_query in credits.items():
+        other = _credit_of(searcher, credit_query, where, lambda: among(every))
         if not other:
             continue
         # The user's words alone: read for the holders only, their score is the same as with
