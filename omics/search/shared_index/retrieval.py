@@ -24,6 +24,7 @@ from omics.search.ranking import corroborate, sample_size_weighted
 from omics.search.shared_index.facets import facet_counts
 from omics.search.shared_index.queries import (
     FULL_MATCH_LIFT,
+    OtherName,
     SharedQuery,
     concept_queries,
     concepts_credit,
@@ -33,9 +34,11 @@ from omics.search.shared_index.queries import (
     ranked,
     restrictions,
     series_named,
+    spans,
     words_score,
 )
 from omics.search.shared_index.rerank import (
+    DocFreq,
     bonus_of,
     flags,
     flags_anywhere,
@@ -131,7 +134,11 @@ def retrieve(
         named = series_named(schema, [accession_of(docs[i]) for i in ranks], shared.hidden)
         return Query.const_score_query(named, 0.0)
 
-    scores = _corroborated(searcher, schema, field_weights, credits, addresses, among, scores)
+    widely = {
+        of for of, names in spans(ask).items() if _credited_widely(shared.doc_freq, names, field_weights)
+    }
+    credited = {of: (query, of not in widely) for of, query in credits.items()}
+    scores = _corroborated(searcher, schema, field_weights, credited, addresses, among, scores)
     if sort in SORT_FIELDS:  # every match is here: the engine's order
         values = np.array(searcher.fast_field_values(SORT_FIELDS[sort], addresses), dtype=np.int64)
         return gaps.mark(_by_value(docs, scores, full, values, total, hit_count(result) - total, facets))
@@ -344,7 +351,7 @@ def _corroborated(
     searcher: tantivy.Searcher,
     schema: tantivy.Schema,
     field_weights: Mapping[str, float],
-    credits: Mapping[tuple[str, ...], Query],
+    credits: Mapping[tuple[str, ...], tuple[Query, bool]],
     addresses: Sequence[tantivy.DocAddress],
     among: Callable[[Sequence[int]], Query],
     scores: np.ndarray,
@@ -353,15 +360,16 @@ def _corroborated(
     ranks given, scoring nothing) with each concept's other names corroborating the user's words
     rather than adding to them (omics.search.ranking.corroborate), as the bm25s engine credits
     them: the ranked query added the names' credit (``credits``, by the query words each concept
-    stands for: queries.concepts_credit); here two queries per concept read that credit and the
-    user's own words for the concept, among the ranked hits, and for the records holding one of
-    its names the capped credit replaces the added one.
+    stands for: queries.concepts_credit, and whether it may be read alone, :func:`_credit_of`);
+    here two queries per concept read that credit and the user's own words for the concept,
+    among the ranked hits, and for the records holding one of its names the capped credit
+    replaces the added one.
     """
     where = {(address.segment_ord, address.doc): i for i, address in enumerate(addresses)}
     every = range(len(addresses))
     adjusted = scores.copy()
-    for of, credit_query in credits.items():
-        other = _credit_of(searcher, credit_query, where, lambda: among(every))
+    for of, (credit_query, alone) in credits.items():
+        other = _credit_of(searcher, credit_query, where, lambda: among(every), alone)
         if not other:
             continue
         # The user's words alone: read for the holders only, their score is the same as with
@@ -375,17 +383,39 @@ def _corroborated(
 
 
 def _credit_of(
-    searcher: tantivy.Searcher, query: Query, where: Mapping[tuple[int, int], int], among: Callable[[], Query]
+    searcher: tantivy.Searcher,
+    query: Query,
+    where: Mapping[tuple[int, int], int],
+    among: Callable[[], Query],
+    alone: bool = True,
 ) -> dict[int, float]:
     """:func:`_scores_of` for a concept's other names' credit, which few records earn: the query
     alone first, every match collected and the ranked hits picked out, and only where it
     matches more than :data:`CREDIT_ALONE` records restricted to the ranked hits by ``among()``
     (looking a thousand accessions up costs about 2 ms at 250,000 series, several times what
-    most names' credit costs alone). A record's score is the query's either way."""
-    alone = searcher.search(query, CREDIT_ALONE, count=True)
-    if hit_count(alone) > CREDIT_ALONE:
+    most names' credit costs alone). Not ``alone``: it surely matches more (:func:`_credited_widely`),
+    so it is looked up at once. A record's score is the query's either way."""
+    if not alone:
         return _scores_of(searcher, query, where, among())
-    return _ranked_only(alone.hits, where)
+    found = searcher.search(query, CREDIT_ALONE, count=True)
+    if hit_count(found) > CREDIT_ALONE:
+        return _scores_of(searcher, query, where, among())
+    return _ranked_only(found.hits, where)
+
+
+def _credited_widely(
+    doc_freq: DocFreq, names: Sequence[OtherName], field_weights: Mapping[str, float]
+) -> bool:
+    """Does a concept's other names' credit surely match more than :data:`CREDIT_ALONE` records?
+    It does where a name of one word is held in one field by more, less those read and found not
+    to hold a name (:attr:`OtherName.unheld`): "tumour" for "tumor". A deleted record not yet
+    merged away still counts, so this may be wrong the other way only, at no cost to the answer."""
+    unheld = len({a for name in names for a in name.unheld})
+    return any(
+        len(name.stems) == 1
+        and max(doc_freq(f, name.stems[0]) for f in field_weights) - unheld > CREDIT_ALONE
+        for name in names
+    )
 
 
 def _scores_of(
