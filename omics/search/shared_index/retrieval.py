@@ -387,7 +387,7 @@ def _credit_of(
     query: Query,
     where: Mapping[tuple[int, int], int],
     among: Callable[[], Query],
-    alone: bool = True,
+    alone: bool,
 ) -> dict[int, float]:
     """:func:`_scores_of` for a concept's other names' credit, which few records earn: the query
     alone first, every match collected and the ranked hits picked out, and only where it
