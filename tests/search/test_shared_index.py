@@ -230,6 +230,50 @@ def test_the_bonus_tests_over_the_whole_index_rank_as_over_the_pool(shared, monk
     assert anywhere == ranked() and anywhere
 
 
+@pytest.mark.parametrize("query", ["breast cancer", "heart failure", "asthma airway epithelium", "leukemia"])
+def test_other_names_credit_read_alone_ranks_as_read_among_the_hits(shared, monkeypatch, query) -> None:
+    """An other names' credit matching few records is read over all of them and the ranked hits
+    picked out, instead of among the ranked hits looked up by accession: the same scores and order."""
+    request = SearchRequest(query=query, filters=SearchFilters(organisms=("Homo sapiens",)))
+    among: list[int] = []
+    original = retrieval._scores_of
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        among.append(1)
+        return original(*args, **kwargs)
+
+    def ranked() -> list[tuple[str, float]]:
+        return [(hit.accession, hit.score) for hit in shared.search(request).hits]
+
+    monkeypatch.setattr(retrieval, "_scores_of", counted)
+    monkeypatch.setattr(retrieval, "CREDIT_ALONE", 1)  # any credit held by two or more: looked up
+    looked_up = ranked()
+    concepts = len(shared.search(request).parsed["concepts"])
+    monkeypatch.setattr(retrieval, "CREDIT_ALONE", 10**6)
+    among.clear()
+    assert looked_up == ranked() and looked_up
+    assert len(among) <= concepts  # only the holders' own words, per concept credited
+
+
+def test_a_credit_surely_earned_widely_is_looked_up_among_the_hits_at_once(monkeypatch) -> None:
+    """A name of one word held by more records than are read alone: no first reading alone."""
+    monkeypatch.setattr(retrieval, "CREDIT_ALONE", 100)
+    counts = {"tumour": 150, "neoplasm": 80}
+
+    def doc_freq(_field: str, stem: str) -> int:
+        return counts.get(stem, 0)
+
+    def names(*stems: tuple[str, ...], unheld: tuple[str, ...] = ()) -> list[OtherName]:
+        return [OtherName(words, 1.0, ("tumor",), unheld=unheld) for words in stems]
+
+    assert retrieval._credited_widely(doc_freq, names(("tumour",), ("neoplasm",)), FIELD_WEIGHTS)
+    assert not retrieval._credited_widely(
+        doc_freq, names(("neoplasm",), ("tumour", "neoplasm")), FIELD_WEIGHTS
+    )
+    unheld = tuple(f"GSE{n}" for n in range(60))  # read and found not to hold it: 90 left at least
+    assert not retrieval._credited_widely(doc_freq, names(("tumour",), unheld=unheld), FIELD_WEIGHTS)
+
+
 def test_staged_records_are_hidden_until_publish_and_gone_after_compensation(
     fresh_shared, monkeypatch
 ) -> None:

@@ -127,11 +127,17 @@ def _nothing(query: Query) -> Query:
     return Query.const_score_query(query, 0.0)
 
 
-def ranked(schema: tantivy.Schema, ask: SharedQuery, field_weights: Mapping[str, float]) -> Query | None:
+def ranked(
+    schema: tantivy.Schema,
+    ask: SharedQuery,
+    field_weights: Mapping[str, float],
+    credits: Mapping[tuple[str, ...], Query] | None = None,
+) -> Query | None:
     """The scoring part: every stem (weighted), every concept's other names
-    (:func:`names_credit`), and the ``boost`` stems where those match; None if nothing to rank."""
+    (:func:`names_credit`, or ``credits`` where the caller built them: :func:`concepts_credit`),
+    and the ``boost`` stems where those match; None if nothing to rank."""
     parts = [Query.boost_query(term_anywhere(schema, s, field_weights), w) for s, w in ask.weights.items()]
-    parts += [names_credit(schema, names, field_weights) for names in spans(ask).values()]
+    parts += list((credits if credits is not None else concepts_credit(schema, ask, field_weights)).values())
     if not parts:
         return None
     scoring = _all(schema, Occur.Should, parts)
@@ -172,6 +178,15 @@ def names_credit(
     credits = [name_credit(schema, name, field_weights) for name in names]
     summed = credits[0] if len(credits) == 1 else _all(schema, Occur.Should, credits)
     return _but(schema, summed, sorted({a for name in names for a in name.unheld}))
+
+
+def concepts_credit(
+    schema: tantivy.Schema, ask: SharedQuery, field_weights: Mapping[str, float]
+) -> dict[tuple[str, ...], Query]:
+    """Each concept's :func:`names_credit`, by the query words it stands for (:func:`spans`):
+    built once a search, for the ranked query and for reading the credit back (a concept of a
+    dozen names is some fifty phrase queries to build)."""
+    return {of: names_credit(schema, names, field_weights) for of, names in spans(ask).items()}
 
 
 def words_score(schema: tantivy.Schema, stems: Sequence[str], field_weights: Mapping[str, float]) -> Query:

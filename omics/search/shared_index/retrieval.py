@@ -24,12 +24,13 @@ from omics.search.ranking import corroborate, sample_size_weighted
 from omics.search.shared_index.facets import facet_counts
 from omics.search.shared_index.queries import (
     FULL_MATCH_LIFT,
+    OtherName,
     SharedQuery,
     concept_queries,
+    concepts_credit,
     covering,
     implies_ranked,
     matching,
-    names_credit,
     ranked,
     restrictions,
     series_named,
@@ -37,6 +38,7 @@ from omics.search.shared_index.queries import (
     words_score,
 )
 from omics.search.shared_index.rerank import (
+    DocFreq,
     bonus_of,
     flags,
     flags_anywhere,
@@ -55,6 +57,10 @@ FACETS_BY_NAME = 100
 # the whole index rather than the pool (each such document costs about 0.3 us to read back,
 # each pooled record about 2.2 us to look up, and the lookup 0.3 ms).
 ANYWHERE_PER_MEMBER = 8
+# Matches of an other names' credit query collected whole rather than looked up among the
+# ranked hits by accession (:func:`_credit_of`); collecting a hit costs well under a
+# microsecond, looking the 1,000 ranked hits up about 2 ms at 250,000 series.
+CREDIT_ALONE = 4_000
 
 
 def hit_count(result: tantivy.SearchResult) -> int:
@@ -99,7 +105,8 @@ def retrieve(
     """
     searcher, schema = shared.searcher(), shared.index.schema
     restricted = restrictions(schema, ask, shared.hidden)
-    must = [(Occur.Must, matching(schema, ask, ranked(schema, ask, field_weights))), *restricted]
+    credits = concepts_credit(schema, ask, field_weights)
+    must = [(Occur.Must, matching(schema, ask, ranked(schema, ask, field_weights, credits))), *restricted]
     concepts = concept_queries(schema, ask)
     cover = covering(schema, concepts)
 
@@ -122,8 +129,16 @@ def retrieve(
         found = _sorted(shared, must, full_matches(), cover, total, facets, limit, known, SORT_FIELDS[sort])
         return gaps.mark(found)
     scores = np.where(full & (cover is not None), raw - FULL_MATCH_LIFT, raw)
-    among = Query.const_score_query(series_named(schema, [accession_of(d) for d in docs], shared.hidden), 0.0)
-    scores = _corroborated(searcher, schema, ask, field_weights, addresses, among, scores)
+
+    def among(ranks: Sequence[int]) -> Query:
+        named = series_named(schema, [accession_of(docs[i]) for i in ranks], shared.hidden)
+        return Query.const_score_query(named, 0.0)
+
+    widely = {
+        of for of, names in spans(ask).items() if _credited_widely(shared.doc_freq, names, field_weights)
+    }
+    credited = {of: (query, of not in widely) for of, query in credits.items()}
+    scores = _corroborated(searcher, schema, field_weights, credited, addresses, among, scores)
     if sort in SORT_FIELDS:  # every match is here: the engine's order
         values = np.array(searcher.fast_field_values(SORT_FIELDS[sort], addresses), dtype=np.int64)
         return gaps.mark(_by_value(docs, scores, full, values, total, hit_count(result) - total, facets))
@@ -335,34 +350,72 @@ def _sorted(
 def _corroborated(
     searcher: tantivy.Searcher,
     schema: tantivy.Schema,
-    ask: SharedQuery,
     field_weights: Mapping[str, float],
+    credits: Mapping[tuple[str, ...], tuple[Query, bool]],
     addresses: Sequence[tantivy.DocAddress],
-    among: Query,
+    among: Callable[[Sequence[int]], Query],
     scores: np.ndarray,
 ) -> np.ndarray:
-    """``scores`` of the ranked hits (at ``addresses``; ``among`` matches them, scoring nothing)
-    with each concept's other names corroborating the user's words rather than adding to them
-    (omics.search.ranking.corroborate), as the bm25s engine credits them: the ranked query added
-    the names' credit (queries.names_credit); here two queries per concept read that credit and the user's own
-    words for the concept, among the ranked hits, and for the records holding one of its names
-    the capped credit replaces the added one.
+    """``scores`` of the ranked hits (at ``addresses``; ``among(ranks)`` matches those of the
+    ranks given, scoring nothing) with each concept's other names corroborating the user's words
+    rather than adding to them (omics.search.ranking.corroborate), as the bm25s engine credits
+    them: the ranked query added the names' credit (``credits``, by the query words each concept
+    stands for: queries.concepts_credit, and whether it may be read alone, :func:`_credit_of`);
+    here two queries per concept read that credit and the user's own words for the concept,
+    among the ranked hits, and for the records holding one of its names the capped credit
+    replaces the added one.
     """
     where = {(address.segment_ord, address.doc): i for i, address in enumerate(addresses)}
+    every = range(len(addresses))
     adjusted = scores.copy()
-    for of, names in spans(ask).items():
-        credit_query = names_credit(schema, names, field_weights)
-        other = _scores_of(searcher, credit_query, where, among)
+    for of, (credit_query, alone) in credits.items():
+        other = _credit_of(searcher, credit_query, where, lambda: among(every), alone)
         if not other:
             continue
         # The user's words alone: read for the holders only, their score is the same as with
         # the names required too, and the names' phrases are not evaluated a second time.
-        own = _scores_of(searcher, words_score(schema, of, field_weights), where, among)
         held = np.fromiter(other, dtype=np.int64, count=len(other))
+        own = _scores_of(searcher, words_score(schema, of, field_weights), where, among(held.tolist()))
         credit = np.fromiter(other.values(), dtype=np.float64, count=len(other))
         literal = np.array([own.get(i, 0.0) for i in held.tolist()], dtype=np.float64)
         adjusted[held] += corroborate(literal, credit) - credit
     return adjusted
+
+
+def _credit_of(
+    searcher: tantivy.Searcher,
+    query: Query,
+    where: Mapping[tuple[int, int], int],
+    among: Callable[[], Query],
+    alone: bool,
+) -> dict[int, float]:
+    """:func:`_scores_of` for a concept's other names' credit, which few records earn: the query
+    alone first, every match collected and the ranked hits picked out, and only where it
+    matches more than :data:`CREDIT_ALONE` records restricted to the ranked hits by ``among()``
+    (looking a thousand accessions up costs about 2 ms at 250,000 series, several times what
+    most names' credit costs alone). Not ``alone``: it surely matches more (:func:`_credited_widely`),
+    so it is looked up at once. A record's score is the query's either way."""
+    if not alone:
+        return _scores_of(searcher, query, where, among())
+    found = searcher.search(query, CREDIT_ALONE, count=True)
+    if hit_count(found) > CREDIT_ALONE:
+        return _scores_of(searcher, query, where, among())
+    return _ranked_only(found.hits, where)
+
+
+def _credited_widely(
+    doc_freq: DocFreq, names: Sequence[OtherName], field_weights: Mapping[str, float]
+) -> bool:
+    """Does a concept's other names' credit surely match more than :data:`CREDIT_ALONE` records?
+    It does where a name of one word is held in one field by more, less those read and found not
+    to hold a name (:attr:`OtherName.unheld`): "tumour" for "tumor". A deleted record not yet
+    merged away still counts, so this may be wrong the other way only, at no cost to the answer."""
+    unheld = len({a for name in names for a in name.unheld})
+    return any(
+        len(name.stems) == 1
+        and max(doc_freq(f, name.stems[0]) for f in field_weights) - unheld > CREDIT_ALONE
+        for name in names
+    )
 
 
 def _scores_of(
@@ -370,10 +423,17 @@ def _scores_of(
 ) -> dict[int, float]:
     """``query``'s score of each ranked hit it matches (``where``: a hit's address -> its rank;
     ``among``: those hits, scoring nothing), looked at alone: a name may match far more."""
-    result = searcher.search(
-        Query.boolean_query([(Occur.Must, query), (Occur.Must, among)]), max(len(where), 1)
+    limit = max(len(where), 1)
+    return _ranked_only(
+        searcher.search(Query.boolean_query([(Occur.Must, query), (Occur.Must, among)]), limit).hits, where
     )
-    found = ((where.get((address.segment_ord, address.doc)), score) for score, address in result.hits)
+
+
+def _ranked_only(
+    hits: Sequence[tuple[Any, tantivy.DocAddress]], where: Mapping[tuple[int, int], int]
+) -> dict[int, float]:
+    """The scores of ``hits`` by the rank of the ranked hit each is (``where``), others left out."""
+    found = ((where.get((address.segment_ord, address.doc)), score) for score, address in hits)
     return {rank: score for rank, score in found if rank is not None}
 
 
