@@ -50,6 +50,7 @@ from omics.search.concepts import (
 )
 from omics.search.corpus_store import CorpusStore, store_writers
 from omics.search.engine import MAX_HITS, SearchEngine, other_names
+from omics.search.feedback import with_partial_feedback
 from omics.search.highlight import PhraseTest, QueryTerms
 from omics.search.index import FIELDS, write_atomically
 from omics.search.outcome import ProgressCallback, SearchOutcome
@@ -67,7 +68,7 @@ from omics.search.series import Series
 from omics.search.shared_index import Retrieved, SharedIndex, SharedQuery, retrieve
 from omics.search.shared_index.manifest import Manifest
 from omics.search.shared_index.queries import OtherName, Words, name_words
-from omics.search.shared_index.retrieval import concepts_missed
+from omics.search.shared_index.retrieval import Resemble, StemScorer, concepts_missed
 from omics.search.shared_index.scoring import best_holder, held_only_by, phrase_candidates, stem_counts
 from omics.search.similarity import build_profile, resolve_examples
 from omics.search.spelling import correct_query
@@ -301,6 +302,8 @@ class SharedIndexEngine(SearchEngine):
             browse=not [a for a in parsed.accessions if not a.startswith("GPL")] and not parsed.similar_to,
         )
         store = self.store  # what this search names documents by, whatever a reload brings meanwhile
+        text_search = bool(terms.words) and not examples and request.sort == "relevance"
+        resemble = self._resemblance(store, stems) if text_search else None
         found = retrieve(
             self.shared,
             ask,
@@ -311,6 +314,7 @@ class SharedIndexEngine(SearchEngine):
             MAX_HITS,
             RERANK_POOL,
             request.sort,
+            resemble,
         )
         report("retrieve", 40, {"matched": found.total, "partial": found.total_partial})
         budget.check("rank")
@@ -332,6 +336,29 @@ class SharedIndexEngine(SearchEngine):
             "finish", 100, {"total": found.total, "total_partial": found.total_partial, "returned": len(hits)}
         )
         return outcome
+
+    def _resemblance(self, store: CorpusStore, stems: list[str]) -> Resemble:
+        """Partial matches ordered by their resemblance to the full matches, as the bm25s engine
+        orders them (omics.search.feedback; ``stems``, the query's own, left out): the feedback
+        model of the best full matches, read from ``store``, scored among the ranked hits. The
+        full matches keep their order (feedback over them measured lower here)."""
+
+        def resemble(
+            scores: np.ndarray, full: np.ndarray, docs: list[int], score_stems: StemScorer
+        ) -> np.ndarray:
+            records = store.records
+            return with_partial_feedback(
+                scores,
+                full,
+                lambda i: records[docs[i]],
+                self._doc_freq,
+                self.size,
+                FIELD_WEIGHTS,
+                score_stems,
+                query_stems=stems,
+            )
+
+        return resemble
 
     def _correct_shared_spelling(self, parsed: ParsedQuery) -> dict[str, Any]:
         """Replace free-text words no series holds by the corpus word meant (omics.search.spelling),

@@ -137,8 +137,17 @@ def ranked(schema: tantivy.Schema, ask: SharedQuery, field_weights: Mapping[str,
     scoring = _all(schema, Occur.Should, parts)
     if not ask.boost:
         return scoring
-    extra = [Query.boost_query(term_anywhere(schema, s, field_weights), w) for s, w in ask.boost.items()]
-    return Query.boolean_query([(Occur.Must, scoring), (Occur.Should, _all(schema, Occur.Should, extra))])
+    extra = weighted_stems(schema, ask.boost, field_weights)
+    return Query.boolean_query([(Occur.Must, scoring), (Occur.Should, extra)])
+
+
+def weighted_stems(
+    schema: tantivy.Schema, weights: Mapping[str, float], field_weights: Mapping[str, float]
+) -> Query:
+    """Sum of weight x field-weighted BM25 over stems (as omics.search.ranking.score_weighted_stems):
+    an example profile beside the user's words, or the feedback model of the best matches."""
+    terms = [Query.boost_query(term_anywhere(schema, s, field_weights), w) for s, w in weights.items()]
+    return _all(schema, Occur.Should, terms)
 
 
 def spans(ask: SharedQuery) -> dict[tuple[str, ...], list[OtherName]]:

@@ -34,6 +34,7 @@ from omics.search.shared_index.queries import (
     restrictions,
     series_named,
     spans,
+    weighted_stems,
     words_score,
 )
 from omics.search.shared_index.rerank import (
@@ -55,6 +56,12 @@ FACETS_BY_NAME = 100
 # the whole index rather than the pool (each such document costs about 0.3 us to read back,
 # each pooled record about 2.2 us to look up, and the lookup 0.3 ms).
 ANYWHERE_PER_MEMBER = 8
+
+StemScorer = Callable[[Mapping[str, float]], np.ndarray]
+Resemble = Callable[[np.ndarray, np.ndarray, list[int], StemScorer], np.ndarray]
+"""Partial matches ordered by their resemblance to the full ones (the engine's
+omics.search.feedback.with_partial_feedback): from the ranked hits' scores, which of them are
+full matches, their document ids and a scorer of weighted stems over them, their new scores."""
 
 
 def hit_count(result: tantivy.SearchResult) -> int:
@@ -89,6 +96,7 @@ def retrieve(
     limit: int,
     pool: int,
     sort: str = "relevance",
+    resemble: Resemble | None = None,
 ) -> Retrieved:
     """Answer ``ask``: at most ``limit`` ranked candidates, the first ``pool`` of each tier re-ranked.
 
@@ -124,6 +132,8 @@ def retrieve(
     scores = np.where(full & (cover is not None), raw - FULL_MATCH_LIFT, raw)
     among = Query.const_score_query(series_named(schema, [accession_of(d) for d in docs], shared.hidden), 0.0)
     scores = _corroborated(searcher, schema, ask, field_weights, addresses, among, scores)
+    if resemble is not None:
+        scores = _resembling(resemble, searcher, schema, field_weights, addresses, among, scores, full, docs)
     if sort in SORT_FIELDS:  # every match is here: the engine's order
         values = np.array(searcher.fast_field_values(SORT_FIELDS[sort], addresses), dtype=np.int64)
         return gaps.mark(_by_value(docs, scores, full, values, total, hit_count(result) - total, facets))
@@ -363,6 +373,35 @@ def _corroborated(
         literal = np.array([own.get(i, 0.0) for i in held.tolist()], dtype=np.float64)
         adjusted[held] += corroborate(literal, credit) - credit
     return adjusted
+
+
+def _resembling(
+    resemble: Resemble,
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    field_weights: Mapping[str, float],
+    addresses: Sequence[tantivy.DocAddress],
+    among: Query,
+    scores: np.ndarray,
+    full: np.ndarray,
+    docs: list[int],
+) -> np.ndarray:
+    """``scores`` with the partial matches ordered by ``resemble``, when the ranking reaches
+    into them: at least two full matches (a model to resemble) and a partial match among the
+    ranked hits. Full matches come first, so when they fill the ranked hits no partial match
+    is ranked, and a search with that many pays nothing. The stems are scored among the
+    ranked hits (``among``, at ``addresses``) by one index query each."""
+    if full.all() or np.count_nonzero(full) < 2:
+        return scores
+    where = {(address.segment_ord, address.doc): i for i, address in enumerate(addresses)}
+
+    def score_stems(weights: Mapping[str, float]) -> np.ndarray:
+        found = _scores_of(searcher, weighted_stems(schema, weights, field_weights), where, among)
+        scored = np.zeros(len(scores), dtype=np.float64)
+        scored[list(found)] = list(found.values())
+        return scored
+
+    return resemble(scores, full, docs, score_stems)
 
 
 def _scores_of(
