@@ -17,7 +17,8 @@ record holds are the query's weaker half ("cancer" without "endometrioid"), so w
 resembles what the full matches are about (an ovarian cancer study, not a breast cancer one)
 is the better evidence of what the user is after. Their resemblance leaves out the query's own
 stems, which the record's words already scored ("cancer" again would favour the records saying
-it most, the order resemblance is meant to improve on).
+it most, the order resemblance is meant to improve on). The shared-index backend keeps that
+half alone (:func:`with_partial_feedback`): its full matches measured lower with feedback.
 """
 
 from __future__ import annotations

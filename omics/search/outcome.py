@@ -36,7 +36,9 @@ STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
 #    them: at their own positions (a name's stop words leave gaps in the index), with a stop word
 #    more in a gap, and reads the records the index cannot tell ("endometrioid endometrial
 #    carcinoma" holds no "endometrioid carcinoma").
-ENGINE_REVISION = 10
+# 11: the shared-index backend orders partial matches by their resemblance to the full matches
+#    (revision 9's rule, omics.search.feedback.with_partial_feedback) when they are ranked.
+ENGINE_REVISION = 11
 
 
 @dataclass

@@ -15,9 +15,10 @@ checked in the records the index finds for it, as the bm25s engine checks them
 they tell, else by reading the text, so counts and full matches are the same. With words
 and examples together, the examples' profile only ranks what the words match.
 
-Not on this backend (the bm25s engine has it): pseudo-relevance feedback. Measured on it twice
-(over the retrieved candidates, and as a second index query over every match), it lowered
-broad MAP and cost about 7.5 ms a search (docs/EVALUATION.md, "Parity round"). Other names
+Pseudo-relevance feedback orders the partial matches only (:meth:`SharedIndexEngine._resemblance`:
+the bm25s engine's rule for them, omics.search.feedback.with_partial_feedback), and only when
+the ranked hits reach them; the full matches keep their order (feedback over them, measured
+twice, lowered broad MAP here: docs/EVALUATION.md, "Parity round"). Other names
 of a concept are credited by the bm25s engine's rule (their words' BM25 where the name stands
 as a phrase, corroborating the user's words: omics.search.shared_index.retrieval), except
 that a concept's names are summed where the bm25s engine keeps the best one (measured lower
@@ -70,6 +71,7 @@ from omics.search.shared_index.manifest import Manifest
 from omics.search.shared_index.queries import OtherName, Words, name_words
 from omics.search.shared_index.retrieval import Resemble, StemScorer, concepts_missed
 from omics.search.shared_index.scoring import best_holder, held_only_by, phrase_candidates, stem_counts
+from omics.search.shared_index.store import DOC_FREQS_KEPT
 from omics.search.similarity import build_profile, resolve_examples
 from omics.search.spelling import correct_query
 from omics.search.staging import Publication, PublicationPoint, StagingArea, StagingConflict
@@ -165,6 +167,7 @@ class SharedIndexEngine(SearchEngine):
             self.settings.corpus_path, self.settings.data_dir
         )
         self._version = self.store.version
+        self._series_doc_freqs: dict[str, int] = {}  # stem -> _doc_freq, for this snapshot
         gc.freeze()
 
     def _reload_if_changed(self) -> None:
@@ -378,8 +381,16 @@ class SharedIndexEngine(SearchEngine):
         )
 
     def _doc_freq(self, stem: str) -> int:
-        """Series holding ``stem`` in their largest field (as the bm25s index answers it)."""
-        return max(self.shared.doc_freq(name, stem) for name in FIELD_WEIGHTS)
+        """Series holding ``stem`` in their largest field (as the bm25s index answers it),
+        remembered until the next reload: a feedback model or an example profile asks for a
+        thousand stems, each a look-up per field (about 3 ms of a 7 ms feedback model)."""
+        known = self._series_doc_freqs
+        found = known.get(stem)
+        if found is None:
+            if len(known) >= DOC_FREQS_KEPT:
+                known.clear()
+            found = known[stem] = max(self.shared.doc_freq(name, stem) for name in FIELD_WEIGHTS)
+        return found
 
     @staticmethod
     def _names(concept: QueryConcept, expansions: list[Expansion], contained: list[Expansion]) -> list[Named]:
