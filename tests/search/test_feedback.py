@@ -152,3 +152,24 @@ def test_shared_backend_computes_no_resemblance_when_full_matches_fill_the_ranki
     assert outcome.total_partial and outcome.total < MAX_HITS and calls == [1]
     monkeypatch.setattr(shared_engine_module, "MAX_HITS", outcome.total)  # now the full matches fill it
     assert engine.search(request).hits and calls == [1]
+
+
+def test_shared_backend_orders_partial_matches_by_resemblance_only_within_the_re_rank_depth(
+    engine: SearchEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where as many full matches as the re-rank pool come first, the partial matches start past
+    it and keep their words' order: the model is not built."""
+    if not isinstance(engine, SharedIndexEngine):
+        pytest.skip("the shared-index backend's cost rule")
+    calls: list[int] = []
+
+    def counted(scores: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return with_partial_feedback(scores, *args, **kwargs)
+
+    monkeypatch.setattr(shared_engine_module, "with_partial_feedback", counted)
+    request = SearchRequest(query="Endometrioid cancer", page_size=20)
+    outcome = engine.search(request)
+    assert calls == [1]
+    monkeypatch.setattr(shared_engine_module, "RERANK_POOL", outcome.total)
+    assert engine.search(request).total_partial and calls == [1]

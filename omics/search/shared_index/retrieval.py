@@ -133,7 +133,9 @@ def retrieve(
     among = Query.const_score_query(series_named(schema, [accession_of(d) for d in docs], shared.hidden), 0.0)
     scores = _corroborated(searcher, schema, ask, field_weights, addresses, among, scores)
     if resemble is not None:
-        scores = _resembling(resemble, searcher, schema, field_weights, addresses, among, scores, full, docs)
+        scores = _resembling(
+            resemble, searcher, schema, field_weights, addresses, among, scores, full, docs, pool
+        )
     if sort in SORT_FIELDS:  # every match is here: the engine's order
         values = np.array(searcher.fast_field_values(SORT_FIELDS[sort], addresses), dtype=np.int64)
         return gaps.mark(_by_value(docs, scores, full, values, total, hit_count(result) - total, facets))
@@ -385,13 +387,16 @@ def _resembling(
     scores: np.ndarray,
     full: np.ndarray,
     docs: list[int],
+    depth: int,
 ) -> np.ndarray:
     """``scores`` with the partial matches ordered by ``resemble``, when the ranking reaches
-    into them: at least two full matches (a model to resemble) and a partial match among the
-    ranked hits. Full matches come first, so when they fill the ranked hits no partial match
-    is ranked, and a search with that many pays nothing. The stems are scored among the
-    ranked hits (``among``, at ``addresses``) by one index query each."""
-    if full.all() or np.count_nonzero(full) < 2:
+    them within its first ``depth`` places (the depth to which each tier is re-ranked): a
+    partial match among the ranked hits and from two (a model to resemble) to fewer than
+    ``depth`` full matches. Full matches come first, so a search with more pays nothing: its
+    partial matches stand after them in their words' order, as they do past the re-rank pool.
+    The stems are scored among the ranked hits (``among``, at ``addresses``) by one index query
+    each, which walks every record holding one of them (about 18 ms at 250,000 series)."""
+    if full.all() or not 2 <= np.count_nonzero(full) < depth:
         return scores
     where = {(address.segment_ord, address.doc): i for i, address in enumerate(addresses)}
 
