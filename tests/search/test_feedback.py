@@ -133,13 +133,8 @@ def test_shared_backend_orders_partial_matches_by_resemblance_and_keeps_the_full
     assert [h.accession for h in fed.hits] != [h.accession for h in plain.hits]
 
 
-def test_shared_backend_computes_no_resemblance_when_full_matches_fill_the_ranking(
-    engine: SearchEngine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The resemblance only orders partial matches: a search whose full matches fill every
-    ranked place (full matches come first) does not build the feedback model at all."""
-    if not isinstance(engine, SharedIndexEngine):
-        pytest.skip("the shared-index backend's cost rule")
+def _count_models(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one each time the shared engine orders partial matches by resemblance."""
     calls: list[int] = []
 
     def counted(scores: Any, *args: Any, **kwargs: Any) -> Any:
@@ -147,6 +142,17 @@ def test_shared_backend_computes_no_resemblance_when_full_matches_fill_the_ranki
         return with_partial_feedback(scores, *args, **kwargs)
 
     monkeypatch.setattr(shared_engine_module, "with_partial_feedback", counted)
+    return calls
+
+
+def test_shared_backend_computes_no_resemblance_when_full_matches_fill_the_ranking(
+    engine: SearchEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The resemblance only orders partial matches: a search whose full matches fill every
+    ranked place (full matches come first) does not build the feedback model at all."""
+    if not isinstance(engine, SharedIndexEngine):
+        pytest.skip("the shared-index backend's cost rule")
+    calls = _count_models(monkeypatch)
     request = SearchRequest(query="Endometrioid cancer", page_size=20)
     outcome = engine.search(request)
     assert outcome.total_partial and outcome.total < MAX_HITS and calls == [1]
@@ -161,13 +167,7 @@ def test_shared_backend_orders_partial_matches_by_resemblance_only_within_the_re
     it and keep their words' order: the model is not built."""
     if not isinstance(engine, SharedIndexEngine):
         pytest.skip("the shared-index backend's cost rule")
-    calls: list[int] = []
-
-    def counted(scores: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return with_partial_feedback(scores, *args, **kwargs)
-
-    monkeypatch.setattr(shared_engine_module, "with_partial_feedback", counted)
+    calls = _count_models(monkeypatch)
     request = SearchRequest(query="Endometrioid cancer", page_size=20)
     outcome = engine.search(request)
     assert calls == [1]
