@@ -17,8 +17,9 @@ and examples together, the examples' profile only ranks what the words match.
 
 Pseudo-relevance feedback orders the partial matches only (:meth:`SharedIndexEngine._resemblance`:
 the bm25s engine's rule for them, omics.search.feedback.with_partial_feedback), and only when
-the ranked hits reach them; the full matches keep their order (feedback over them, measured
-twice, lowered broad MAP here: docs/EVALUATION.md, "Parity round"). Other names
+the ranking reaches them within its re-rank depth (fewer than 200 full matches); the full
+matches keep their order (feedback over them, measured twice, lowered broad MAP here:
+docs/EVALUATION.md, "Parity round"). Other names
 of a concept are credited by the bm25s engine's rule (their words' BM25 where the name stands
 as a phrase, corroborating the user's words: omics.search.shared_index.retrieval), except
 that a concept's names are summed where the bm25s engine keeps the best one (measured lower
