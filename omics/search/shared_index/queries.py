@@ -137,26 +137,18 @@ def ranked(schema: tantivy.Schema, ask: SharedQuery, field_weights: Mapping[str,
     scoring = _all(schema, Occur.Should, parts)
     if not ask.boost:
         return scoring
-    extra = weighted_stems(schema, ask.boost, field_weights)
-    return Query.boolean_query([(Occur.Must, scoring), (Occur.Should, extra)])
-
-
-def weighted_stems(
-    schema: tantivy.Schema, weights: Mapping[str, float], field_weights: Mapping[str, float]
-) -> Query:
-    """Sum of weight x field-weighted BM25 over stems (as omics.search.ranking.score_weighted_stems):
-    an example profile beside the user's words, or the feedback model of the best matches."""
-    terms = [Query.boost_query(term_anywhere(schema, s, field_weights), w) for s, w in weights.items()]
-    return _all(schema, Occur.Should, terms)
+    extra = [Query.boost_query(term_anywhere(schema, s, field_weights), w) for s, w in ask.boost.items()]
+    return Query.boolean_query([(Occur.Must, scoring), (Occur.Should, _all(schema, Occur.Should, extra))])
 
 
 def weighted_stems_at(
     schema: tantivy.Schema, weights: Mapping[str, float], field_weights: Mapping[str, float]
 ) -> Query:
-    """:func:`weighted_stems` to score a few documents a required clause names: the same sum, as
+    """Sum of weight x field-weighted BM25 over stems (as omics.search.ranking.score_weighted_stems),
+    to score the few documents a required clause names (a feedback model among the ranked hits):
     a disjunction-max with a tie-breaker of 1 (every clause added), which seeks each term to
-    those documents where a boolean union walks every posting in windows (a 30-stem feedback
-    model among 1,000 ranked hits at 250,000 series: 12 against 29 ms)."""
+    those documents where a boolean union walks every posting in windows (a 30-stem model among
+    1,000 ranked hits at 250,000 series: 12 against 29 ms)."""
     terms = [
         Query.boost_query(Query.term_query(schema, name, stem), weight * field_weight)
         for stem, weight in weights.items()
