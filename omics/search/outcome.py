@@ -41,7 +41,9 @@ STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
 #    another name of a concept is credited at most for as many words as the user's name has
 #    (both backends);
 #    a one-word name the user typed ("autism" of autism spectrum disorder) covers its concept.
-ENGINE_REVISION = 11
+# 12: the shared-index backend orders partial matches by their resemblance to the full matches
+#    (revision 9's rule, omics.search.feedback.with_partial_feedback) when they are ranked.
+ENGINE_REVISION = 12
 
 
 @dataclass

@@ -15,9 +15,11 @@ checked in the records the index finds for it, as the bm25s engine checks them
 they tell, else by reading the text, so counts and full matches are the same. With words
 and examples together, the examples' profile only ranks what the words match.
 
-Not on this backend (the bm25s engine has it): pseudo-relevance feedback. Measured on it twice
-(over the retrieved candidates, and as a second index query over every match), it lowered
-broad MAP and cost about 7.5 ms a search (docs/EVALUATION.md, "Parity round"). Other names
+Pseudo-relevance feedback orders the partial matches only (:meth:`SharedIndexEngine._resemblance`:
+the bm25s engine's rule for them, omics.search.feedback.with_partial_feedback), and only when
+the ranking reaches them within its re-rank depth (fewer than 200 full matches); the full
+matches keep their order (feedback over them, measured twice, lowered broad MAP here:
+docs/EVALUATION.md, "Parity round"). Other names
 of a concept are credited by the bm25s engine's rule (their words' BM25 where the name stands
 as a phrase, corroborating the user's words: omics.search.shared_index.retrieval), except
 that a concept's names are summed where the bm25s engine keeps the best one (measured lower
@@ -50,6 +52,7 @@ from omics.search.concepts import (
 )
 from omics.search.corpus_store import CorpusStore, store_writers
 from omics.search.engine import MAX_HITS, SearchEngine, other_names
+from omics.search.feedback import with_partial_feedback
 from omics.search.highlight import PhraseTest, QueryTerms
 from omics.search.index import FIELDS, write_atomically
 from omics.search.outcome import ProgressCallback, SearchOutcome
@@ -68,8 +71,9 @@ from omics.search.series import Series
 from omics.search.shared_index import Retrieved, SharedIndex, SharedQuery, retrieve
 from omics.search.shared_index.manifest import Manifest
 from omics.search.shared_index.queries import OtherName, Words, name_words
-from omics.search.shared_index.retrieval import concepts_missed
+from omics.search.shared_index.retrieval import Resemble, StemScorer, concepts_missed
 from omics.search.shared_index.scoring import best_holder, held_only_by, phrase_candidates, stem_counts
+from omics.search.shared_index.store import DOC_FREQS_KEPT
 from omics.search.similarity import build_profile, resolve_examples
 from omics.search.spelling import correct_query
 from omics.search.staging import Publication, PublicationPoint, StagingArea, StagingConflict
@@ -165,6 +169,7 @@ class SharedIndexEngine(SearchEngine):
             self.settings.corpus_path, self.settings.data_dir
         )
         self._version = self.store.version
+        self._series_doc_freqs: tuple[int, dict[str, int]] = (self._version, {})  # stem -> _doc_freq
         gc.freeze()
 
     def _reload_if_changed(self) -> None:
@@ -302,6 +307,8 @@ class SharedIndexEngine(SearchEngine):
             browse=not [a for a in parsed.accessions if not a.startswith("GPL")] and not parsed.similar_to,
         )
         store = self.store  # what this search names documents by, whatever a reload brings meanwhile
+        text_search = bool(terms.words) and not examples and request.sort == "relevance"
+        resemble = self._resemblance(store, stems) if text_search else None
         found = retrieve(
             self.shared,
             ask,
@@ -312,6 +319,7 @@ class SharedIndexEngine(SearchEngine):
             MAX_HITS,
             RERANK_POOL,
             request.sort,
+            resemble,
         )
         report("retrieve", 40, {"matched": found.total, "partial": found.total_partial})
         budget.check("rank")
@@ -334,6 +342,29 @@ class SharedIndexEngine(SearchEngine):
         )
         return outcome
 
+    def _resemblance(self, store: CorpusStore, stems: list[str]) -> Resemble:
+        """Partial matches ordered by their resemblance to the full matches, as the bm25s engine
+        orders them (omics.search.feedback; ``stems``, the query's own, left out): the feedback
+        model of the best full matches, read from ``store``, scored among the ranked hits. The
+        full matches keep their order (feedback over them measured lower here)."""
+
+        def resemble(
+            scores: np.ndarray, full: np.ndarray, docs: list[int], score_stems: StemScorer
+        ) -> np.ndarray:
+            records = store.records
+            return with_partial_feedback(
+                scores,
+                full,
+                lambda i: records[docs[i]],
+                self._doc_freq,
+                self.size,
+                FIELD_WEIGHTS,
+                score_stems,
+                query_stems=stems,
+            )
+
+        return resemble
+
     def _correct_shared_spelling(self, parsed: ParsedQuery) -> dict[str, Any]:
         """Replace free-text words no series holds by the corpus word meant (omics.search.spelling),
         the dictionary read from the shared index's term dictionary (once per corpus version)."""
@@ -352,8 +383,19 @@ class SharedIndexEngine(SearchEngine):
         )
 
     def _doc_freq(self, stem: str) -> int:
-        """Series holding ``stem`` in their largest field (as the bm25s index answers it)."""
-        return max(self.shared.doc_freq(name, stem) for name in FIELD_WEIGHTS)
+        """Series holding ``stem`` in their largest field (as the bm25s index answers it),
+        remembered until the corpus version changes: a feedback model or an example profile asks
+        for a thousand stems, each a look-up per field (about 3 ms of a 7 ms feedback model)."""
+        version, known = self._series_doc_freqs
+        if version != self._version:
+            known = {}
+            self._series_doc_freqs = (self._version, known)
+        found = known.get(stem)
+        if found is None:
+            if len(known) >= DOC_FREQS_KEPT:
+                known.clear()
+            found = known[stem] = max(self.shared.doc_freq(name, stem) for name in FIELD_WEIGHTS)
+        return found
 
     @staticmethod
     def _names(concept: QueryConcept, expansions: list[Expansion], contained: list[Expansion]) -> list[Named]:

@@ -147,6 +147,22 @@ def ranked(
     return Query.boolean_query([(Occur.Must, scoring), (Occur.Should, _all(schema, Occur.Should, extra))])
 
 
+def weighted_stems_at(
+    schema: tantivy.Schema, weights: Mapping[str, float], field_weights: Mapping[str, float]
+) -> Query:
+    """Sum of weight x field-weighted BM25 over stems (as omics.search.ranking.score_weighted_stems),
+    to score the few documents a required clause names (a feedback model among the ranked hits):
+    a disjunction-max with a tie-breaker of 1 (every clause added), which seeks each term to
+    those documents where a boolean union walks every posting in windows (a 30-stem model among
+    1,000 ranked hits at 250,000 series: 12 against 29 ms)."""
+    terms = [
+        Query.boost_query(Query.term_query(schema, name, stem), weight * field_weight)
+        for stem, weight in weights.items()
+        for name, field_weight in field_weights.items()
+    ]
+    return Query.disjunction_max_query(terms, 1.0)
+
+
 def spans(ask: SharedQuery) -> dict[tuple[str, ...], list[OtherName]]:
     """The other names of ``ask`` by the query words they stand for (one concept's names each)."""
     grouped: dict[tuple[str, ...], list[OtherName]] = {}
