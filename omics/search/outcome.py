@@ -43,7 +43,8 @@ STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
 #    a one-word name the user typed ("autism" of autism spectrum disorder) covers its concept.
 # 12: the shared-index backend orders partial matches by their resemblance to the full matches
 #    (revision 9's rule, omics.search.feedback.with_partial_feedback) when they are ranked.
-ENGINE_REVISION = 12
+# 13: the shared-index backend's phrase bonus tests each bracketed name, as revision 11's (bm25s).
+ENGINE_REVISION = 13
 
 
 @dataclass

@@ -64,6 +64,7 @@ from omics.search.ranking import (
     PHRASE_CHECK_BUDGET,
     RERANK_POOL,
     length_ratio,
+    phrases_of,
     query_stems,
 )
 from omics.search.request import SearchRequest, filters_to_dict
@@ -320,6 +321,7 @@ class SharedIndexEngine(SearchEngine):
             RERANK_POOL,
             request.sort,
             resemble,
+            [query_stems(name) for name in phrases_of(terms)] if terms.names else None,
         )
         report("retrieve", 40, {"matched": found.total, "partial": found.total_partial})
         budget.check("rank")

@@ -22,7 +22,7 @@ from omics.search import shared_engine
 from omics.search.engine import SearchEngine
 from omics.search.highlight import PhraseTest, QueryTerms
 from omics.search.index import SegmentedIndex
-from omics.search.ranking import FIELD_WEIGHTS, PHRASE_CHECK_BUDGET, proximity_bonus, query_stems
+from omics.search.ranking import FIELD_WEIGHTS, PHRASE_CHECK_BUDGET, phrases_of, proximity_bonus, query_stems
 from omics.search.request import SearchFilters, SearchRequest
 from omics.search.series import Series
 from omics.search.shared_engine import SharedIndexEngine
@@ -141,6 +141,33 @@ def test_a_pasted_title_with_a_stop_word_between_its_words_is_the_known_item(sha
     bonus = bonus_of([passed.get(shared.store.doc_id(record.accession), 0)], [len(stems)], stems)
     expected = proximity_bonus([record], QueryTerms.from_text(record.title, []))
     assert bonus.tolist() == pytest.approx(expected.tolist()) and bonus[0] > 2
+
+
+def test_a_bracketed_query_earns_the_engines_bonus_for_each_name_and_its_title_alone(fresh_shared) -> None:
+    """ "Zyxoquil kidney fibrosis (ZKF)": the phrase tests look for each name of more than one word
+    (omics.search.ranking.phrases_of), the known-item test for the whole query, so a title
+    holding the name with another word of the same stem count is no known item. The bonus is
+    the bm25s engine's, from the same records."""
+    engine = fresh_shared()
+    titles = {
+        "GSE992021": "Zyxoquil kidney fibrosis (ZKF)",  # the query is the title (a known item)
+        "GSE992022": "Zyxoquil kidney fibrosis atlas",  # the name, as many stems as the query
+        "GSE992023": "Zyxoquil adult kidney and lung fibrosis",  # the name's words near each other
+    }
+    records = [Series(accession=a, title=t) for a, t in titles.items()]
+    engine.add(records)
+    query = "Zyxoquil kidney fibrosis (ZKF)"
+    terms, stems = QueryTerms.from_text(query), query_stems(query)
+    phrases = [query_stems(name) for name in phrases_of(terms)]
+    searcher, schema = engine.shared.searcher(), engine.shared.index.schema
+    tests = proximity_tests(searcher.doc_freq, schema, stems, phrases)
+    passed = flags(searcher, schema, list(titles), tests)
+    pool = [engine.store.doc_id(a) for a in titles]
+    title_stems = [len(set(query_stems(t))) for t in titles.values()]
+    bonus = bonus_of([passed.get(doc, 0) for doc in pool], title_stems, stems, len(tests))
+    expected = proximity_bonus(records, terms)
+    assert expected.tolist() == pytest.approx([2.15, 1.15, 1.05])
+    assert bonus.tolist() == pytest.approx(expected.tolist())
 
 
 @pytest.mark.parametrize("sort", ["newest", "sample_count"])

@@ -79,10 +79,19 @@ def _bits(searcher: tantivy.Searcher, hits: list[tuple[Any, tantivy.DocAddress]]
     return {int(d or 0): round(score) for (score, _address), d in zip(hits, docs, strict=True)}
 
 
-def proximity_bound(doc_freq: DocFreq, stems: Sequence[str]) -> int:
+def proximity_bound(doc_freq: DocFreq, stems: list[str], phrases: Sequence[Sequence[str]]) -> int:
     """At most how many documents pass a test of :func:`proximity_tests`: in each field tested,
-    those holding the field's rarest stem."""
-    return sum(min(doc_freq(name, stem) for stem in stems) for name in PHRASE_BONUS)
+    those holding the field's rarest stem of each phrase (and the title's of the whole query,
+    when it is tested apart)."""
+    bound = sum(min(doc_freq(name, stem) for stem in phrase) for phrase in phrases for name in PHRASE_BONUS)
+    if _whole_apart(stems, phrases):
+        bound += min(doc_freq("title", stem) for stem in stems)
+    return bound
+
+
+def _whole_apart(stems: list[str], phrases: Sequence[Sequence[str]]) -> bool:
+    """Is the query's being the title tested apart from the phrases (bit 4 of :func:`proximity_tests`)?"""
+    return [list(phrase) for phrase in phrases] != [stems] and len(stems) >= 3
 
 
 def _within(members: Query, test: Query, nested: bool) -> Query:
@@ -100,26 +109,50 @@ def rarest(doc_freq: DocFreq, stems: Sequence[str]) -> int:
     return min((max(doc_freq(name, stem) for name in SERIES_TEXT) for stem in stems), default=0)
 
 
-def proximity_tests(doc_freq: DocFreq, schema: tantivy.Schema, stems: list[str]) -> list[tuple[Query, int]]:
-    """The bonus's tests for :func:`flags` (bits 0-3: exact and near, title then summary); none
-    for fewer than two stems.
+def proximity_tests(
+    doc_freq: DocFreq,
+    schema: tantivy.Schema,
+    stems: list[str],
+    phrases: Sequence[Sequence[str]] | None = None,
+) -> list[tuple[Query, int]]:
+    """The bonus's tests for :func:`flags` (bits 0-3: exact and near, title then summary, each
+    passed by any of ``phrases``); none for fewer than two stems.
 
+    ``phrases``: the stems of what the bonus looks for (omics.search.ranking.phrases_of): the
+    query's ``stems`` together (None), or each name of more than one word the query gave its topic in
+    brackets. For the latter, bit 4 is the query's stems together in the title, which alone
+    tells whether the query *is* the title (:func:`bonus_of`).
     Matched without scoring (constant scores), tantivy's slop bounds the gaps between
     consecutive words: one word between, as the engine's exact test allows a stop word (beyond
     two words not always: :func:`_exact`); PROXIMITY_GAP words, as its near test.
     """
     if len(stems) < 2:
         return []
-    words = list(enumerate(stems))
-    walked = rarest(doc_freq, stems)
-    return [
-        (
-            _exact(schema, field_name, stems) if slop == 1 else phrase_in(schema, field_name, words, slop),
-            walked,
-        )
+    phrases = [stems] if phrases is None else phrases
+    walked = sum(rarest(doc_freq, phrase) for phrase in phrases)
+    tests = [
+        (_any([_phrase(schema, field_name, list(phrase), slop) for phrase in phrases]), walked)
         for field_name in PHRASE_BONUS
         for slop in (1, PROXIMITY_GAP)
     ]
+    if _whole_apart(stems, phrases):
+        tests.append((_exact(schema, "title", stems), rarest(doc_freq, stems)))
+    return tests
+
+
+def _phrase(schema: tantivy.Schema, field_name: str, stems: list[str], slop: int) -> Query:
+    """One phrase test: the engine's exact test (a slop of one) or its near test."""
+    if slop == 1:
+        return _exact(schema, field_name, stems)
+    return phrase_in(schema, field_name, list(enumerate(stems)), slop)
+
+
+def _any(queries: list[Query]) -> Query:
+    """Documents passing one of ``queries`` (none when there is none: a query naming its topic by
+    one-word names only)."""
+    if not queries:
+        return Query.empty_query()
+    return queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Should, q) for q in queries])
 
 
 def _exact(schema: tantivy.Schema, field_name: str, stems: list[str]) -> Query:
@@ -139,14 +172,18 @@ def _exact(schema: tantivy.Schema, field_name: str, stems: list[str]) -> Query:
     return Query.boolean_query([(Occur.Should, q) for q in (exact, *shifted)])
 
 
-def bonus_of(masks: Sequence[int], title_stems: Sequence[int], stems: list[str]) -> np.ndarray:
-    """Multiplicative bonus per pool document (as the engine's) from its :func:`proximity_tests` bits.
+def bonus_of(
+    masks: Sequence[int], title_stems: Sequence[int], stems: list[str], tests: int = 2 * len(PHRASE_BONUS)
+) -> np.ndarray:
+    """Multiplicative bonus per pool document (as the engine's) from its bits of the ``tests``
+    :func:`proximity_tests` gave (the query *is* the title: bit 4 if there is one, else bit 0).
 
     Whole-pool array operations, each adding a float32 (zero where a document earns nothing,
     which changes no sum), in the engine's order: a field's exact bonus, the title's known-item
     bonus, else the field's near bonus.
     """
     bits = np.asarray(masks, dtype=np.int64)
+    whole = (bits >> (2 * len(PHRASE_BONUS) if tests > 2 * len(PHRASE_BONUS) else 0) & 1).astype(bool)
     bonus = np.ones(len(bits), dtype=np.float32)
     nothing = np.float32(0.0)
     for position, (field_name, weight) in enumerate(PHRASE_BONUS.items()):
@@ -155,7 +192,7 @@ def bonus_of(masks: Sequence[int], title_stems: Sequence[int], stems: list[str])
         bonus += np.where(exact, np.float32(weight), nothing)
         if field_name == "title" and len(stems) >= 3:
             # the query *is* this title: a pasted known item
-            is_title = exact & (np.asarray(title_stems, dtype=np.int64) == len(stems))
+            is_title = whole & (np.asarray(title_stems, dtype=np.int64) == len(stems))
             bonus += np.where(is_title, np.float32(TITLE_MATCH_BONUS), nothing)
         bonus += np.where(near, np.float32(PROXIMITY_BONUS), nothing)
     return bonus

@@ -103,6 +103,7 @@ def retrieve(
     pool: int,
     sort: str = "relevance",
     resemble: Resemble | None = None,
+    phrases: Sequence[Sequence[str]] | None = None,
 ) -> Retrieved:
     """Answer ``ask``: at most ``limit`` ranked candidates, the first ``pool`` of each tier re-ranked.
 
@@ -110,7 +111,10 @@ def retrieve(
     terms is found in the term dictionary, a set of integers only by a scan) whose id is below
     ``known``: the caller's store holds those. tantivy's reader follows commits by itself, so a
     document another process published since the caller read its store waits for its reload.
+    ``phrases``: the stems of what the proximity bonus looks for, when not ``proximity_stems``
+    together (None) (omics.search.ranking.phrases_of, :func:`.rerank.proximity_tests`).
     """
+    phrases = [proximity_stems] if phrases is None else phrases
     searcher, schema = shared.searcher(), shared.index.schema
     restricted = restrictions(schema, ask, shared.hidden)
     credits = concepts_credit(schema, ask, field_weights)
@@ -154,7 +158,7 @@ def retrieve(
     if sort in SORT_FIELDS:  # every match is here: the engine's order
         values = np.array(searcher.fast_field_values(SORT_FIELDS[sort], addresses), dtype=np.int64)
         return gaps.mark(_by_value(docs, scores, full, values, total, hit_count(result) - total, facets))
-    nearby = proximity_tests(shared.doc_freq, schema, proximity_stems)
+    nearby = proximity_tests(shared.doc_freq, schema, proximity_stems, phrases)
     tiers = [np.flatnonzero(full), np.flatnonzero(~full)]
     if proximity_stems and not ask.left_out:  # a text search, not "more like these": as the engine
         counts = np.array(searcher.fast_field_values("sample_count", addresses), dtype=np.int64)
@@ -162,13 +166,17 @@ def retrieve(
     tiers = [tier[np.lexsort((np.array(docs)[tier], -scores[tier]))] for tier in tiers]
     heads = [tier[:pool].tolist() for tier in tiers]
     first, partial = ([docs[i] for i in head] for head in heads)
-    masks = _pool_masks(shared, searcher, first, partial, accession_of, nearby, gaps.tests, proximity_stems)
+    masks = _pool_masks(
+        shared, searcher, first, partial, accession_of, nearby, gaps.tests, proximity_stems, phrases
+    )
     missing = gaps.missing(partial, [mask >> len(nearby) for mask in masks[len(first) :]])
     order: list[int] = []
     for tier, head, tier_masks in zip(tiers, heads, (masks[: len(first)], masks[len(first) :]), strict=True):
         if nearby:
             titles = searcher.fast_field_values("title_stems", [addresses[i] for i in head])
-            scores[head] = scores[head] * bonus_of(tier_masks, [int(t or 0) for t in titles], proximity_stems)
+            scores[head] = scores[head] * bonus_of(
+                tier_masks, [int(t or 0) for t in titles], proximity_stems, len(nearby)
+            )
         ranks = {i: (-score, docs[i]) for i, score in zip(head, scores[head].tolist(), strict=True)}
         order += sorted(head, key=ranks.__getitem__) + tier[pool:].tolist()
     chosen = np.asarray(order, dtype=np.int64)
@@ -221,6 +229,7 @@ def _pool_masks(
     nearby: list[tuple[Query, int]],
     concept_tests: list[tuple[Query, int]],
     proximity_stems: list[str],
+    phrases: Sequence[Sequence[str]],
 ) -> list[int]:
     """Per document of both pools, the bits of the bonus's tests (``nearby``), then of the
     concept tests (the partial pool's only: what it misses).
@@ -233,7 +242,7 @@ def _pool_masks(
     members, concepts = first + partial, concept_tests if partial else []
     anywhere = None
     if nearby:
-        bound = proximity_bound(shared.doc_freq, proximity_stems)
+        bound = proximity_bound(shared.doc_freq, proximity_stems, phrases)
         if bound <= ANYWHERE_PER_MEMBER * len(members):
             anywhere = flags_anywhere(searcher, nearby, bound)
     if anywhere is None:
