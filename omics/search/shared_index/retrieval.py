@@ -150,10 +150,11 @@ def retrieve(
         of for of, names in spans(ask).items() if _credited_widely(shared.doc_freq, names, field_weights)
     }
     credited = {of: (query, of not in widely) for of, query in credits.items()}
-    scores = _corroborated(searcher, schema, field_weights, credited, addresses, among, scores)
+    where = {(address.segment_ord, address.doc): i for i, address in enumerate(addresses)}
+    scores = _corroborated(searcher, schema, field_weights, credited, where, among, scores)
     if resemble is not None:
         scores = _resembling(
-            resemble, searcher, schema, field_weights, addresses, among, scores, full, docs, pool
+            resemble, searcher, schema, field_weights, where, among, scores, full, docs, pool
         )
     if sort in SORT_FIELDS:  # every match is here: the engine's order
         values = np.array(searcher.fast_field_values(SORT_FIELDS[sort], addresses), dtype=np.int64)
@@ -373,21 +374,20 @@ def _corroborated(
     schema: tantivy.Schema,
     field_weights: Mapping[str, float],
     credits: Mapping[tuple[str, ...], tuple[Query, bool]],
-    addresses: Sequence[tantivy.DocAddress],
+    where: Mapping[tuple[int, int], int],
     among: Callable[[Sequence[int]], Query],
     scores: np.ndarray,
 ) -> np.ndarray:
-    """``scores`` of the ranked hits (at ``addresses``; ``among(ranks)`` matches those of the
-    ranks given, scoring nothing) with each concept's other names corroborating the user's words
-    rather than adding to them (omics.search.ranking.corroborate), as the bm25s engine credits
-    them: the ranked query added the names' credit (``credits``, by the query words each concept
-    stands for: queries.concepts_credit, and whether it may be read alone, :func:`_credit_of`);
-    here two queries per concept read that credit and the user's own words for the concept,
-    among the ranked hits, and for the records holding one of its names the capped credit
-    replaces the added one.
+    """``scores`` of the ranked hits (``where``: the rank of each hit's address; ``among(ranks)``
+    matches those of the ranks given, scoring nothing) with each concept's other names
+    corroborating the user's words rather than adding to them (omics.search.ranking.corroborate),
+    as the bm25s engine credits them: the ranked query added the names' credit (``credits``, by
+    the query words each concept stands for: queries.concepts_credit, and whether it may be read
+    alone, :func:`_credit_of`); here two queries per concept read that credit and the user's own
+    words for the concept, among the ranked hits, and for the records holding one of its names
+    the capped credit replaces the added one.
     """
-    where = {(address.segment_ord, address.doc): i for i, address in enumerate(addresses)}
-    every = range(len(addresses))
+    every = range(len(scores))
     adjusted = scores.copy()
     for of, (credit_query, alone) in credits.items():
         other = _credit_of(searcher, credit_query, where, lambda: among(every), alone)
@@ -444,7 +444,7 @@ def _resembling(
     searcher: tantivy.Searcher,
     schema: tantivy.Schema,
     field_weights: Mapping[str, float],
-    addresses: Sequence[tantivy.DocAddress],
+    where: Mapping[tuple[int, int], int],
     among: Callable[[Sequence[int]], Query],
     scores: np.ndarray,
     full: np.ndarray,
@@ -456,11 +456,10 @@ def _resembling(
     partial match among the ranked hits and from two (a model to resemble) to fewer than
     ``depth`` full matches. Full matches come first, so a search with more pays nothing: its
     partial matches stand after them in their words' order, as they do past the re-rank pool.
-    The stems are scored among the ranked hits (``among`` them all, at ``addresses``) by one index query
-    (:func:`~.queries.weighted_stems_at`: about 12 ms at 250,000 series)."""
+    The stems are scored among the ranked hits (``among`` them all, ``where`` the rank of each
+    hit's address) by one index query (:func:`~.queries.weighted_stems_at`: about 12 ms at 250,000 series)."""
     if full.all() or not 2 <= np.count_nonzero(full) < depth:
         return scores
-    where = {(address.segment_ord, address.doc): i for i, address in enumerate(addresses)}
     ranked = among(range(len(docs)))
 
     def score_stems(weights: Mapping[str, float]) -> np.ndarray:
