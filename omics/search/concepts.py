@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from omics.search.highlight import BRACKET
+from omics.search.brackets import inner_text, name_brackets, unbracketed
 from omics.search.vocabulary import Vocabulary, is_acronym
 
 # Words a researcher adds to say what kind of record they want, not what it is about.
@@ -73,10 +73,10 @@ def query_concepts(text: str, vocabulary: Vocabulary, stems: Stems) -> list[Quer
     ``stems`` tokenises a name the way the index does; a word without stems (a stop word) is
     no concept.
     """
-    outside = BRACKET.sub(lambda m: " " * len(m.group(0)), text)
+    outside = unbracketed(text, vocabulary, blank=True)  # a qualifier's words are the query's
     units = _units(outside, vocabulary, stems)
-    for bracket in BRACKET.finditer(text):
-        inner = (bracket.group(1) or bracket.group(2) or "").strip()
+    for bracket in name_brackets(text, vocabulary):
+        inner = inner_text(bracket)
         if not stems(inner):
             continue
         before = [u for u in units if u.end <= bracket.start()]

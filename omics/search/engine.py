@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from omics.config import Settings
+from omics.search.brackets import bracket_names
 from omics.search.budget import Budget
 from omics.search.concepts import (
     QueryConcept,
@@ -36,7 +37,6 @@ from omics.search.facets import MetadataColumns
 from omics.search.feedback import with_feedback
 from omics.search.highlight import (
     QueryTerms,
-    bracket_names,
     highlights,
     other_names_found,
     reasons,
@@ -336,7 +336,7 @@ class SearchEngine:
         report("parse", 10, {"parsed": parsed.to_dict()})
         budget.check("retrieve")
 
-        terms = QueryTerms.from_text(parsed.free_text, parsed.phrases)
+        terms = QueryTerms.from_text(parsed.free_text, parsed.phrases, self.vocabulary)
         stems = query_stems(f"{parsed.free_text} {' '.join(parsed.phrases)}")
         stem_cache: StemCache = {}
         scored, understood, examples = self._score(
@@ -436,7 +436,7 @@ class SearchEngine:
         the document ids of the examples. With both text and examples, each part is scaled to
         its best document so neither dominates by the mere size of its numbers.
         """
-        names = [query_stems(name) for name in bracket_names(parsed.free_text)]
+        names = [query_stems(name) for name in bracket_names(parsed.free_text, self.vocabulary)]
         scored = score_terms(snap.index, stems, snap.size, cache=stem_cache, names=names)
         understood: dict[str, Any] = {}
         text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()

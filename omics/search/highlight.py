@@ -15,31 +15,16 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from omics.search.brackets import bracket_names
 from omics.search.index import stem_words, tokenize
 from omics.search.series import Series
+from omics.search.vocabulary import Vocabulary
 
 SNIPPET_CHARS = 240
 _WORD = re.compile(r"\w\w+", re.UNICODE)
 _PHRASE_WORD = re.compile(r"\w+", re.UNICODE)
 _POSSESSIVE = re.compile(r"(?:['\u2019]s\b)")
 _WORD_CHAR = re.compile(r"\w", re.UNICODE)
-BRACKET = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")  # "Autism spectrum disorder (ASD)"
-
-
-def bracket_names(text: str) -> tuple[str, ...]:
-    """The names a query gives one thing when it puts one in brackets: the text outside the
-    brackets, then each bracket's ("Lupus (Systemic Lupus Erythematosus)" -> "Lupus",
-    "Systemic Lupus Erythematosus"); none for a query without brackets.
-
-    A researcher (or a trait list) writes the bracket to rename what precedes it, so a record
-    naming the thing either way names it (omics.search.concepts reads brackets the same way):
-    their words are not one name to find together.
-    """
-    if not BRACKET.search(text):
-        return ()
-    inner = [(found.group(1) or found.group(2) or "").strip() for found in BRACKET.finditer(text)]
-    outside = " ".join(BRACKET.sub(" ", text).split())
-    return tuple(name for name in (outside, *inner) if name)
 
 
 def _word_pattern(word: str, stem: str) -> str:
@@ -64,14 +49,18 @@ class QueryTerms:
     names: tuple[str, ...] = ()  # the query's names of one thing, when it gave one in brackets
 
     @classmethod
-    def from_text(cls, free_text: str, phrases: Sequence[str] = ()) -> QueryTerms:
+    def from_text(
+        cls, free_text: str, phrases: Sequence[str] = (), vocabulary: Vocabulary | None = None
+    ) -> QueryTerms:
+        """The terms of a query; ``vocabulary`` tells a bracket that renames from a qualifier
+        (:func:`omics.search.brackets.bracket_names`)."""
         kept = set(tokenize([free_text + " " + " ".join(phrases)])[0])
         words = [
             w
             for w in dict.fromkeys(_WORD.findall(free_text.lower() + " " + " ".join(phrases).lower()))
             if stem_words([w])[0] in kept
         ]
-        return cls(tuple(words), tuple(phrases), bracket_names(free_text))
+        return cls(tuple(words), tuple(phrases), bracket_names(free_text, vocabulary))
 
     def matcher(self) -> WordMatcher | None:
         return _matcher(self.words)

@@ -111,7 +111,7 @@ def score_terms(
     scaled by query-stem coverage.
 
     ``names`` are the stems of each name the query gave its topic in brackets
-    (:func:`omics.search.highlight.bracket_names`); with them, coverage is the best share of
+    (:func:`omics.search.brackets.bracket_names`); with them, coverage is the best share of
     one name's stems a record holds: "Lupus (Systemic Lupus Erythematosus)" is fully named by
     "lupus" or by "systemic lupus erythematosus", not a third named by the first.
     """

@@ -268,7 +268,7 @@ class SharedIndexEngine(SearchEngine):
 
         text = f"{parsed.free_text} {' '.join(parsed.phrases)}".strip()
         stems = query_stems(text)
-        terms = QueryTerms.from_text(parsed.free_text, parsed.phrases)
+        terms = QueryTerms.from_text(parsed.free_text, parsed.phrases, self.vocabulary)
         expansions, contained = other_names(self.vocabulary, text, stems)
         concepts = query_concepts(text, self.vocabulary, query_stems) if text else []
         understood: dict[str, Any] = {"expansions": [e.to_dict() for e in expansions]} if expansions else {}

@@ -205,6 +205,29 @@ def is_acronym(name: str) -> bool:
     return name.isalnum() and len(name) <= 8 and capitals >= 2 and 2 * capitals >= len(letters)
 
 
+def abbreviates(short: str, before: str) -> bool:
+    """Does the acronym ``short`` abbreviate the last words of ``before``?
+
+    Its letters and digits are found in those words right to left, in order, the first at the
+    start of a word, over at most min(letters + 5, 2 * letters) words (Schwartz and Hearst,
+    "A simple algorithm for identifying abbreviation definitions in biomedical text", 2003).
+    """
+    short = short.strip()
+    if not is_acronym(short):
+        return False
+    letters = [c for c in short.lower() if c.isalnum()]
+    words = _TOKEN.findall(before)
+    long = " ".join(words[-min(len(letters) + 5, 2 * len(letters)) :]).lower()
+    at = len(long) - 1
+    for k in range(len(letters) - 1, -1, -1):
+        while at >= 0 and (long[at] != letters[k] or (k == 0 and at > 0 and long[at - 1].isalnum())):
+            at -= 1
+        if at < 0:
+            return False
+        at -= 1
+    return True
+
+
 def is_short(name: str) -> bool:
     """One short word ("PD", "era", "park10"): ambiguous in prose whatever its case."""
     return len(name) <= 6 and len(_TOKEN.findall(name)) == 1
@@ -507,7 +530,8 @@ def _without_restated_acronyms(text: str, concepts: list[Concept]) -> list[Conce
     """Drop acronym guesses that only restate the name before them in brackets.
 
     In "Autism spectrum disorder (ASD)" the bracket says what "ASD" means here; its other
-    meanings (atrial septal defect) are not what the user asked for.
+    meanings (atrial septal defect) are not what the user asked for. An acronym that does not
+    abbreviate the name ("lung cancer (NSCLC)") is a qualifier, one more thing asked for.
     """
     named = [c for c in concepts if not c.via_acronym]
     return [
@@ -516,6 +540,7 @@ def _without_restated_acronyms(text: str, concepts: list[Concept]) -> list[Conce
         if not c.via_acronym
         or not _OPENS_BRACKET.search(text[: c.start])
         or not any(not text[n.end : c.start].strip(" ([") for n in named)
+        or not abbreviates(c.matched, text[: c.start])
     ]
 
 

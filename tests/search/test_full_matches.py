@@ -64,6 +64,16 @@ def test_a_bracket_renames_what_precedes_it(run: Callable[..., SearchOutcome]) -
     assert "atrial septal defect" not in named
 
 
+def test_a_bracketed_qualifier_is_one_more_thing_to_find(engine: SearchEngine) -> None:
+    """ "asthma (childhood)" asks for asthma in children: "childhood" is no other name of asthma,
+    so a study of childhood obesity is no full match, nor is one of asthma in adults."""
+    outcome = engine.search(SearchRequest(query="asthma (childhood)", page_size=1000))
+    assert outcome.parsed["concepts"] == ["asthma", "childhood"]
+    full = [_text(engine, hit.accession) for hit in outcome.hits[: outcome.total]]
+    assert full and all(re.search(r"childhood", t, re.I) for t in full)
+    assert all(re.search(r"asthma", t, re.I) for t in full)
+
+
 def test_a_short_name_the_user_typed_covers_its_concept(engine: SearchEngine) -> None:
     """MONDO's "autism" (a kind of autism spectrum disorder) is one short word, dropped as an
     ambiguous guess, but the user typed it: a study of autism that never says "spectrum

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from omics.search.highlight import PhraseTest, QueryTerms, bracket_names
+from omics.search.brackets import bracket_names
+from omics.search.highlight import PhraseTest, QueryTerms
 from omics.search.index import FIELDS, SegmentedIndex
 from omics.search.ranking import (
     FIELD_WEIGHTS,
