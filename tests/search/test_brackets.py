@@ -41,3 +41,11 @@ def test_a_qualifier_is_read_with_the_words_before_it_for_the_phrase_bonus(engin
 def test_abbreviations_follow_the_words_they_shorten() -> None:
     assert abbreviates("T2D", "type 2 diabetes") and abbreviates("GBM", "glioblastoma")
     assert not abbreviates("TCGA", "breast cancer") and not abbreviates("human", "human lung")
+
+
+def test_an_acronym_in_brackets_that_abbreviates_nothing_before_it_is_searched(engine: SearchEngine) -> None:
+    """ "(ASD)" restates "Autism spectrum disorder", so its other meanings are not guessed; "(NSCLC)"
+    after "lung cancer" narrows it, so non-small cell lung carcinoma's names are searched."""
+    narrowed = {e.label for e in engine.vocabulary.expand("lung cancer (NSCLC)") if e.matched == "NSCLC"}
+    assert "non-small cell lung carcinoma" in narrowed
+    assert not [e for e in engine.vocabulary.expand("Autism spectrum disorder (ASD)") if e.matched == "ASD"]
