@@ -12,7 +12,9 @@ read as another name only when
 - the vocabulary knows it and the name before it as names of one concept ("Lupus" and
   "Systemic Lupus Erythematosus", "heart attack (myocardial infarction)").
 
-Any other bracket is a qualifier: its words are more of the query, as if typed without brackets.
+Any other bracket is a qualifier: its words are more of the query, as if typed without brackets,
+and in front of the name when the vocabulary knows the two as one name ("diabetes (type 2)":
+type 2 diabetes).
 """
 
 from __future__ import annotations
@@ -69,6 +71,31 @@ def unbracketed(text: str, vocabulary: Vocabulary | None, blank: bool = False) -
 
     kept = BRACKET.sub(replace, text)
     return kept if blank else " ".join(kept.split())
+
+
+def qualifiers_in_front(text: str, vocabulary: Vocabulary) -> str:
+    """``text`` with each qualifier the vocabulary knows in front of the name it follows read
+    there: "diabetes (type 2)" is type 2 diabetes, "asthma (childhood)" childhood onset asthma.
+
+    Trait lists and indexes write a name first and its qualifier after it, in brackets (as
+    MeSH's "Diabetes Mellitus, Type 2"); read in place, "diabetes" and "type" were two concepts
+    that a study of type 1 diabetes covers. A qualifier the vocabulary does not know with the
+    name ("breast cancer (TCGA)") stays where it is.
+    """
+    read: list[str] = []
+    done = 0
+    for found in BRACKET.finditer(text):
+        inner, before = inner_text(found), text[: found.start()]
+        end = len(before.rstrip())
+        for concept in vocabulary.specific_concepts(before):
+            if concept.end != end or concept.start < done or not inner or renames(before, inner, vocabulary):
+                continue
+            name = f"{inner} {text[concept.start : concept.end]}"
+            if any(c.start == 0 and c.end == len(name) for c in vocabulary.specific_concepts(name)):
+                read += [text[done : concept.start], name]
+                done = found.end()
+                break
+    return "".join([*read, text[done:]])
 
 
 def bracket_names(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, ...]:

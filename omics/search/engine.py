@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from omics.config import Settings
-from omics.search.brackets import bracket_names
+from omics.search.brackets import bracket_names, qualifiers_in_front
 from omics.search.budget import Budget
 from omics.search.concepts import (
     QueryConcept,
@@ -331,6 +331,7 @@ class SearchEngine:
         self._refresh_if_stale()
         snap = self._snapshot
         parsed = parse_query(request.query)
+        parsed.free_text = qualifiers_in_front(parsed.free_text, self.vocabulary)
         spelling = self._correct_spelling(parsed, snap)
         filters = self._effective_filters(request.filters, parsed)
         report("parse", 10, {"parsed": parsed.to_dict()})

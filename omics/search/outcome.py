@@ -45,7 +45,8 @@ STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
 #    (revision 9's rule, omics.search.feedback.with_partial_feedback) when they are ranked.
 # 13: the shared-index backend's phrase bonus tests each bracketed name, as revision 11's (bm25s).
 # 14: a bracket renames what precedes it only when it abbreviates it or the vocabulary names both
-#    by one concept; any other bracket ("asthma (childhood)") is a qualifier, more of the query.
+#    by one concept; any other bracket ("breast cancer (TCGA)") is a qualifier, more of the query,
+#    read in front of the name when the vocabulary knows the whole ("Diabetes (type 2)").
 ENGINE_REVISION = 14
 
 

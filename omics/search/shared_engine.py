@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from omics.config import Settings
+from omics.search.brackets import qualifiers_in_front
 from omics.search.budget import Budget
 from omics.search.concepts import (
     CLINICAL_GAP_WORDS,
@@ -261,6 +262,7 @@ class SharedIndexEngine(SearchEngine):
         budget = budget or Budget(self.settings.load.search_budget_seconds)
         self._refresh_if_stale()
         parsed = parse_query(request.query)
+        parsed.free_text = qualifiers_in_front(parsed.free_text, self.vocabulary)
         spelling = self._correct_shared_spelling(parsed)
         filters = self._effective_filters(request.filters, parsed)
         report("parse", 10, {"parsed": parsed.to_dict()})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from omics.search.brackets import bracket_names
+from omics.search.brackets import bracket_names, qualifiers_in_front
 from omics.search.engine import SearchEngine
 from omics.search.highlight import QueryTerms
 from omics.search.ranking import phrases_of
@@ -49,3 +49,18 @@ def test_an_acronym_in_brackets_that_abbreviates_nothing_before_it_is_searched(e
     narrowed = {e.label for e in engine.vocabulary.expand("lung cancer (NSCLC)") if e.matched == "NSCLC"}
     assert "non-small cell lung carcinoma" in narrowed
     assert not [e for e in engine.vocabulary.expand("Autism spectrum disorder (ASD)") if e.matched == "ASD"]
+
+
+@pytest.mark.parametrize(
+    ("query", "read"),
+    [
+        ("diabetes (type 2)", "type 2 diabetes"),
+        ("breast cancer (female) in blood", "female breast cancer in blood"),
+        ("breast cancer (TCGA)", "breast cancer (TCGA)"),  # no name the vocabulary knows: left in place
+        ("Autism spectrum disorder (ASD)", "Autism spectrum disorder (ASD)"),  # a name, not a qualifier
+    ],
+)
+def test_a_qualifier_is_read_in_front_of_the_name_when_the_vocabulary_knows_the_whole(
+    engine: SearchEngine, query: str, read: str
+) -> None:
+    assert qualifiers_in_front(query, engine.vocabulary) == read

@@ -65,13 +65,25 @@ def test_a_bracket_renames_what_precedes_it(run: Callable[..., SearchOutcome]) -
 
 
 def test_a_bracketed_qualifier_is_one_more_thing_to_find(engine: SearchEngine) -> None:
-    """ "asthma (childhood)" asks for asthma in children: "childhood" is no other name of asthma,
-    so a study of childhood obesity is no full match, nor is one of asthma in adults."""
-    outcome = engine.search(SearchRequest(query="asthma (childhood)", page_size=1000))
-    assert outcome.parsed["concepts"] == ["asthma", "childhood"]
+    """ "breast cancer (TCGA)" asks for breast cancer data from TCGA: "TCGA" is no other name of
+    breast cancer, so a breast cancer study that never says TCGA is no full match."""
+    outcome = engine.search(SearchRequest(query="breast cancer (TCGA)", page_size=1000))
+    assert outcome.parsed["concepts"] == ["breast cancer", "TCGA"]
     full = [_text(engine, hit.accession) for hit in outcome.hits[: outcome.total]]
-    assert full and all(re.search(r"childhood", t, re.I) for t in full)
-    assert all(re.search(r"asthma", t, re.I) for t in full)
+    assert full and all(re.search(r"\bTCGA", t, re.I) for t in full)
+
+
+def test_a_qualifier_the_vocabulary_knows_in_front_of_the_name_is_read_there(engine: SearchEngine) -> None:
+    """ "Diabetes (type 2)" is type 2 diabetes: no full match is a study of type 1 diabetes only
+    (read in place, "type" counted as a name of diabetes)."""
+    outcome = engine.search(SearchRequest(query="Diabetes (type 2)", page_size=1000))
+    assert outcome.parsed["concepts"] == ["type 2 Diabetes"]
+    full = [_text(engine, hit.accession) for hit in outcome.hits[: outcome.total]]
+    assert full and not any(
+        re.search(r"type 1 diabetes", t, re.I)
+        and not re.search(r"type (2|II) diabetes|diabetes (mellitus )?type (2|II)|T2D|non-?insulin", t, re.I)
+        for t in full
+    )
 
 
 def test_a_short_name_the_user_typed_covers_its_concept(engine: SearchEngine) -> None:
