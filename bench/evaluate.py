@@ -622,6 +622,10 @@ Measured this round and not kept (bm25s, against 0.637 / 1.000 / 0.865 | 0.5026 
   a loss; adrenocortical 0.647 -> 0.621, endometrioid 0.466 -> 0.498, type 2 diabetes 0.365 ->
   0.374). Like the capped corroboration measured before, it loses the queries whose records
   use the clinical form.
+- The cap of 12 other names counting only names that are searched (names made only of the
+  user's words, such as "cancer of head and neck" or "coronary disease", take no place, so the
+  next ones, "tongue cancer", "coronary stenosis", enter it; five broad queries have such
+  names): both sets' run files identical, no query moves. Not kept.
 - What the `words` layer loses to plain BM25 on: of the judged series ranked more than five
   places below BM25's rank (14 series of 12 queries), 10 are short records (18-86 indexed
   words; a 17-22 word summary), where one combined field's length normalisation favours them;
