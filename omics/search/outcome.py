@@ -44,7 +44,9 @@ STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
 # 12: the shared-index backend orders partial matches by their resemblance to the full matches
 #    (revision 9's rule, omics.search.feedback.with_partial_feedback) when they are ranked.
 # 13: the shared-index backend's phrase bonus tests each bracketed name, as revision 11's (bm25s).
-ENGINE_REVISION = 13
+# 14: the shared-index backend scales a partial match's words by the share of the query's words it
+#    holds (revision 11's coverage, omics.search.ranking.coverage) when partial matches are ranked.
+ENGINE_REVISION = 14
 
 
 @dataclass
