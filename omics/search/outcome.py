@@ -47,7 +47,9 @@ STAGES: tuple[str, ...] = ("parse", "retrieve", "rank", "facets", "finish")
 # 14: a bracket renames what precedes it only when it abbreviates it or the vocabulary names both
 #    by one concept; any other bracket ("breast cancer (TCGA)") is a qualifier, more of the query,
 #    read in front of the name when the vocabulary knows the whole ("Diabetes (type 2)").
-ENGINE_REVISION = 14
+# 15: the shared-index backend scales a partial match's words by the share of the query's words it
+#    holds (revision 11's coverage, omics.search.ranking.coverage) when partial matches are ranked.
+ENGINE_REVISION = 15
 
 
 @dataclass

@@ -123,12 +123,22 @@ def score_terms(
         present[stem] = term > 0
         scores += (weights or {}).get(stem, 1.0) * term
     if len(stems) > 1:
-        groups = [kept for kept in ([s for s in name if s in present] for name in names) if kept] or [stems]
-        coverage = _share_held(present, groups[0], size)
-        for group in groups[1:]:
-            coverage = np.maximum(coverage, _share_held(present, group, size))
-        scores *= coverage**COVERAGE_EXPONENT
+        scores *= coverage(present, stems, names, size) ** COVERAGE_EXPONENT
     return TermScores(stems, scores, present)
+
+
+def coverage(
+    present: Mapping[str, np.ndarray], stems: Sequence[str], names: Sequence[Sequence[str]], size: int
+) -> np.ndarray:
+    """Per document, the share of the query's distinct ``stems`` it holds (``present``: per stem,
+    a mask of the documents holding it); with bracketed ``names``, the best share of one name's
+    stems (:func:`score_terms`). The user's words' score is scaled by it: every match's here,
+    the partial matches' on the shared index (omics.search.shared_index.retrieval._covered)."""
+    groups = [kept for kept in ([s for s in name if s in present] for name in names) if kept] or [list(stems)]
+    share = _share_held(present, groups[0], size)
+    for group in groups[1:]:
+        share = np.maximum(share, _share_held(present, group, size))
+    return share
 
 
 def _share_held(present: Mapping[str, np.ndarray], stems: Sequence[str], size: int) -> np.ndarray:

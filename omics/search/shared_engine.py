@@ -324,6 +324,7 @@ class SharedIndexEngine(SearchEngine):
             request.sort,
             resemble,
             [query_stems(name) for name in phrases_of(terms)] if terms.names else None,
+            [query_stems(name) for name in terms.names],
         )
         report("retrieve", 40, {"matched": found.total, "partial": found.total_partial})
         budget.check("rank")

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from omics.search.engine import MAX_HITS, SearchEngine
 from omics.search.outcome import Hit, SearchOutcome
 from omics.search.request import SearchRequest
+from omics.search.series import Series
 
 
 def _text(engine: SearchEngine, accession: str) -> str:
@@ -181,3 +182,20 @@ def test_a_disease_category_is_found_by_the_names_of_its_kinds(engine: SearchEng
     kinds = re.compile(r"fibrillation|tachycardia|cardiac arrest|heart block", re.I)
     assert all(kinds.search(_text(engine, a)) for a in by_kind)
     assert len(by_kind) < len(full)  # the series naming arrhythmia are there too
+
+
+def test_a_partial_match_holding_more_of_the_words_ranks_above_one_repeating_one(fresh_engine) -> None:
+    """Coverage (omics.search.ranking.coverage) scales a partial match's words' score by the
+    share of the query's words it holds, on both backends: a record holding two of three words
+    comes before one saying the third four times, which their summed BM25 alone puts first."""
+    engine = fresh_engine()
+    two, one = "GSE992041", "GSE992042"
+    engine.add(
+        [
+            Series(accession=two, title="Zyxoquil quarnate atlas"),
+            Series(accession=one, title="Plivet", summary="Plivet plivet plivet plivet."),
+        ]
+    )
+    outcome = engine.search(SearchRequest(query="zyxoquil quarnate plivet"))
+    ranked = [hit.accession for hit in outcome.hits]
+    assert outcome.total == 0 and ranked == [two, one]

@@ -6,7 +6,9 @@ ranking holds both tiers in the engine's order), one aggregation counts the full
 their facets from fast fields. The engine's proximity re-rank then runs on the first
 ``pool`` candidates of each tier (:mod:`.rerank`); nothing reads a stored document. Where the
 query's concepts have other names, two more queries per concept, over the records holding
-those names, hold their credit against the user's own words (:func:`_corroborated`).
+those names, hold their credit against the user's own words (:func:`_corroborated`); where
+the ranking reaches the partial matches, one more scales their words by the share of the
+query's words each holds (:func:`_covered`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 import tantivy
 from tantivy import Occur, Order, Query
 
-from omics.search.ranking import corroborate, sample_size_weighted
+from omics.search.ranking import COVERAGE_EXPONENT, corroborate, coverage, sample_size_weighted
 from omics.search.shared_index.facets import facet_counts
 from omics.search.shared_index.queries import (
     FULL_MATCH_LIFT,
@@ -29,6 +31,7 @@ from omics.search.shared_index.queries import (
     concept_queries,
     concepts_credit,
     covering,
+    held_anywhere,
     implies_ranked,
     matching,
     ranked,
@@ -62,6 +65,8 @@ ANYWHERE_PER_MEMBER = 8
 # ranked hits by accession (:func:`_credit_of`); collecting a hit costs well under a
 # microsecond, looking the 1,000 ranked hits up about 2 ms at 250,000 series.
 CREDIT_ALONE = 4_000
+# Query stems whose presence one query reads (a score summing distinct powers of two, exact in float32).
+HELD_BITS = 20
 
 StemScorer = Callable[[Mapping[str, float]], np.ndarray]
 Resemble = Callable[[np.ndarray, np.ndarray, list[int], StemScorer], np.ndarray]
@@ -104,6 +109,7 @@ def retrieve(
     sort: str = "relevance",
     resemble: Resemble | None = None,
     phrases: Sequence[Sequence[str]] | None = None,
+    names: Sequence[Sequence[str]] = (),
 ) -> Retrieved:
     """Answer ``ask``: at most ``limit`` ranked candidates, the first ``pool`` of each tier re-ranked.
 
@@ -113,6 +119,8 @@ def retrieve(
     document another process published since the caller read its store waits for its reload.
     ``phrases``: the stems of what the proximity bonus looks for, when not ``proximity_stems``
     together (None) (omics.search.ranking.phrases_of, :func:`.rerank.proximity_tests`).
+    ``names``: the stems of each name the query gave its topic in brackets, which coverage
+    counts as alternatives (omics.search.ranking.coverage, :func:`_covered`).
     """
     phrases = [proximity_stems] if phrases is None else phrases
     searcher, schema = shared.searcher(), shared.index.schema
@@ -151,7 +159,11 @@ def retrieve(
     }
     credited = {of: (query, of not in widely) for of, query in credits.items()}
     where = {(address.segment_ord, address.doc): i for i, address in enumerate(addresses)}
-    scores = _corroborated(searcher, schema, field_weights, credited, where, among, scores)
+    ranked_scores = scores
+    scores, credit = _corroborated(searcher, schema, field_weights, credited, where, among, scores)
+    if not ask.boost and np.count_nonzero(full) < pool:  # no examples' profile; partial matches in reach
+        words = ranked_scores - credit
+        scores = _covered(searcher, schema, proximity_stems, names, where, among, scores, words, ~full)
     if resemble is not None:
         scores = _resembling(
             resemble, searcher, schema, field_weights, where, among, scores, full, docs, pool
@@ -377,7 +389,7 @@ def _corroborated(
     where: Mapping[tuple[int, int], int],
     among: Callable[[Sequence[int]], Query],
     scores: np.ndarray,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """``scores`` of the ranked hits (``where``: the rank of each hit's address; ``among(ranks)``
     matches those of the ranks given, scoring nothing) with each concept's other names
     corroborating the user's words rather than adding to them (omics.search.ranking.corroborate),
@@ -385,10 +397,12 @@ def _corroborated(
     the query words each concept stands for: queries.concepts_credit, and whether it may be read
     alone, :func:`_credit_of`); here two queries per concept read that credit and the user's own
     words for the concept, among the ranked hits, and for the records holding one of its names
-    the capped credit replaces the added one.
+    the capped credit replaces the added one. Also, per hit, the credit the ranked query added
+    (what its score holds beyond the user's words).
     """
     every = range(len(scores))
     adjusted = scores.copy()
+    added = np.zeros(len(scores), dtype=np.float64)
     for of, (credit_query, alone) in credits.items():
         other = _credit_of(searcher, credit_query, where, lambda: among(every), alone)
         if not other:
@@ -400,7 +414,47 @@ def _corroborated(
         credit = np.fromiter(other.values(), dtype=np.float64, count=len(other))
         literal = np.array([own.get(i, 0.0) for i in held.tolist()], dtype=np.float64)
         adjusted[held] += corroborate(literal, credit) - credit
-    return adjusted
+        added[held] += credit
+    return adjusted, added
+
+
+def _covered(
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    stems: Sequence[str],
+    names: Sequence[Sequence[str]],
+    where: Mapping[tuple[int, int], int],
+    among: Callable[[Sequence[int]], Query],
+    scores: np.ndarray,
+    words: np.ndarray,
+    partial: np.ndarray,
+) -> np.ndarray:
+    """``scores`` of the ranked hits with the user's ``words``' part of each partial match
+    scaled by the share of the query's stems it holds, as the bm25s engine scales every
+    match's (omics.search.ranking.coverage: a record holding "endometrioid" beats one saying
+    "cancer" as often; with bracketed ``names``, the best share of one name's). Other names'
+    credit is not scaled, as in the bm25s engine. The full matches keep their words' score:
+    scaled too, they measured lower here (docs/EVALUATION.md). One query over the partial
+    matches reads which stems each holds (about 7 ms at 250,000 series for a thousand of
+    them), so, as their resemblance (:func:`_resembling`), only when the ranking reaches them
+    within its re-rank depth; past it they keep their words' order, as every record past the
+    re-rank pool does.
+    """
+    ranks = np.flatnonzero(partial)
+    if len(stems) < 2 or not len(ranks):
+        return scores
+    held = np.zeros(len(scores), dtype=np.int64)
+    for start in range(0, len(stems), HELD_BITS):
+        bits = [
+            (Occur.Should, Query.const_score_query(held_anywhere(schema, stem), float(1 << bit)))
+            for bit, stem in enumerate(stems[start : start + HELD_BITS])
+        ]
+        query = Query.boolean_query([(Occur.Must, among(ranks.tolist())), *bits])
+        for rank, score in _ranked_only(searcher.search(query, len(ranks), count=False).hits, where).items():
+            held[rank] |= round(score) << start
+    present = {stem: (held >> bit & 1).astype(bool) for bit, stem in enumerate(stems)}
+    share = coverage(present, stems, names, len(scores)) ** COVERAGE_EXPONENT
+    return np.where(partial, scores - (1.0 - share) * words, scores)
 
 
 def _credit_of(
