@@ -24,7 +24,6 @@ def _aggregations() -> dict[str, Any]:
         name: {"terms": {"field": name, "size": TOP_VALUES, "order": {"_count": "desc"}}} for name in KEYWORDS
     }
     aggregations["sample_size"] = {"range": {"field": "sample_count", "ranges": ranges}}
-    aggregations["matches"] = {"value_count": {"field": "doc"}}
     return aggregations
 
 
@@ -32,7 +31,11 @@ AGGREGATIONS = _aggregations()
 
 
 def facet_counts(searcher: tantivy.Searcher, query: tantivy.Query) -> tuple[int, dict[str, dict[str, int]]]:
-    """``(matches, facets)`` of every document ``query`` matches."""
+    """``(matches, facets)`` of every series document ``query`` matches.
+
+    The matches are the sample-size bands summed: every series has a sample count (-1 when
+    unknown) and the bands cover every count, so no column more is read per match (a count of
+    the document ids cost about an eighth of the aggregation)."""
     found = searcher.aggregate(query, AGGREGATIONS)
     facets = {
         FACET_NAMES[name]: {b["key"]: int(b["doc_count"]) for b in found[name]["buckets"] if b["doc_count"]}
@@ -41,4 +44,4 @@ def facet_counts(searcher: tantivy.Searcher, query: tantivy.Query) -> tuple[int,
     bands = {b["key"]: int(b["doc_count"]) for b in found["sample_size"]["buckets"]}
     facets["sample_size"] = {label: bands.get(label, 0) for label, _low, _high in SAMPLE_BANDS}
     facets["sample_size"][_UNKNOWN] = bands.get(_UNKNOWN, 0)
-    return int(found["matches"]["value"] or 0), facets
+    return sum(bands.values()), facets
