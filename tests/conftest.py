@@ -6,6 +6,7 @@ for the session. Expensive things (engine index, worker, server) are session-sco
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,23 @@ from typing import Any
 import pytest
 
 from omics.config import LoadSettings, SecuritySettings, ServiceSettings, Settings
+from omics.telemetry import ContextFilter
 from tests.live_server import LiveServer
+
+
+@pytest.fixture(autouse=True)
+def root_logging_kept() -> Iterator[None]:
+    """A test that runs ``app.main`` in this process (as the command tests do) points the root
+    logger at its own captured stderr, which closes when the test ends; every later record,
+    such as the session's live server's request log, would then fail to print. Drop the
+    handlers that ``omics.telemetry.configure_logging`` installed during the test and put the
+    root level back, leaving pytest's own handlers alone."""
+    root = logging.getLogger()
+    level = root.level
+    yield
+    for handler in [h for h in root.handlers if any(isinstance(f, ContextFilter) for f in h.filters)]:
+        root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

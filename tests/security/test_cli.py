@@ -6,6 +6,7 @@ without paying for an interpreter start each time); one runs the real ``python a
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import subprocess
@@ -147,3 +148,17 @@ def test_audit_verify_checks_the_key_and_the_anchor_outside_the_database(operato
     assert code == 1 and "entries up to 2 were anchored" in output
     code, output = operator.run("audit-verify", OMICS_AUDIT_KEY="not the key the chain was written with")
     assert code == 1 and "not the chain's audit key" in output
+
+
+def test_a_command_run_in_this_process_configures_logging(operator: Operator) -> None:
+    """``main`` sends the root logger to stderr, here this test's captured stderr, closed once it
+    ends; the next test logs after it."""
+    code, _output = operator.run("audit-verify")
+    assert code == 0 and logging.getLogger().handlers
+
+
+def test_a_record_logged_after_that_command_is_printed_not_lost(capsys: pytest.CaptureFixture[str]) -> None:
+    """A live server's request log (or any record) after an in-process command must not fail
+    on the command's closed stream ("--- Logging error ---" and a traceback, in CI's output)."""
+    logging.getLogger("werkzeug").warning("a request after the command")
+    assert "Logging error" not in capsys.readouterr().err
