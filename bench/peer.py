@@ -18,6 +18,15 @@ ours as a ratio to the peer's p50 (wall and CPU).
 
     python bench/peer.py --sizes 80000,250000 --queries 300
     python bench/peer.py --sizes 250000 --engines peer,tantivy --samples-per-series 10
+
+A full-scale corpus takes minutes to write and half an hour to index, so it can be kept: write
+it once, then run each step on it with a directory of its own (an engine's step reuses the
+index its directory already holds; the peer's directory must start empty):
+
+    python bench/peer.py --sizes 1000000 --samples-per-series 10 --write-corpus /work/bench1m/corpus.jsonl.gz
+    python bench/peer.py --step peer --corpus /work/bench1m/corpus.jsonl.gz --work /work/bench1m/peer
+    OMICS_INDEX_BACKEND=tantivy python bench/peer.py --step tantivy --corpus /work/bench1m/corpus.jsonl.gz \
+        --work /work/bench1m/data
 """
 
 from __future__ import annotations
@@ -105,6 +114,12 @@ def ours(corpus_path: Path, data_dir: Path, queries: int) -> dict[str, float]:
     }
 
 
+def write_corpus(path: Path, size: int, samples_per_series: int) -> None:
+    """bench/scale.py's synthetic corpus of ``size`` series, drawn from the shipped one, at ``path``."""
+    real = list(read_jsonl(SHIPPED_CORPUS))
+    write_jsonl(path, synthetic(real, size, samples_per_series=samples_per_series))
+
+
 def run_child(engine: str, corpus: Path, work: Path, queries: int) -> dict[str, float]:
     command = [sys.executable, __file__, "--step", engine, "--corpus", str(corpus)]
     command += ["--work", str(work), "--queries", str(queries)]
@@ -122,10 +137,16 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--engines", default=",".join(ENGINES), help="which of peer,bm25s,tantivy to run")
     parser.add_argument("--samples-per-series", type=int, default=0)
-    parser.add_argument("--step", choices=ENGINES, help=argparse.SUPPRESS)
-    parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--write-corpus", type=Path, help="only write the corpus of the one size given")
+    parser.add_argument("--step", choices=ENGINES, help="run one engine's step on --corpus in --work")
+    parser.add_argument("--corpus", type=Path, help="the corpus of a --step")
+    parser.add_argument("--work", type=Path, help="the directory of a --step (its index)")
     args = parser.parse_args()
+    if args.write_corpus:
+        (size,) = (int(s) for s in args.sizes.split(","))
+        args.write_corpus.parent.mkdir(parents=True, exist_ok=True)
+        write_corpus(args.write_corpus, size, args.samples_per_series)
+        return
     if args.step == "peer":
         print(json.dumps(peer(args.corpus, args.work, args.queries)))
         return
@@ -133,11 +154,10 @@ def main() -> None:
         print(json.dumps(ours(args.corpus, args.work, args.queries)))
         return
     engines = [e for e in args.engines.split(",") if e]
-    real = list(read_jsonl(SHIPPED_CORPUS))
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as tmp:
             corpus = Path(tmp) / "corpus.jsonl.gz"
-            write_jsonl(corpus, synthetic(real, size, samples_per_series=args.samples_per_series))
+            write_corpus(corpus, size, args.samples_per_series)
             figures = {}
             for engine in engines:
                 work = Path(tmp) / engine
