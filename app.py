@@ -66,6 +66,7 @@ from tasks.celery_app import OmicsCelery, create_celery
 log = logging.getLogger("omics")
 
 QUEUES = tuple(queue.name for queue in celeryconfig.task_queues)
+WORKER_STOP_SECONDS = 10.0  # an all-in-one worker's warm shutdown on Ctrl-C, before it is stopped from here
 
 
 def create_app(
@@ -139,7 +140,7 @@ def warm(app: Flask) -> Flask:
     return app
 
 
-def start_worker_thread(celery: Celery, concurrency: int) -> Any:
+def start_worker_thread(celery: Celery, concurrency: int) -> tuple[Any, threading.Thread]:
     """Run a Celery worker (threads pool, both queues) in a daemon thread of this process."""
     from celery.worker import WorkController
 
@@ -154,8 +155,25 @@ def start_worker_thread(celery: Celery, concurrency: int) -> Any:
         without_gossip=True,
         loglevel="INFO",
     )
-    threading.Thread(target=worker.start, name="celery-worker", daemon=True).start()
-    return worker
+    thread = threading.Thread(target=worker.start, name="celery-worker", daemon=True)
+    thread.start()
+    return worker, thread
+
+
+def stop_worker_thread(worker: Any, thread: threading.Thread) -> None:
+    """Stop the worker of :func:`start_worker_thread` from its own thread, and wait for it.
+
+    Its event loop sees Celery's stop flag, leaves, and closes its connection itself. Closing it
+    from this thread raced with the loop, which iterates the connection's channels: now and
+    then a Ctrl-C ended in "Unrecoverable error: Set changed size during iteration". A worker
+    still busy after ``WORKER_STOP_SECONDS`` is stopped from here, as before.
+    """
+    from celery.worker import state as worker_state
+
+    worker_state.should_stop = 0  # the exit status of a warm shutdown
+    thread.join(WORKER_STOP_SECONDS)
+    if thread.is_alive():
+        worker.stop(in_sighandler=False)
 
 
 def start_beat_thread(celery: Celery) -> Any:
@@ -177,7 +195,7 @@ def serve_forever(app: Flask, host: str, port: int) -> None:
 
 def run_all(settings: Settings, args: argparse.Namespace) -> None:
     celery = create_celery(settings)
-    worker = start_worker_thread(celery, settings.service.worker_concurrency)
+    worker, worker_thread = start_worker_thread(celery, settings.service.worker_concurrency)
     beat = start_beat_thread(celery)
     host, port = args.host or settings.host, args.port or settings.port
     app = serve_as(create_app(settings, celery), "all", host, port)
@@ -187,7 +205,7 @@ def run_all(settings: Settings, args: argparse.Namespace) -> None:
         # Before atexit stops an embedded Redis: otherwise the worker and the listeners report
         # a lost Redis as an error on every normal Ctrl-C.
         beat.stop()
-        worker.stop(in_sighandler=False)
+        stop_worker_thread(worker, worker_thread)
         web_state = state.state_of(app)
         web_state.hub.stop()
         web_state.cache.invalidator.stop()
