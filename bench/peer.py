@@ -49,6 +49,7 @@ import tantivy  # noqa: E402
 from bench.scale import QUERIES, build, serve, synthetic  # noqa: E402
 from omics.config import SHIPPED_CORPUS  # noqa: E402
 from omics.search.loaders import read_jsonl, write_jsonl  # noqa: E402
+from omics.search.series import Series  # noqa: E402
 
 PEER_FIELDS = ["title", "summary", "overall_design"]
 ENGINES = ("peer", "bm25s", "tantivy")
@@ -114,9 +115,9 @@ def ours(corpus_path: Path, data_dir: Path, queries: int) -> dict[str, float]:
     }
 
 
-def write_corpus(path: Path, size: int, samples_per_series: int) -> None:
-    """bench/scale.py's synthetic corpus of ``size`` series, drawn from the shipped one, at ``path``."""
-    real = list(read_jsonl(SHIPPED_CORPUS))
+def write_corpus(path: Path, real: list[Series], size: int, samples_per_series: int) -> None:
+    """bench/scale.py's synthetic corpus of ``size`` series, drawn from ``real`` (the shipped
+    records), at ``path``."""
     write_jsonl(path, synthetic(real, size, samples_per_series=samples_per_series))
 
 
@@ -143,9 +144,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="the directory of a --step (its index)")
     args = parser.parse_args()
     if args.write_corpus:
-        (size,) = (int(s) for s in args.sizes.split(","))
+        sizes = [int(s) for s in args.sizes.split(",")]
+        if len(sizes) != 1:
+            parser.error("--write-corpus writes one corpus: give one size in --sizes")
         args.write_corpus.parent.mkdir(parents=True, exist_ok=True)
-        write_corpus(args.write_corpus, size, args.samples_per_series)
+        write_corpus(args.write_corpus, list(read_jsonl(SHIPPED_CORPUS)), sizes[0], args.samples_per_series)
         return
     if args.step == "peer":
         print(json.dumps(peer(args.corpus, args.work, args.queries)))
@@ -154,10 +157,11 @@ def main() -> None:
         print(json.dumps(ours(args.corpus, args.work, args.queries)))
         return
     engines = [e for e in args.engines.split(",") if e]
+    real = list(read_jsonl(SHIPPED_CORPUS))
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as tmp:
             corpus = Path(tmp) / "corpus.jsonl.gz"
-            write_corpus(corpus, size, args.samples_per_series)
+            write_corpus(corpus, real, size, args.samples_per_series)
             figures = {}
             for engine in engines:
                 work = Path(tmp) / engine
