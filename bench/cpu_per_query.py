@@ -6,11 +6,17 @@ change's cost. Every other search carries the text task's filters, as in bench/s
 first page is shown as the API shows it (highlights and reasons).
 
     OMICS_INDEX_BACKEND=tantivy python bench/cpu_per_query.py --corpus C --data-dir D --searches 200
+
+With ``--profile`` the same searches run again under cProfile, and the time spent inside the
+shared index layer's own calls (tantivy's searches, aggregations and look-ups, native code
+that no Python change can shorten) is printed apart from the rest, per search.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import statistics
 import sys
 import time
@@ -37,11 +43,33 @@ def search_and_show(engine: SearchEngine, number: int) -> None:
         result_view(engine, hit)
 
 
+def native_split(engine: SearchEngine, searches: int) -> None:
+    """Print, per search, the time inside tantivy's own methods (by method) and in everything else."""
+    profile = cProfile.Profile()
+    profile.enable()
+    for number in range(searches):
+        search_and_show(engine, number)
+    profile.disable()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    native: dict[str, float] = {}
+    for (_file, _line, name), (_calls, _primitive, own, _cumulative, _callers) in stats.items():
+        if "of 'tantivy." in name:
+            parts = name.split("'")  # <method 'search' of 'tantivy.tantivy.Searcher' objects>
+            method = f"{parts[3].rsplit('.', 1)[-1]}.{parts[1]}"
+            native[method] = native.get(method, 0.0) + own * 1000 / searches
+    whole = sum(own for _c, _p, own, _cu, _ca in stats.values()) * 1000 / searches
+    inside = sum(native.values())
+    print(f"Profiled: {whole:.2f} ms a search, {inside:.2f} ms of it inside tantivy ({inside / whole:.0%})")
+    for method, ms in sorted(native.items(), key=lambda item: -item[1])[:8]:
+        print(f"{ms:8.2f}  {method}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--searches", type=int, default=200)
+    parser.add_argument("--profile", action="store_true", help="split time in tantivy from the rest")
     args = parser.parse_args()
     engine = SearchEngine.open(Settings(data_dir=args.data_dir, corpus_path=args.corpus))
     for number in range(WARM_UP):
@@ -56,6 +84,8 @@ def main() -> None:
     print(f"CPU per search: p50 {statistics.median(every):.2f} ms, mean {statistics.mean(every):.2f} ms")
     for (query, filtered), times in sorted(per_query.items(), key=lambda item: statistics.median(item[1])):
         print(f"{statistics.median(times):8.2f}  {query}{' (filtered)' if filtered else ''}")
+    if args.profile:
+        native_split(engine, args.searches)
 
 
 if __name__ == "__main__":
