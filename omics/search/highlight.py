@@ -151,9 +151,14 @@ class PhraseTest:
 
     def in_lowered(self, low: str) -> bool:
         """The test on text already lower-cased (several tests of one text lower it once)."""
-        if self.empty or not all(text in low for text, _whole in self.parts):
-            return False  # each word's letters stand in every text that holds the phrase
+        if not self.may_be_in(low):
+            return False
         return any(m.start() == 0 or not low[m.start() - 1].isalnum() for m in self.pattern.finditer(low))
+
+    def may_be_in(self, low: str) -> bool:
+        """False when lower-cased ``low`` cannot hold the phrase: each word's letters stand in
+        every text that holds it, so a text (or texts joined) lacking one holds it nowhere."""
+        return not self.empty and all(text in low for text, _whole in self.parts)
 
 
 def mark(text: str, matcher: WordMatcher | None) -> str:
@@ -235,17 +240,34 @@ def sample_reasons(record: Series, terms: QueryTerms, names: Sequence[str] = (),
     texts = [sample.text for sample in record.samples]
     if not texts:
         return []
+    samples = _SampleTexts(texts)
     whole = list(terms.phrases) or ([" ".join(terms.words)] if len(terms.words) > 1 else [])
-    tests: list[tuple[str, Callable[[str], bool]]] = [(phrase, _phrase_test(phrase)) for phrase in whole]
-    if not any(holds(text) for _, holds in tests for text in texts):
-        tests = [(word, _word_test(word)) for word in terms.words]
-    tests += [(f'"{name}"', _phrase_test(name)) for name in names]
-    found = []
-    for label, holds in tests:
-        count = sum(1 for text in texts if holds(text))
-        if count:
-            found.append(f"{count} of {len(texts)} samples mention {label}")
+    counts = [(phrase, samples.holding_phrase(phrase)) for phrase in whole]
+    if not any(count for _label, count in counts):
+        counts = [(word, samples.holding(_word_test(word))) for word in terms.words]
+    counts += [(f'"{name}"', samples.holding_phrase(name)) for name in names]
+    found = [f"{count} of {len(texts)} samples mention {label}" for label, count in counts if count]
     return found[:limit]
+
+
+class _SampleTexts:
+    """A record's sample texts, each lower-cased once for every phrase test, and all of them
+    joined, where a phrase whose words' letters are missing is ruled out for every sample at
+    once (a cohort lists hundreds of samples; most other names hold in none of them)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.lowered = [text.lower() for text in texts]
+        self.together = "\n".join(self.lowered)
+
+    def holding_phrase(self, phrase: str) -> int:
+        test = _phrase_test(phrase)
+        if not test.may_be_in(self.together):
+            return 0
+        return sum(1 for low in self.lowered if test.in_lowered(low))
+
+    def holding(self, holds: Callable[[str], bool]) -> int:
+        return sum(1 for text in self.texts if holds(text))
 
 
 @lru_cache(maxsize=4096)

@@ -15,10 +15,11 @@ from omics.search.highlight import (
     mark,
     other_names_found,
     reasons,
+    sample_reasons,
     snippet,
     words_of,
 )
-from omics.search.series import Series
+from omics.search.series import Sample, Series
 
 LUNG = Series(
     accession="GSE1",
@@ -123,3 +124,17 @@ def test_word_matches_are_those_no_word_character_precedes(patterns: list[str]) 
         found = list(WordMatcher(patterns).spans(shown))
         assert found and found == [m.span() for m in expected.finditer(shown)]
     assert not WordMatcher(patterns).found("precancer")
+
+
+def test_sample_counts_are_of_samples_each_holding_the_name_not_of_text_across_two() -> None:
+    """A name counts in a sample that holds it whole: one sample ending with "breast" before one
+    starting with "cancer" is no breast cancer sample, however the samples' text is read."""
+    samples = (
+        Sample("GSM1", "tumour, breast"),
+        Sample("GSM2", "cancer-free tissue"),
+        Sample("GSM3", "Breast Cancer, primary"),
+        Sample("GSM4", "normal"),
+    )
+    record = Series("GSE9", "A cohort", "Tissue from donors.", samples=samples)
+    found = sample_reasons(record, QueryTerms(("breast", "cancer")), ["mammary carcinoma", "normal"])
+    assert found == ["1 of 4 samples mention breast cancer", '1 of 4 samples mention "normal"']
