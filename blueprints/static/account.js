@@ -82,8 +82,8 @@ async function createShortlist(event) {
   try {
     await api("/api/v2/shortlists", {method: "POST", json: {name: $("shortlist-name").value}});
     $("shortlist-name").value = "";
-    say("Shortlist created.", false);
     await loadShortlists();
+    say("Shortlist created.", false);  // once the list shows it
   } catch (error) { say(error.message); }
 }
 
@@ -114,7 +114,8 @@ async function loadKeys() {
       <td>${escapeHtml(when(key.expires_at))}</td><td>${escapeHtml(when(key.last_used_at))}</td>
       <td><button type="button" class="secondary revoke">Revoke<span class="visually-hidden"> ${escapeHtml(key.name)}</span></button></td>`;
     row.querySelector(".revoke").addEventListener("click", async () => {
-      try { await api(`/api/v2/api-keys/${encodeURIComponent(key.id)}`, {method: "DELETE"}); say(`Key “${key.name}” revoked: it no longer works.`, false); await loadKeys(); }
+      // The row goes before the message shows, so the table never lists a key the page calls revoked.
+      try { await api(`/api/v2/api-keys/${encodeURIComponent(key.id)}`, {method: "DELETE"}); row.remove(); say(`Key “${key.name}” revoked: it no longer works.`, false); await loadKeys(); }
       catch (error) { say(error.message); }
     });
     rows.append(row);
