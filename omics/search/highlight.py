@@ -244,7 +244,7 @@ def sample_reasons(record: Series, terms: QueryTerms, names: Sequence[str] = (),
     whole = list(terms.phrases) or ([" ".join(terms.words)] if len(terms.words) > 1 else [])
     counts = [(phrase, samples.holding_phrase(phrase)) for phrase in whole]
     if not any(count for _label, count in counts):
-        counts = [(word, samples.holding(_word_test(word))) for word in terms.words]
+        counts = [(word, sum(1 for text in texts if _word_test(word)(text))) for word in terms.words]
     counts += [(f'"{name}"', samples.holding_phrase(name)) for name in names]
     found = [f"{count} of {len(texts)} samples mention {label}" for label, count in counts if count]
     return found[:limit]
@@ -256,7 +256,6 @@ class _SampleTexts:
     once (a cohort lists hundreds of samples; most other names hold in none of them)."""
 
     def __init__(self, texts: list[str]) -> None:
-        self.texts = texts
         self.lowered = [text.lower() for text in texts]
         self.together = "\n".join(self.lowered)
 
@@ -265,9 +264,6 @@ class _SampleTexts:
         if not test.may_be_in(self.together):
             return 0
         return sum(1 for low in self.lowered if test.in_lowered(low))
-
-    def holding(self, holds: Callable[[str], bool]) -> int:
-        return sum(1 for text in self.texts if holds(text))
 
 
 @lru_cache(maxsize=4096)
