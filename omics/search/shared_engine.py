@@ -215,7 +215,7 @@ class SharedIndexEngine(SearchEngine):
 
     def index_staged(self, ingestion_id: str) -> int:
         """Write the staged records as a hidden generation of the shared index; returns how many."""
-        self._refresh_if_stale(force=True)
+        self._refresh_if_stale()
         area = self.staging(ingestion_id)
         earlier = area.generation()
         if earlier is not None:  # a redelivered step: replace what the first attempt wrote

@@ -227,7 +227,6 @@ def _documents(engine: SearchEngine, field: str, value: object) -> int:
 def test_few_full_matches_are_counted_by_name_as_by_their_query(fresh_shared, monkeypatch) -> None:
     """Full matches all among the ranked hits are counted and faceted by their accessions: the
     same answer as the concepts' query, and a staged (hidden) version of a record is not counted."""
-    monkeypatch.setattr(engine_module, "REFRESH_SECONDS", 0.0)
     engine = fresh_shared()
     engine.add([axolotl(1), axolotl(2)])
     engine.stage("saga-a", [replace(axolotl(1), sample_count=500, organisms=("Mus musculus",))])
@@ -304,7 +303,6 @@ def test_a_credit_surely_earned_widely_is_looked_up_among_the_hits_at_once(monke
 def test_staged_records_are_hidden_until_publish_and_gone_after_compensation(
     fresh_shared, monkeypatch
 ) -> None:
-    monkeypatch.setattr(engine_module, "REFRESH_SECONDS", 0.0)
     worker, web = fresh_shared(), fresh_shared()
     worker.stage("saga-a", [axolotl(1), axolotl(2)])
     assert worker.index_staged("saga-a") == 2
@@ -332,10 +330,8 @@ def test_a_publish_in_one_process_is_seen_by_another(fresh_shared, tmp_path) -> 
         import sys
         from pathlib import Path
         from omics.config import Settings
-        from omics.search import engine as engine_module
         from omics.search.engine import SearchEngine
         from omics.search.request import SearchRequest
-        engine_module.REFRESH_SECONDS = 0.0
         settings = Settings(data_dir=Path({str(worker.settings.data_dir)!r}), index_backend="tantivy")
         engine = SearchEngine.open(settings)
         for _ in range(2):
@@ -358,7 +354,6 @@ def test_a_publish_in_one_process_is_seen_by_another(fresh_shared, tmp_path) -> 
 
 
 def test_restore_takes_back_a_publication_and_revives_what_it_replaced(fresh_shared, monkeypatch) -> None:
-    monkeypatch.setattr(engine_module, "REFRESH_SECONDS", 0.0)
     worker, web = fresh_shared(), fresh_shared()
     gse61 = worker.get("GSE61")
     before = top(web, gse61.title)[:3]
@@ -503,7 +498,6 @@ def test_a_publication_while_a_process_opens_the_corpus_is_kept(
     monkeypatch.undo()
 
     assert not builds  # the index was not rebuilt from the records the web process had read
-    monkeypatch.setattr(engine_module, "REFRESH_SECONDS", 0.0)
     assert full(worker, "zyxoquil spinal cord") == ["GSE992005"]
     assert full(web, "zyxoquil spinal cord") == ["GSE992005"]  # once it sees the publication
 
@@ -513,13 +507,13 @@ def test_a_search_whose_index_is_ahead_of_its_store_answers_from_what_the_store_
 ) -> None:
     """tantivy's reader follows commits on its own, so a search may see documents another
     process published before this process has reloaded its store: they wait for that reload."""
-    monkeypatch.setattr(engine_module, "REFRESH_SECONDS", 3600.0)
     web, worker = fresh_shared(), fresh_shared()
+    monkeypatch.setattr(web, "_refresh_if_stale", lambda: None)  # published just after its check
     worker.add([axolotl(6)])
     web.shared.reload()  # what tantivy's reader does by itself shortly after a commit
 
     assert "GSE992006" not in top(web, "zyxoquil spinal cord")  # its store cannot name it yet
-    monkeypatch.setattr(engine_module, "REFRESH_SECONDS", 0.0)
+    monkeypatch.undo()  # the next search checks, and reloads
     assert full(web, "zyxoquil spinal cord") == ["GSE992006"]
 
 

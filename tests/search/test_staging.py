@@ -8,7 +8,6 @@ import shutil
 import pytest
 
 from omics.config import Settings
-from omics.search import engine as engine_module
 from omics.search import staging as staging_module
 from omics.search.engine import SearchEngine
 from omics.search.request import SearchRequest
@@ -32,7 +31,6 @@ def top(engine, query: str) -> list[str]:
 
 
 def test_nothing_is_visible_until_publish_then_everywhere(fresh_engine, monkeypatch) -> None:
-    monkeypatch.setattr(engine_module, "REFRESH_SECONDS", 0.0)
     monkeypatch.setattr(staging_module, "SEGMENT_DOCS", 2)  # three records: two segments
     worker, web = fresh_engine(), fresh_engine()
     gse61 = worker.get("GSE61")
@@ -55,7 +53,6 @@ def test_nothing_is_visible_until_publish_then_everywhere(fresh_engine, monkeypa
 
 
 def test_restore_puts_back_records_index_and_version(fresh_engine, monkeypatch) -> None:
-    monkeypatch.setattr(engine_module, "REFRESH_SECONDS", 0.0)
     worker, web = fresh_engine(), fresh_engine()
     before = top(web, "axolotl spinal cord")
     point = worker.publication_point()
